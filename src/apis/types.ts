@@ -1,0 +1,45 @@
+/** What a blocking API does, as shown in reports and in the README's table. */
+export type ApiKind =
+  | 'file-system'
+  | 'process'
+  | 'compression'
+  | 'crypto'
+  | 'synchronisation'
+  | 'database'
+  | 'network'
+  | 'module-load';
+
+/**
+ * Calls of an API that do not block in practice and are not reported.
+ * - `stdio`: the first argument is fd 1 or 2 (what `console.log` does when output is a file).
+ */
+export type Exemption = 'stdio';
+
+/** One blocking API: where it lives, what it is and what to use instead. */
+export interface ApiEntry {
+  /** The name reports, errors and allow-lists use, e.g. `fs.readFileSync`. */
+  readonly api: string;
+  /** Builtin module id without `node:` (`fs`, `zlib`, ...), or `globalThis`. */
+  readonly module: string;
+  /** Property path from the module's exports to the function, e.g. `['Dir', 'prototype', 'readSync']`. */
+  readonly path: readonly string[];
+  readonly kind: ApiKind;
+  /** The non-blocking alternative to suggest. */
+  readonly alternative: string;
+  /** First Node major that has it (documentation; presence is checked at run time). */
+  readonly since?: number;
+  /** Only wrapped on the main thread: blocking is the point of a worker. */
+  readonly mainThreadOnly?: boolean;
+  readonly exempt?: Exemption;
+  /** Wrapped only after the application loads the module (loading it early has visible effects). */
+  readonly lazy?: boolean;
+}
+
+/** A family of functions discovered at run time (`fs.*Sync`), so that new Node releases are covered. */
+export interface ApiFamily {
+  readonly module: string;
+  readonly pattern: RegExp;
+  readonly kind: ApiKind;
+  /** Derives the alternative from the function name. */
+  alternative(name: string): string;
+}

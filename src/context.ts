@@ -1,0 +1,78 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+export type AttributeValue = string | number | boolean;
+
+/** Describes a handler when entering one. */
+export interface HandlerInfo {
+  /** Who emits the event: `discord.js`, `EventEmitter`, your own name. */
+  source?: string;
+  /** The event, e.g. `messageCreate`. */
+  event: string;
+  /** Ids and other small facts (shard, guild, channel). Never message content or tokens. */
+  attributes?: Record<string, AttributeValue | undefined>;
+}
+
+/** The handler context that code inside a handler sees (also after `await` and in its timers). */
+export interface HandlerContext {
+  readonly id: number;
+  readonly source: string;
+  readonly event: string;
+  readonly attributes: Readonly<Record<string, AttributeValue>>;
+  /** `Date.now()` when the handler started. */
+  readonly startedAt: number;
+  /** Inside `allowBlocking()`: blocking calls are accepted here. */
+  readonly allowBlocking: boolean;
+}
+
+/*
+ * One store per process, shared by every copy of loopguard that is loaded (two versions in one
+ * tree must agree on what a handler is), hence the global symbol.
+ */
+const kStorage = Symbol.for('loopguard.handler-context.v1');
+type WithStorage = typeof globalThis & { [kStorage]?: AsyncLocalStorage<HandlerContext> };
+const holder = globalThis as WithStorage;
+export const handlerStorage: AsyncLocalStorage<HandlerContext> = (holder[kStorage] ??= new AsyncLocalStorage());
+
+let nextId = 1;
+
+function cleanAttributes(attributes: HandlerInfo['attributes']): Record<string, AttributeValue> {
+  const out: Record<string, AttributeValue> = {};
+  if (attributes === undefined) return out;
+  for (const [key, value] of Object.entries(attributes)) {
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') out[key] = value;
+  }
+  return out;
+}
+
+export function createContext(info: HandlerInfo, allowBlocking = false): HandlerContext {
+  return Object.freeze({
+    id: nextId++,
+    source: info.source ?? 'app',
+    event: String(info.event),
+    attributes: Object.freeze(cleanAttributes(info.attributes)),
+    startedAt: Date.now(),
+    allowBlocking,
+  });
+}
+
+/** Runs `fn` as an event handler: blocking calls in it, its awaits and its timers are judged. */
+export function runInHandler<R>(info: HandlerInfo, fn: () => R): R {
+  return handlerStorage.run(createContext(info), fn);
+}
+
+/**
+ * Runs `fn` with blocking calls accepted (a scoped escape hatch), including what it awaits and
+ * schedules. Outside a handler it just runs `fn`.
+ */
+export function allowBlocking<R>(fn: () => R): R {
+  const current = handlerStorage.getStore();
+  const allowed = current === undefined
+    ? createContext({ source: 'loopguard', event: 'allowBlocking' }, true)
+    : Object.freeze({ ...current, allowBlocking: true });
+  return handlerStorage.run(allowed, fn);
+}
+
+/** The handler the current code runs in, if any. */
+export function currentHandler(): HandlerContext | undefined {
+  return handlerStorage.getStore();
+}

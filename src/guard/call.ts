@@ -1,0 +1,163 @@
+import { performance } from 'node:perf_hooks';
+import type { ApiEntry, ApiKind } from '../apis/types';
+import { handlerStorage, type HandlerContext } from '../context';
+import { BlockingCallError } from '../report/errors';
+import type { Report } from '../report/types';
+import { captureFrames, packageOf, readCallers, type Callers, type Site } from './callers';
+import { state, type Guarded } from './state';
+
+/*
+ * The path of one wrapped call. The fast path (no handler) is one context lookup and a call
+ * through; everything else — nesting, allow-lists, the stack, timing, reporting — happens only
+ * inside handlers, in `guardedCall`.
+ */
+
+type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
+
+const storage = handlerStorage;
+const timeOrigin = performance.timeOrigin;
+
+/** What a call is reported as. */
+interface Described {
+  api: string;
+  kind: ApiKind;
+  hint: string;
+  module?: string;
+}
+
+export const moduleLoadHint = 'a top-level require/import at start-up (or load it once and keep it)';
+
+export function createWrapper(g: Guarded, original: AnyFunction): AnyFunction {
+  const wrapper = function (this: unknown): unknown {
+    const store = storage.getStore();
+    if (store === undefined && !state.everywhere) return Reflect.apply(original, this, arguments);
+    return guardedCall(g, original, this, arguments, store, wrapper);
+  };
+  return wrapper;
+}
+
+function isExempt(entry: ApiEntry, args: IArguments): boolean {
+  if (entry.exempt === 'stdio') return !state.settings.stdio && (args[0] === 1 || args[0] === 2);
+  return false;
+}
+
+function guardedCall(
+  g: Guarded, original: AnyFunction, self: unknown, args: IArguments,
+  store: HandlerContext | undefined, wrapper: AnyFunction,
+): unknown {
+  if (state.depth > 0) return nestedCall(original, self, args, wrapper);
+  if (g.allowed || store?.allowBlocking === true || isExempt(g.entry, args)) return Reflect.apply(original, self, args);
+  if (state.settings.mode !== 'strict') return timedCall(g.entry, original, self, args, store, wrapper, undefined);
+
+  let callers: Callers | undefined;
+  let described: Described | undefined;
+  try {
+    callers = readCallers(captureFrames(wrapper));
+    described = describe(g.entry, callers);
+  } catch (error) {
+    state.dispatcher.countError(error, 'reading the call site');
+  }
+  if (callers === undefined || described === undefined) return passThrough(original, self, args);
+  if (described.kind === 'module-load' && !state.settings.strictModuleLoads) {
+    return timedCall(g.entry, original, self, args, store, wrapper, callers);
+  }
+  throw stop(described, store, callers, wrapper);
+}
+
+/** A call below another guarded call (readFileSync → openSync) belongs to the outer one. */
+function nestedCall(original: AnyFunction, self: unknown, args: IArguments, wrapper: AnyFunction): unknown {
+  const load = state.loading;
+  if (load !== undefined && !load.touched) {
+    load.touched = true;
+    if (state.settings.mode === 'strict' && state.settings.strictModuleLoads) {
+      // The load is about to read from disk: stop it before it does.
+      const callers = readCallers(captureFrames(wrapper));
+      const described = describeLoad('require', callers.requirer, load.id);
+      if (described !== undefined && !isAllowedSite(callers)) throw stop(described, storage.getStore(), callers, wrapper);
+    }
+  }
+  return Reflect.apply(original, self, args);
+}
+
+function passThrough(original: AnyFunction, self: unknown, args: IArguments): unknown {
+  state.depth++;
+  try {
+    return Reflect.apply(original, self, args);
+  } finally {
+    state.depth--;
+  }
+}
+
+function timedCall(
+  entry: ApiEntry, original: AnyFunction, self: unknown, args: IArguments,
+  store: HandlerContext | undefined, wrapper: AnyFunction, known: Callers | undefined,
+): unknown {
+  state.depth++;
+  const start = performance.now();
+  try {
+    return Reflect.apply(original, self, args);
+  } finally {
+    state.depth--;
+    const durationMs = performance.now() - start;
+    if (durationMs >= state.settings.thresholdMs) reportRan(entry, store, wrapper, durationMs, start, known);
+  }
+}
+
+function reportRan(
+  entry: ApiEntry, store: HandlerContext | undefined, wrapper: AnyFunction,
+  durationMs: number, start: number, known: Callers | undefined,
+): void {
+  try {
+    const callers = known ?? readCallers(captureFrames(wrapper));
+    const described = describe(entry, callers);
+    if (described === undefined) return;
+    state.dispatcher.record({ ...described, outcome: 'ran', durationMs, time: timeOrigin + start, handler: store, callers });
+  } catch (error) {
+    state.dispatcher.countError(error, 'reporting a blocking call');
+  }
+}
+
+/** Records the call that strict mode stops and builds the error to throw (before it runs). */
+export function stop(described: Described, store: HandlerContext | undefined, callers: Callers, wrapper: AnyFunction): BlockingCallError {
+  let report: Report;
+  try {
+    report = state.dispatcher.record({ ...described, outcome: 'thrown', durationMs: 0, time: Date.now(), handler: store, callers });
+  } catch (error) {
+    state.dispatcher.countError(error, 'reporting a stopped call');
+    report = fallbackReport(described, store, callers);
+  }
+  const error = new BlockingCallError(report);
+  Error.captureStackTrace(error, wrapper);
+  return error;
+}
+
+function fallbackReport(d: Described, store: HandlerContext | undefined, callers: Callers): Report {
+  return {
+    type: 'blocking-call', api: d.api, kind: d.kind, outcome: 'thrown', durationMs: 0, maxDurationMs: 0,
+    count: 1, aggregate: false, time: Date.now(),
+    handler: store === undefined ? null : { ...store.attributes, source: store.source, event: store.event },
+    site: callers.site ?? null, stack: '', hint: d.hint, docs: '', pid: process.pid,
+  };
+}
+
+export function isAllowedSite(callers: Callers): boolean {
+  const { origin, site } = callers;
+  return (origin !== undefined && state.allowedSite(origin.file)) || (site !== undefined && state.allowedSite(site.file));
+}
+
+/** What the call is reported as, or undefined when it is not reported at all. */
+function describe(entry: ApiEntry, callers: Callers): Described | undefined {
+  if (isAllowedSite(callers)) return undefined;
+  if (callers.moduleLoad !== undefined) return describeLoad(callers.moduleLoad, callers.requirer, undefined);
+  return { api: entry.api, kind: entry.kind, hint: entry.alternative };
+}
+
+/** A lazy module load is the user's to fix only when the user's code asked for it. */
+export function describeLoad(api: 'require' | 'import', requirer: Site | undefined, module: string | undefined): Described | undefined {
+  const scope = state.settings.moduleLoads;
+  if (scope === 'off') return undefined;
+  if (scope === 'user' && (requirer === undefined || packageOf(requirer.file) !== undefined)) return undefined;
+  const d: Described = { api, kind: 'module-load', hint: moduleLoadHint };
+  if (module !== undefined) d.module = module;
+  return d;
+}

@@ -1,0 +1,134 @@
+import { dirname, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** A line of code: 1-based line and column, as in stack traces. */
+export interface Site {
+  file: string;
+  line: number;
+  column: number;
+  function?: string;
+}
+
+/** Who called a blocking API, read from the stack once per in-handler call. */
+export interface Callers {
+  /** The first frame outside loopguard, Node's internals and node_modules: the line to fix. */
+  site: Site | undefined;
+  /** The innermost frame outside loopguard and Node's internals (may be inside a dependency). */
+  origin: Site | undefined;
+  /** The package `origin` lives in, when the blocking happened inside a dependency. */
+  via: string | undefined;
+  /** Node's module loader stands between the call and `site`: a lazy `require` or `import`. */
+  moduleLoad: 'require' | 'import' | undefined;
+  /** With `moduleLoad`: the frame that asked for the outermost load (may be inside a dependency). */
+  requirer: Site | undefined;
+  frames: readonly NodeJS.CallSite[];
+}
+
+const captureRaw = (_error: Error, frames: NodeJS.CallSite[]): NodeJS.CallSite[] => frames;
+
+/** Raw V8 call sites above `above` (exclusive). Formatting is left for when a report is new. */
+export function captureFrames(above: Function, limit = 32): NodeJS.CallSite[] {
+  const prepare = Error.prepareStackTrace;
+  const stackLimit = Error.stackTraceLimit;
+  try {
+    Error.prepareStackTrace = captureRaw;
+    Error.stackTraceLimit = limit;
+    const holder: { stack?: unknown } = {};
+    Error.captureStackTrace(holder, above);
+    return Array.isArray(holder.stack) ? (holder.stack as NodeJS.CallSite[]) : [];
+  } finally {
+    Error.prepareStackTrace = prepare;
+    Error.stackTraceLimit = stackLimit;
+  }
+}
+
+function fileOf(frame: NodeJS.CallSite): string | undefined {
+  const name = frame.getFileName() ?? undefined;
+  if (name === undefined || !name.startsWith('file://')) return name;
+  try {
+    return fileURLToPath(name);
+  } catch {
+    return name;
+  }
+}
+
+/* loopguard's own files: the folder above this one (src/ in development, dist/ when built). */
+const ownRoot = ((): string => {
+  const here = captureFrames(captureFrames, 2)[0];
+  const file = here === undefined ? undefined : fileOf(here);
+  return file === undefined ? '\0' : dirname(dirname(file)) + sep;
+})();
+
+const isInternal = (file: string | undefined): boolean =>
+  file === undefined || file.startsWith('node:') || file.startsWith('internal/') || !file.includes(sep) && !file.includes('/');
+const isLoader = (file: string | undefined): boolean =>
+  file !== undefined && (file.startsWith('node:internal/modules/') || file.startsWith('internal/modules/'));
+const nodeModules = `${sep}node_modules${sep}`;
+
+export function isOwnFile(file: string): boolean {
+  return file.startsWith(ownRoot);
+}
+
+/** The package a path belongs to (`@scope/name` or `name`), or undefined outside node_modules. */
+export function packageOf(file: string): string | undefined {
+  const at = file.lastIndexOf(nodeModules);
+  if (at < 0) return undefined;
+  const parts = file.slice(at + nodeModules.length).split(sep);
+  const first = parts[0] ?? '';
+  return first.startsWith('@') && parts.length > 1 ? `${first}/${parts[1]}` : first;
+}
+
+function toSite(frame: NodeJS.CallSite, file: string): Site {
+  const fn = frame.getFunctionName() ?? frame.getMethodName() ?? undefined;
+  const site: Site = { file, line: frame.getLineNumber() ?? 0, column: frame.getColumnNumber() ?? 0 };
+  if (fn) site.function = fn;
+  return site;
+}
+
+export function readCallers(frames: readonly NodeJS.CallSite[]): Callers {
+  let origin: Site | undefined;
+  let requirer: Site | undefined;
+  let moduleLoad: Callers['moduleLoad'];
+  let afterLoader = false;
+  for (const frame of frames) {
+    const file = fileOf(frame);
+    if (isInternal(file)) {
+      if (isLoader(file)) {
+        moduleLoad = (file as string).includes('/esm/') ? 'import' : 'require';
+        afterLoader = true;
+      }
+      continue;
+    }
+    if (isOwnFile(file as string)) continue;
+    const here = toSite(frame, file as string);
+    origin ??= here;
+    if (afterLoader) {
+      requirer = here;
+      afterLoader = false;
+    }
+    if ((file as string).includes(nodeModules)) continue;
+    return { site: here, origin, via: origin === here ? undefined : packageOf(origin.file), moduleLoad, requirer, frames };
+  }
+  const via = origin === undefined ? undefined : packageOf(origin.file);
+  return { site: origin, origin, via, moduleLoad, requirer, frames };
+}
+
+/** The stack as people read it, without loopguard's frames; ESM URLs become paths. */
+export function formatStack(frames: readonly NodeJS.CallSite[], max = 12): string {
+  const lines: string[] = [];
+  for (const frame of frames) {
+    const file = fileOf(frame);
+    if (file !== undefined && isOwnFile(file)) continue;
+    let text: string;
+    try {
+      text = String(frame);
+    } catch {
+      text = `${file ?? '<anonymous>'}:${frame.getLineNumber() ?? 0}:${frame.getColumnNumber() ?? 0}`;
+    }
+    const url = frame.getFileName();
+    if (url?.startsWith('file://') && file !== undefined) text = text.replace(url, file);
+    lines.push(`    at ${text}`);
+    if (lines.length >= max) break;
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,188 @@
+import Module from 'node:module';
+import { discoverEntries, resolveTargets, type Target } from '../apis/resolve';
+import type { ApiEntry } from '../apis/types';
+import { handlerStorage } from '../context';
+import { ConfigError, settingsFromOptions, type Options, type Settings } from '../config';
+import { Dispatcher } from '../report/dispatcher';
+import type { Sink } from '../report/types';
+import { consoleSink } from '../sinks/console';
+import { jsonlSink } from '../sinks/jsonl';
+import { createWrapper } from './call';
+import { createRequireWrapper, loadListeners } from './module-load';
+import { isWrapper, patch, unpatch, type Patch } from './patch';
+import { applySettings, state, type Guarded } from './state';
+
+const kInstance = Symbol.for('loopguard.instance');
+type InstanceHolder = typeof globalThis & { [kInstance]?: { version: string; root: string } };
+const holder = globalThis as InstanceHolder;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const version: string = (require('../../package.json') as { version: string }).version;
+
+let patches: Patch[] = [];
+let settingSinks: (() => void)[] = [];
+let onExit: (() => void) | undefined;
+let lazyListener: ((id: string, exports: unknown) => void) | undefined;
+const warned = new Set<string>();
+
+function warnOnce(key: string, message: string): void {
+  if (warned.has(key)) return;
+  warned.add(key);
+  handlerStorage.exit(() => process.emitWarning(message, 'LoopguardWarning'));
+}
+
+function loadBuiltin(id: string): object | undefined {
+  try {
+    const get = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
+    const mod = get === undefined ? require(`node:${id}`) : get(`node:${id}`);
+    return mod === null || mod === undefined ? undefined : (mod as object);
+  } catch {
+    return undefined;
+  }
+}
+
+/* node:sqlite prints an ExperimentalWarning when loaded on Node 22, so there it is patched when the app loads it. */
+const eagerLazyModules = Number(process.versions.node.split('.')[0]) >= 23;
+
+function wrapTargets(targets: readonly Target[]): void {
+  for (const target of targets) {
+    const current = (target.owner as Record<string, unknown>)[target.key];
+    if (isWrapper(current)) continue; // another copy of loopguard already guards it
+    const g: Guarded = { entry: target.entry, allowed: false };
+    const p = patch(target.owner, target.key, createWrapper(g, current as (this: unknown, ...args: unknown[]) => unknown));
+    if (p === undefined) {
+      warnOnce(`patch:${target.entry.api}`, `loopguard: ${target.entry.api} cannot be replaced here (frozen?); calls to it are not seen`);
+      continue;
+    }
+    state.guarded.push(g);
+    patches.push(p);
+  }
+}
+
+function syncEsm(): void {
+  // ESM views of builtins are copies made on first import; this refreshes named imports.
+  Module.syncBuiltinESMExports();
+}
+
+function wrapRequire(): void {
+  const proto = Module.prototype as unknown as Record<string, unknown>;
+  if (isWrapper(proto['require'])) return;
+  const p = patch(proto, 'require', createRequireWrapper(proto['require'] as (this: unknown, id: string) => unknown));
+  if (p !== undefined) patches.push(p);
+}
+
+function installLazy(entries: readonly ApiEntry[]): void {
+  const lazy = entries.filter((e) => e.lazy === true);
+  if (lazy.length === 0) return;
+  if (eagerLazyModules) {
+    wrapTargets(resolveTargets(lazy, loadBuiltin));
+    return;
+  }
+  const pending = new Set(lazy.map((e) => e.module));
+  lazyListener = (id) => {
+    const name = id.startsWith('node:') ? id.slice(5) : id;
+    if (!pending.has(name)) return;
+    pending.delete(name);
+    wrapTargets(resolveTargets(lazy.filter((e) => e.module === name), loadBuiltin));
+    applySettings(state.settings);
+    syncEsm();
+  };
+  loadListeners.push(lazyListener);
+}
+
+function settingsSinks(settings: Settings): Sink[] {
+  const sinks: Sink[] = [];
+  if (settings.console) sinks.push(consoleSink());
+  const file = settings.reportFile;
+  if (file !== undefined) {
+    try {
+      sinks.push(jsonlSink(file, (error) => state.dispatcher.countError(error, `writing ${file}`)));
+    } catch (error) {
+      const why = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      throw new ConfigError('LOOPGUARD_REPORT_FILE', `loopguard: invalid LOOPGUARD_REPORT_FILE (reportFile) ${JSON.stringify(file)}: cannot open it for writing (${why}); accepted: a writable file path`);
+    }
+  }
+  return sinks;
+}
+
+/** Opens what the settings ask for (the report file) so that a bad value fails now. */
+function useSettings(settings: Settings): void {
+  const sinks = settingsSinks(settings);
+  for (const remove of settingSinks) remove();
+  settingSinks = sinks.map((s) => state.dispatcher.addSink(s));
+  applySettings(settings);
+}
+
+export interface InstallResult {
+  /** false when another copy of loopguard was installed first (this one stays inactive). */
+  active: boolean;
+  wrapped: number;
+}
+
+/**
+ * Wraps every blocking API of the table (idempotent: calling it again applies new options).
+ * Throws ConfigError for invalid options, before anything is wrapped.
+ */
+export function install(settings: Settings): InstallResult {
+  const other = holder[kInstance];
+  if (other !== undefined && other.root !== __dirname) {
+    warnOnce('copy', `loopguard: another copy (${other.version}, ${other.root}) is already active; this one (${version}, ${__dirname}) stays inactive`);
+    return { active: false, wrapped: 0 };
+  }
+  if (state.installed) {
+    useSettings(settings);
+    return { active: true, wrapped: patches.length };
+  }
+  if (settings.mode === 'off') {
+    applySettings(settings);
+    return { active: true, wrapped: 0 };
+  }
+  useSettings(settings);
+  const entries = discoverEntries(loadBuiltin);
+  wrapTargets(resolveTargets(entries.filter((e) => e.lazy !== true), loadBuiltin));
+  wrapRequire();
+  installLazy(entries);
+  applySettings(settings);
+  syncEsm();
+  state.installed = true;
+  holder[kInstance] = { version, root: __dirname };
+
+  handlerStorage.exit(() => setImmediate(() => {
+    state.everywhere = state.installed && state.settings.scope === 'all';
+  }));
+  onExit = () => state.dispatcher.close();
+  process.once('exit', onExit);
+  return { active: true, wrapped: patches.length };
+}
+
+export function configure(options: Options): void {
+  const settings = settingsFromOptions(options, state.settings);
+  if (state.installed) useSettings(settings);
+  else applySettings(settings);
+}
+
+/** Restores every original function, closes the sinks (writing what is queued). */
+export function uninstall(): void {
+  if (!state.installed) return;
+  for (const p of patches.reverse()) {
+    if (!unpatch(p)) warnOnce(`unpatch:${p.key}`, `loopguard: ${p.key} was wrapped again by another tool after loopguard; it is left in place`);
+  }
+  patches = [];
+  syncEsm();
+  if (lazyListener !== undefined) loadListeners.splice(loadListeners.indexOf(lazyListener), 1);
+  lazyListener = undefined;
+  if (onExit !== undefined) process.removeListener('exit', onExit);
+  onExit = undefined;
+  state.dispatcher.close();
+  state.dispatcher = new Dispatcher();
+  settingSinks = [];
+  state.guarded = [];
+  state.installed = false;
+  state.everywhere = false;
+  state.depth = 0;
+  state.loading = undefined;
+  delete holder[kInstance];
+}
+
+export function isInstalled(): boolean {
+  return state.installed;
+}

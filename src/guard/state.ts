@@ -1,0 +1,42 @@
+import type { ApiEntry } from '../apis/types';
+import { defaults, type Settings } from '../config';
+import { Dispatcher } from '../report/dispatcher';
+import { compileMatchers, globToRegExp, nameToRegExp } from '../util/glob';
+
+/** A wrapped API as the guard uses it: the table entry plus what settings decided about it. */
+export interface Guarded {
+  readonly entry: ApiEntry;
+  /** Allowed by `allowApis`: the wrapper calls straight through. */
+  allowed: boolean;
+}
+
+/** A `require()` in progress inside a handler; blocking calls below it belong to it. */
+export interface LoadFrame {
+  readonly id: string;
+  touched: boolean;
+}
+
+/*
+ * The guard's mutable state, read by every wrapper. One object so that the hot path reads plain
+ * fields, and so that tests and uninstall() can reset it in one place.
+ */
+export const state = {
+  settings: defaults as Settings,
+  installed: false,
+  /** `scope: all` and start-up is over: calls outside handlers are judged too. */
+  everywhere: false,
+  /** Guarded calls in progress on the stack: nested public calls (readFileSync → openSync) count once. */
+  depth: 0,
+  loading: undefined as LoadFrame | undefined,
+  dispatcher: new Dispatcher(),
+  allowedSite: (_file: string): boolean => false,
+  guarded: [] as Guarded[],
+};
+
+/** Recomputes what depends on the settings (allow-lists). */
+export function applySettings(settings: Settings): void {
+  state.settings = settings;
+  state.allowedSite = compileMatchers(settings.allowSites, globToRegExp);
+  const allowedApi = compileMatchers(settings.allowApis, nameToRegExp);
+  for (const g of state.guarded) g.allowed = allowedApi(g.entry.api);
+}

@@ -1,0 +1,196 @@
+import type { ApiKind } from '../apis/types';
+import { handlerStorage, type HandlerContext } from '../context';
+import type { Callers } from '../guard/callers';
+import { formatStack } from '../guard/callers';
+import { docsFor } from './docs';
+import type { HandlerSummary, Report, Sink, SiteTotal, Summary } from './types';
+
+/** One blocking call as the guard saw it. */
+export interface Occurrence {
+  api: string;
+  kind: ApiKind;
+  hint: string;
+  module?: string;
+  outcome: Report['outcome'];
+  durationMs: number;
+  time: number;
+  handler: HandlerContext | undefined;
+  callers: Callers;
+}
+
+interface SiteRecord extends SiteTotal {
+  pendingCount: number;
+  pendingMs: number;
+  pendingMax: number;
+  pendingTime: number;
+}
+
+export const siteCap = 5000;
+const flushEveryMs = 10_000;
+
+function summarizeHandler(handler: HandlerContext | undefined): HandlerSummary | null {
+  if (handler === undefined) return null;
+  return { ...handler.attributes, source: handler.source, event: handler.event };
+}
+
+function keyOf(o: Occurrence): string {
+  const s = o.callers.site;
+  const at = s === undefined ? '?' : `${s.file}:${s.line}:${s.column}`;
+  const h = o.handler;
+  return `${o.api}\0${o.module ?? ''}\0${at}\0${h?.source ?? ''}\0${h?.event ?? ''}`;
+}
+
+/**
+ * Turns occurrences into reports: the first call at a site is reported at once, with its stack;
+ * repeats are counted (no stack formatting) and reported as aggregates every few seconds and at exit.
+ */
+export class Dispatcher {
+  private readonly sinks: Sink[] = [];
+  private readonly sites = new Map<string, SiteRecord>();
+  private pending = new Set<SiteRecord>();
+  private timer: NodeJS.Timeout | undefined;
+  private calls = 0;
+  private blockedMs = 0;
+  private overflowCalls = 0;
+  private internalErrors = 0;
+  private closed = false;
+
+  addSink(sink: Sink): () => void {
+    this.sinks.push(sink);
+    return () => {
+      const at = this.sinks.indexOf(sink);
+      if (at >= 0) this.sinks.splice(at, 1);
+    };
+  }
+
+  /** Counts a failure inside loopguard; the first one is explained once on stderr. */
+  countError(error: unknown, where: string): void {
+    this.internalErrors++;
+    if (this.internalErrors === 1) {
+      const text = error instanceof Error ? error.message : String(error);
+      handlerStorage.exit(() => process.emitWarning(`loopguard: ${where} failed (${text}); further failures are only counted`, 'LoopguardWarning'));
+    }
+  }
+
+  /** Records a call and returns the report that describes it. */
+  record(o: Occurrence): Report {
+    this.calls++;
+    this.blockedMs += o.durationMs;
+    const key = keyOf(o);
+    const known = this.sites.get(key);
+    if (known !== undefined) {
+      known.count++;
+      known.blockedMs += o.durationMs;
+      known.maxMs = Math.max(known.maxMs, o.durationMs);
+      if (known.pendingCount === 0) known.pendingTime = o.time;
+      known.pendingCount++;
+      known.pendingMs += o.durationMs;
+      known.pendingMax = Math.max(known.pendingMax, o.durationMs);
+      this.pending.add(known);
+      this.schedule();
+      return { ...known.report, outcome: o.outcome, durationMs: o.durationMs, maxDurationMs: o.durationMs, time: o.time };
+    }
+    const report = this.build(o);
+    if (this.sites.size < siteCap) {
+      this.sites.set(key, {
+        report, count: 1, blockedMs: o.durationMs, maxMs: o.durationMs,
+        pendingCount: 0, pendingMs: 0, pendingMax: 0, pendingTime: 0,
+      });
+      this.deliver(report);
+    } else {
+      this.overflowCalls++;
+    }
+    return report;
+  }
+
+  private build(o: Occurrence): Report {
+    const { site, via } = o.callers;
+    const report: Report = {
+      type: 'blocking-call',
+      api: o.api,
+      kind: o.kind,
+      outcome: o.outcome,
+      durationMs: o.durationMs,
+      maxDurationMs: o.durationMs,
+      count: 1,
+      aggregate: false,
+      time: o.time,
+      handler: summarizeHandler(o.handler),
+      site: site ?? null,
+      stack: formatStack(o.callers.frames),
+      hint: o.hint,
+      docs: docsFor(o.kind),
+      pid: process.pid,
+    };
+    if (via !== undefined) report.via = via;
+    if (o.module !== undefined) report.module = o.module;
+    return report;
+  }
+
+  private deliver(report: Report): void {
+    for (const sink of this.sinks) {
+      try {
+        sink.write(report);
+      } catch (error) {
+        this.countError(error, `the ${sink.name} sink`);
+      }
+    }
+  }
+
+  private schedule(): void {
+    if (this.timer !== undefined || this.closed) return;
+    // Outside any handler context, so the flush is never judged as part of a handler.
+    this.timer = handlerStorage.exit(() => setTimeout(() => {
+      this.timer = undefined;
+      this.flush();
+    }, flushEveryMs).unref());
+  }
+
+  /** Reports the repeats counted since the last flush, one aggregate per site. */
+  flush(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    const records = this.pending;
+    this.pending = new Set();
+    for (const r of records) {
+      const aggregate: Report = {
+        ...r.report,
+        count: r.pendingCount,
+        aggregate: true,
+        durationMs: r.pendingMs,
+        maxDurationMs: r.pendingMax,
+        time: r.pendingTime,
+      };
+      r.pendingCount = r.pendingMs = r.pendingMax = r.pendingTime = 0;
+      this.deliver(aggregate);
+    }
+  }
+
+  summary(): Summary {
+    const sites = [...this.sites.values()]
+      .map(({ report, count, blockedMs, maxMs }) => ({ report, count, blockedMs, maxMs }))
+      .sort((a, b) => b.blockedMs - a.blockedMs || b.count - a.count);
+    return {
+      calls: this.calls,
+      blockedMs: this.blockedMs,
+      sites,
+      overflowCalls: this.overflowCalls,
+      internalErrors: this.internalErrors,
+    };
+  }
+
+  /** Flushes and closes every sink (at exit or uninstall). Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    const summary = this.summary();
+    for (const sink of this.sinks) {
+      try {
+        sink.close?.(summary);
+      } catch (error) {
+        this.countError(error, `closing the ${sink.name} sink`);
+      }
+    }
+  }
+}

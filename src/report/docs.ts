@@ -1,0 +1,8 @@
+import type { ApiKind } from '../apis/types';
+
+const base = 'https://github.com/loopguard/loopguard#';
+
+/** The README section that explains how to fix this kind of call. */
+export function docsFor(kind: ApiKind): string {
+  return `${base}fixing-${kind}`;
+}

@@ -1,0 +1,76 @@
+import type { ApiKind } from '../apis/types';
+import type { AttributeValue } from '../context';
+import type { Site } from '../guard/callers';
+
+export type { Site };
+
+/** The handler a report happened in: its source, its event and the attributes it was given. */
+export interface HandlerSummary {
+  source: string;
+  event: string;
+  [attribute: string]: AttributeValue;
+}
+
+/** One blocking call (or, with `count` > 1, repeats of it at the same site aggregated). */
+export interface BlockingCallReport {
+  type: 'blocking-call';
+  /** `fs.readFileSync`, `child_process.execSync`, `Atomics.wait`, `require`, ... */
+  api: string;
+  kind: ApiKind;
+  /** `ran`: the call ran and blocked for `durationMs`. `thrown`: strict mode stopped it before it ran. */
+  outcome: 'ran' | 'thrown';
+  /** How long the loop was blocked (total over `count` calls). 0 when stopped. */
+  durationMs: number;
+  /** The longest single call in this report. */
+  maxDurationMs: number;
+  /** Calls in this report: 1 for a new call site; for an aggregate, the repeats since the last one. */
+  count: number;
+  /** false: the first call at a new site. true: repeats at a known site, counted since the last report. */
+  aggregate: boolean;
+  /** `Date.now()` of the (first) call. */
+  time: number;
+  /** The handler it happened in; null with `scope: all` outside handlers. */
+  handler: HandlerSummary | null;
+  /** The line that called it, outside loopguard, Node's internals and dependencies. */
+  site: Site | null;
+  /** When the blocking call was made inside a dependency called from `site`: that package. */
+  via?: string;
+  /** For module loads: what was required or imported. */
+  module?: string;
+  /** The stack without loopguard's frames, at most 12 frames. */
+  stack: string;
+  /** What to use instead. */
+  hint: string;
+  /** Where the fix is explained. */
+  docs: string;
+  pid: number;
+}
+
+export type Report = BlockingCallReport;
+
+/** What the guard counted for the whole run, handed to sinks at exit. */
+export interface Summary {
+  calls: number;
+  blockedMs: number;
+  sites: readonly SiteTotal[];
+  /** Calls at sites beyond the site table's cap: counted, not reported one by one. */
+  overflowCalls: number;
+  /** Failures inside loopguard (a sink that threw, a report that could not be built). */
+  internalErrors: number;
+}
+
+export interface SiteTotal {
+  report: Report;
+  count: number;
+  blockedMs: number;
+  maxMs: number;
+}
+
+/** Where reports go. Adding a reporter is adding a Sink. */
+export interface Sink {
+  readonly name: string;
+  /** A new call site (count 1) or an aggregate of repeats. Must not block or throw (throws are caught). */
+  write(report: Report): void;
+  /** Called once at exit (synchronously) or on uninstall; must finish before returning. */
+  close?(summary: Summary): void;
+}

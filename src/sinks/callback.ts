@@ -1,0 +1,7 @@
+import type { Report, Sink, Summary } from '../report/types';
+
+/** Hands every report (and, optionally, the summary at exit) to your function. */
+export function callbackSink(onReport: (report: Report) => void, onClose?: (summary: Summary) => void): Sink {
+  const sink: Sink = { name: 'callback', write: onReport };
+  return onClose === undefined ? sink : { ...sink, close: onClose };
+}
