@@ -11,6 +11,17 @@ export interface Target {
 
 export type ModuleLoader = (id: string) => object | undefined;
 
+/** A builtin by id (`fs`, `sqlite`), or undefined where this Node has none. */
+export function loadBuiltin(id: string): object | undefined {
+  try {
+    const get = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
+    const mod = get === undefined ? require(`node:${id}`) : get(`node:${id}`);
+    return mod === null || mod === undefined ? undefined : (mod as object);
+  } catch {
+    return undefined;
+  }
+}
+
 function walk(root: object, path: readonly string[]): object | undefined {
   let at: unknown = root;
   for (const key of path) {

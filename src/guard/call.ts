@@ -73,7 +73,10 @@ function nestedCall(original: AnyFunction, self: unknown, args: IArguments, wrap
       // The load is about to read from disk: stop it before it does.
       const callers = readCallers(captureFrames(wrapper));
       const described = describeLoad('require', callers.requirer, load.id);
-      if (described !== undefined && !isAllowedSite(callers)) throw stop(described, storage.getStore(), callers, wrapper);
+      if (described !== undefined && !isAllowedSite(callers)) {
+        load.stopped = true;
+        throw stop(described, storage.getStore(), callers, wrapper);
+      }
     }
   }
   return Reflect.apply(original, self, args);

@@ -60,7 +60,7 @@ const ownRoot = ((): string => {
 })();
 
 const isInternal = (file: string | undefined): boolean =>
-  file === undefined || file.startsWith('node:') || file.startsWith('internal/') || !file.includes(sep) && !file.includes('/');
+  file === undefined || file.startsWith('node:') || file.startsWith('internal/');
 const isLoader = (file: string | undefined): boolean =>
   file !== undefined && (file.startsWith('node:internal/modules/') || file.startsWith('internal/modules/'));
 const nodeModules = `${sep}node_modules${sep}`;

@@ -1,5 +1,5 @@
 import Module from 'node:module';
-import { discoverEntries, resolveTargets, type Target } from '../apis/resolve';
+import { discoverEntries, loadBuiltin, resolveTargets, type Target } from '../apis/resolve';
 import type { ApiEntry } from '../apis/types';
 import { handlerStorage } from '../context';
 import { ConfigError, settingsFromOptions, type Options, type Settings } from '../config';
@@ -28,16 +28,6 @@ function warnOnce(key: string, message: string): void {
   if (warned.has(key)) return;
   warned.add(key);
   handlerStorage.exit(() => process.emitWarning(message, 'LoopguardWarning'));
-}
-
-function loadBuiltin(id: string): object | undefined {
-  try {
-    const get = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
-    const mod = get === undefined ? require(`node:${id}`) : get(`node:${id}`);
-    return mod === null || mod === undefined ? undefined : (mod as object);
-  } catch {
-    return undefined;
-  }
 }
 
 /* node:sqlite prints an ExperimentalWarning when loaded on Node 22, so there it is patched when the app loads it. */

@@ -33,7 +33,7 @@ function guardedRequire(
   original: RequireFn, self: unknown, args: IArguments, id: string,
   store: HandlerContext | undefined, wrapper: RequireFn,
 ): unknown {
-  const frame: LoadFrame = { id: String(id), touched: false };
+  const frame: LoadFrame = { id: String(id), touched: false, stopped: false };
   const outer = state.loading;
   state.loading = frame;
   state.depth++;
@@ -43,7 +43,7 @@ function guardedRequire(
   } finally {
     state.depth--;
     state.loading = outer;
-    if (frame.touched) {
+    if (frame.touched && !frame.stopped) {
       const durationMs = performance.now() - start;
       if (durationMs >= state.settings.thresholdMs) reportLoad(frame, store, wrapper, durationMs, start);
     }

@@ -14,6 +14,8 @@ export interface Guarded {
 export interface LoadFrame {
   readonly id: string;
   touched: boolean;
+  /** Strict mode stopped the load: it is reported already. */
+  stopped: boolean;
 }
 
 /*

@@ -37,7 +37,7 @@ function keyOf(o: Occurrence): string {
   const s = o.callers.site;
   const at = s === undefined ? '?' : `${s.file}:${s.line}:${s.column}`;
   const h = o.handler;
-  return `${o.api}\0${o.module ?? ''}\0${at}\0${h?.source ?? ''}\0${h?.event ?? ''}`;
+  return `${o.api}\0${o.module ?? ''}\0${at}\0${h?.source ?? ''}\0${h?.event ?? ''}\0${o.outcome}`;
 }
 
 /**

@@ -1,0 +1,195 @@
+import { statSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { cleanup, fixture, lineOf, runNode } from './support/run-node';
+
+/* Real applications in real Node processes, loaded with -r and --import, CommonJS and ESM. */
+
+const cjs = fixture('cjs-app.js');
+const esm = fixture('esm-app.mjs');
+
+describe.each([
+  ['-r', ['-r', 'loopguard/register']],
+  ['--import', ['--import', 'loopguard/register']],
+])('a CommonJS app under %s', (_flag, preload) => {
+  it('reports the handler calls with their lines, and nothing from start-up or outside handlers', async () => {
+    const run = await runNode([...preload, cjs]);
+    try {
+      expect(run.code).toBe(0);
+      const firsts = run.reports.filter((r) => !r.aggregate);
+      const summary = firsts.map((r) => [r.api, r.site?.line, r.handler?.event]);
+      expect(summary).toEqual(expect.arrayContaining([
+        ['fs.readFileSync', lineOf(cjs, 'direct'), 'message'],
+        ['fs.existsSync', lineOf(cjs, 'after-await'), 'message'],
+        ['fs.statSync', lineOf(cjs, 'timer'), 'message'],
+      ]));
+      expect(firsts).toHaveLength(3);
+      for (const r of firsts) {
+        expect(r.site?.file).toBe(cjs);
+        expect(r.handler).toEqual({ source: 'fixture', event: 'message' });
+        expect(r.stack.split('\n')[0]).toContain(`${cjs}:${r.site?.line}:`);
+        expect(r.stack).not.toContain('/dist/');
+      }
+      // The second emit repeats every site: counted into aggregates, not reported again as new.
+      const repeats = run.reports.filter((r) => r.aggregate);
+      expect(repeats.map((r) => r.api).sort()).toEqual(['fs.existsSync', 'fs.readFileSync', 'fs.statSync']);
+      expect(repeats.every((r) => r.count === 1)).toBe(true);
+      expect(run.stderr).toContain(`[loopguard] fs.readFileSync blocked the event loop`);
+      expect(run.stderr).toContain(`test/fixtures/apps/cjs-app.js:${lineOf(cjs, 'direct')}:`);
+      expect(run.stderr).toContain('[loopguard] summary: 6 blocking calls in handlers at 3 sites');
+    } finally {
+      cleanup(run);
+    }
+  });
+});
+
+describe.each([
+  ['-r', ['-r', 'loopguard/register']],
+  ['--import', ['--import', 'loopguard/register']],
+  ['--import after a preload that imported node:fs first', ['--import', fixture('early-fs.mjs'), '--import', 'loopguard/register']],
+])('an ESM app under %s', (_flag, preload) => {
+  it('sees wrapped functions through named, default and namespace imports', async () => {
+    const run = await runNode([...preload, esm]);
+    try {
+      expect(run.code).toBe(0);
+      const got = run.reports.map((r) => [r.api, r.site?.line]);
+      expect(got).toEqual([
+        ['fs.readFileSync', lineOf(esm, 'named')],
+        ['fs.statSync', lineOf(esm, 'default')],
+        ['fs.existsSync', lineOf(esm, 'namespace')],
+        ['fs.lstatSync', lineOf(esm, 'after-await')],
+      ]);
+      expect(run.reports[0]!.site?.file).toBe(esm); // file:// URL turned into a path
+    } finally {
+      cleanup(run);
+    }
+  });
+});
+
+describe('loading', () => {
+  it('is harmless twice (-r and --import together, and install() from code after the preload)', async () => {
+    const run = await runNode(['-r', 'loopguard/register', '--import', 'loopguard/register', '-r', 'loopguard/register', '-e', `
+      const lg = require('loopguard');
+      const again = lg.install();
+      const fs = require('fs');
+      lg.runInHandler({ event: 'twice' }, () => fs.readFileSync(__filename === '[eval]' ? '/etc/hostname' : __filename));
+      console.log(JSON.stringify(again));
+    `]);
+    try {
+      expect(run.code).toBe(0);
+      expect(JSON.parse(run.stdout)).toMatchObject({ active: true });
+      expect(run.reports.map((r) => r.api)).toEqual(['fs.readFileSync']);
+      expect(run.stderr).not.toContain('Warning');
+    } finally {
+      cleanup(run);
+    }
+  });
+
+  it('works from code without the preload (require + install)', async () => {
+    const run = await runNode(['-e', `
+      const lg = require('loopguard');
+      lg.install({ console: false });
+      lg.runInHandler({ source: 'code', event: 'e' }, () => require('fs').statSync('/'));
+    `]);
+    try {
+      expect(run.code).toBe(0);
+      expect(run.reports).toMatchObject([{ api: 'fs.statSync', handler: { source: 'code', event: 'e' } }]);
+      expect(run.stderr).toBe('');
+    } finally {
+      cleanup(run);
+    }
+  });
+
+  it('writes every report before process.exit() ends the process, to a file only its owner can read', async () => {
+    const app = fixture('exit-app.js');
+    const run = await runNode(['-r', 'loopguard/register', app]);
+    try {
+      expect(run.code).toBe(0);
+      expect(run.reports.map((r) => [r.api, r.site?.line, r.count, r.aggregate])).toEqual([
+        ['fs.statSync', lineOf(app, 'loop'), 1, false],
+        ['fs.readFileSync', lineOf(app, 'read'), 1, false],
+        ['fs.statSync', lineOf(app, 'loop'), 4, true],
+      ]);
+      expect(statSync(`${run.dir}/reports.jsonl`).mode & 0o777).toBe(0o600);
+    } finally {
+      cleanup(run);
+    }
+  });
+
+  it('LOOPGUARD_MODE=off wraps nothing', async () => {
+    const run = await runNode(['-r', 'loopguard/register', cjs], { LOOPGUARD_MODE: 'off' });
+    try {
+      expect(run.code).toBe(0);
+      expect(run.reports).toEqual([]);
+      expect(run.stderr).toBe('');
+    } finally {
+      cleanup(run);
+    }
+  });
+});
+
+describe('strict mode in a real process', () => {
+  it('throws BlockingCallError before the write, naming the call, the handler, the line and the fix', async () => {
+    const app = fixture('strict-app.js');
+    const run = await runNode(['-r', 'loopguard/register', app, '$DIR'], { LOOPGUARD_MODE: 'strict', LOOPGUARD_CONSOLE: 'off' });
+    try {
+      expect(run.code).toBe(0);
+      const [caught, after] = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      expect(caught).toMatchObject({ name: 'BlockingCallError', code: 'ERR_LOOPGUARD_BLOCKING_CALL', api: 'fs.writeFileSync', exists: false });
+      expect(caught.message).toContain('fs.writeFileSync would block the event loop in handler "save" (fixture)');
+      expect(caught.message).toContain(`${app}:${lineOf(app, 'write')}:`);
+      expect(caught.message).toContain('fs.promises.writeFile');
+      expect(caught.message).toContain('https://');
+      expect(after).toEqual({ after: true, exists: false });
+      expect(run.reports).toMatchObject([{ api: 'fs.writeFileSync', outcome: 'thrown' }]);
+    } finally {
+      cleanup(run);
+    }
+  });
+});
+
+describe('module loads', () => {
+  it('reports the app\'s own lazy require once, as module-load, and stays quiet for a dependency\'s', async () => {
+    const app = fixture('lazy-app.js');
+    const run = await runNode(['-r', 'loopguard/register', app]);
+    try {
+      expect(run.code).toBe(0);
+      expect(run.reports).toMatchObject([
+        { api: 'require', kind: 'module-load', module: './lazy-module', site: { file: app, line: lineOf(app, 'lazy') } },
+      ]);
+      expect(run.reports).toHaveLength(1);
+    } finally {
+      cleanup(run);
+    }
+  });
+
+  it('reports dependencies\' lazy loads too with LOOPGUARD_MODULE_LOADS=all, and none with off', async () => {
+    const app = fixture('lazy-app.js');
+    const all = await runNode(['-r', 'loopguard/register', app], { LOOPGUARD_MODULE_LOADS: 'all' });
+    const off = await runNode(['-r', 'loopguard/register', app], { LOOPGUARD_MODULE_LOADS: 'off' });
+    try {
+      expect(all.reports.map((r) => r.module)).toEqual(['./lazy-module', './later']);
+      expect(all.reports[1]).toMatchObject({ kind: 'module-load', via: 'lazy-dep' });
+      expect(off.reports).toEqual([]);
+    } finally {
+      cleanup(all);
+      cleanup(off);
+    }
+  });
+
+  it('does not throw for a lazy load in strict mode unless LOOPGUARD_STRICT_MODULE_LOADS is on', async () => {
+    const app = fixture('lazy-app.js');
+    const lenient = await runNode(['-r', 'loopguard/register', app], { LOOPGUARD_MODE: 'strict' });
+    const strict = await runNode(['-r', 'loopguard/register', app], { LOOPGUARD_MODE: 'strict', LOOPGUARD_STRICT_MODULE_LOADS: '1' });
+    try {
+      expect(lenient.code).toBe(0);
+      expect(lenient.stdout).toContain('lazy done');
+      expect(lenient.reports).toMatchObject([{ api: 'require', outcome: 'ran' }]);
+      expect(strict.code).not.toBe(0);
+      expect(strict.stderr).toContain('BlockingCallError: require("./lazy-module") would block the event loop');
+      expect(strict.reports).toMatchObject([{ api: 'require', outcome: 'thrown', module: './lazy-module' }]);
+    } finally {
+      cleanup(lenient);
+      cleanup(strict);
+    }
+  });
+});
