@@ -1,6 +1,7 @@
-import { statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { cleanup, fixture, lineOf, runNode } from './support/run-node';
+import { cleanup, fixture, lineOf, root, runNode } from './support/run-node';
 
 /* Real applications in real Node processes, loaded with -r and --import, CommonJS and ESM. */
 
@@ -190,6 +191,25 @@ describe('module loads', () => {
     } finally {
       cleanup(lenient);
       cleanup(strict);
+    }
+  });
+});
+
+describe('logging', () => {
+  it('console.log to a file inside a handler is not a blocking call, even in strict mode', async () => {
+    const run = await runNode(['-e', '0']);
+    const out = `${run.dir}/stdout.txt`;
+    const fd = openSync(out, 'w');
+    try {
+      const child = spawnSync(process.execPath, ['-r', 'loopguard/register', '-e', `
+        require('loopguard').runInHandler({ event: 'log' }, () => { console.log('logged'); console.error('also'); });
+      `], { cwd: root, stdio: ['ignore', fd, 'pipe'], env: { ...process.env, LOOPGUARD_MODE: 'strict' }, encoding: 'utf8' });
+      expect(child.status).toBe(0);
+      expect(child.stderr).toBe('also\n');
+      expect(readFileSync(out, 'utf8')).toBe('logged\n');
+    } finally {
+      closeSync(fd);
+      cleanup(run);
     }
   });
 });

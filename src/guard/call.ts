@@ -3,7 +3,7 @@ import type { ApiEntry, ApiKind } from '../apis/types';
 import { handlerStorage, type HandlerContext } from '../context';
 import { BlockingCallError } from '../report/errors';
 import type { Report } from '../report/types';
-import { captureFrames, packageOf, readCallers, type Callers, type Site } from './callers';
+import { callersOf, packageOf, type Callers, type Site } from './callers';
 import { state, type Guarded } from './state';
 
 /*
@@ -52,7 +52,7 @@ function guardedCall(
   let callers: Callers | undefined;
   let described: Described | undefined;
   try {
-    callers = readCallers(captureFrames(wrapper));
+    callers = callersOf(wrapper);
     described = describe(g.entry, callers);
   } catch (error) {
     state.dispatcher.countError(error, 'reading the call site');
@@ -71,7 +71,7 @@ function nestedCall(original: AnyFunction, self: unknown, args: IArguments, wrap
     load.touched = true;
     if (state.settings.mode === 'strict' && state.settings.strictModuleLoads) {
       // The load is about to read from disk: stop it before it does.
-      const callers = readCallers(captureFrames(wrapper));
+      const callers = callersOf(wrapper);
       const described = describeLoad('require', callers.requirer, load.id);
       if (described !== undefined && !isAllowedSite(callers)) {
         load.stopped = true;
@@ -111,7 +111,7 @@ function reportRan(
   durationMs: number, start: number, known: Callers | undefined,
 ): void {
   try {
-    const callers = known ?? readCallers(captureFrames(wrapper));
+    const callers = known ?? callersOf(wrapper);
     const described = describe(entry, callers);
     if (described === undefined) return;
     state.dispatcher.record({ ...described, outcome: 'ran', durationMs, time: timeOrigin + start, handler: store, callers });
@@ -124,7 +124,8 @@ function reportRan(
 export function stop(described: Described, store: HandlerContext | undefined, callers: Callers, wrapper: AnyFunction): BlockingCallError {
   let report: Report;
   try {
-    report = state.dispatcher.record({ ...described, outcome: 'thrown', durationMs: 0, time: Date.now(), handler: store, callers });
+    const time = Date.now();
+    report = { ...state.dispatcher.record({ ...described, outcome: 'thrown', durationMs: 0, time, handler: store, callers }), count: 1, aggregate: false, time };
   } catch (error) {
     state.dispatcher.countError(error, 'reporting a stopped call');
     report = fallbackReport(described, store, callers);

@@ -22,12 +22,14 @@ export interface Callers {
   /** With `moduleLoad`: the frame that asked for the outermost load (may be inside a dependency). */
   requirer: Site | undefined;
   frames: readonly NodeJS.CallSite[];
+  /** The function the stack was read above (to read it again, deeper, for a new report). */
+  above: Function | undefined;
 }
 
 const captureRaw = (_error: Error, frames: NodeJS.CallSite[]): NodeJS.CallSite[] => frames;
 
 /** Raw V8 call sites above `above` (exclusive). Formatting is left for when a report is new. */
-export function captureFrames(above: Function, limit = 32): NodeJS.CallSite[] {
+export function captureFrames(above: Function, limit = 12): NodeJS.CallSite[] {
   const prepare = Error.prepareStackTrace;
   const stackLimit = Error.stackTraceLimit;
   try {
@@ -79,13 +81,35 @@ export function packageOf(file: string): string | undefined {
 }
 
 function toSite(frame: NodeJS.CallSite, file: string): Site {
-  const fn = frame.getFunctionName() ?? frame.getMethodName() ?? undefined;
+  const fn = frame.getFunctionName() ?? undefined; // not getMethodName(): it searches the receiver
   const site: Site = { file, line: frame.getLineNumber() ?? 0, column: frame.getColumnNumber() ?? 0 };
   if (fn) site.function = fn;
   return site;
 }
 
-export function readCallers(frames: readonly NodeJS.CallSite[]): Callers {
+const depths = [4, 16, 64];
+
+/**
+ * Who called `above`. Capturing costs grow with depth, and the user's line is nearly always one
+ * of the first frames: read 4 frames, and deeper only when those were all libraries or Node's.
+ */
+export function callersOf(above: Function): Callers {
+  let callers: Callers | undefined;
+  for (const depth of depths) {
+    callers = readCallers(captureFrames(above, depth), above);
+    const userLine = callers.site !== undefined && !(callers.site === callers.origin && callers.via !== undefined);
+    if (userLine || callers.frames.length < depth) break;
+  }
+  return callers as Callers;
+}
+
+/** The stack for a new report: read again 16 frames deep while the call is still on the stack. */
+export function stackOf(callers: Callers): string {
+  const frames = callers.above !== undefined && callers.frames.length < 16 ? captureFrames(callers.above, 16) : callers.frames;
+  return formatStack(frames);
+}
+
+export function readCallers(frames: readonly NodeJS.CallSite[], above?: Function): Callers {
   let origin: Site | undefined;
   let requirer: Site | undefined;
   let moduleLoad: Callers['moduleLoad'];
@@ -107,10 +131,10 @@ export function readCallers(frames: readonly NodeJS.CallSite[]): Callers {
       afterLoader = false;
     }
     if ((file as string).includes(nodeModules)) continue;
-    return { site: here, origin, via: origin === here ? undefined : packageOf(origin.file), moduleLoad, requirer, frames };
+    return { site: here, origin, via: origin === here ? undefined : packageOf(origin.file), moduleLoad, requirer, frames, above };
   }
   const via = origin === undefined ? undefined : packageOf(origin.file);
-  return { site: origin, origin, via, moduleLoad, requirer, frames };
+  return { site: origin, origin, via, moduleLoad, requirer, frames, above };
 }
 
 /** The stack as people read it, without loopguard's frames; ESM URLs become paths. */

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { handlerStorage, type HandlerContext } from '../context';
-import { captureFrames, readCallers } from './callers';
+import { callersOf } from './callers';
 import { describeLoad, isAllowedSite } from './call';
 import { state, type LoadFrame } from './state';
 
@@ -52,7 +52,7 @@ function guardedRequire(
 
 function reportLoad(frame: LoadFrame, store: HandlerContext | undefined, wrapper: RequireFn, durationMs: number, start: number): void {
   try {
-    const callers = readCallers(captureFrames(wrapper));
+    const callers = callersOf(wrapper);
     // The frames above the wrapper are Node's require helper and the line that called it.
     const requirer = callers.requirer ?? callers.origin;
     const described = describeLoad('require', requirer, frame.id);

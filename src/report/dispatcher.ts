@@ -1,7 +1,7 @@
 import type { ApiKind } from '../apis/types';
 import { handlerStorage, type HandlerContext } from '../context';
 import type { Callers } from '../guard/callers';
-import { formatStack } from '../guard/callers';
+import { stackOf } from '../guard/callers';
 import { docsFor } from './docs';
 import type { HandlerSummary, Report, Sink, SiteTotal, Summary } from './types';
 
@@ -72,7 +72,7 @@ export class Dispatcher {
     }
   }
 
-  /** Records a call and returns the report that describes it. */
+  /** Records a call and returns the report of its site (the first call's, for a known site). */
   record(o: Occurrence): Report {
     this.calls++;
     this.blockedMs += o.durationMs;
@@ -88,7 +88,7 @@ export class Dispatcher {
       known.pendingMax = Math.max(known.pendingMax, o.durationMs);
       this.pending.add(known);
       this.schedule();
-      return { ...known.report, outcome: o.outcome, durationMs: o.durationMs, maxDurationMs: o.durationMs, time: o.time };
+      return known.report;
     }
     const report = this.build(o);
     if (this.sites.size < siteCap) {
@@ -117,7 +117,7 @@ export class Dispatcher {
       time: o.time,
       handler: summarizeHandler(o.handler),
       site: site ?? null,
-      stack: formatStack(o.callers.frames),
+      stack: stackOf(o.callers),
       hint: o.hint,
       docs: docsFor(o.kind),
       pid: process.pid,

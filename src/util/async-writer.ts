@@ -19,7 +19,11 @@ export class AsyncWriter {
   write(text: string): void {
     if (this.failed) return;
     this.queue.push(text);
-    if (!this.writing) this.next();
+    if (this.writing) return;
+    // Start on the next turn: lines of one turn go out in one write, and lines queued during
+    // exit stay queued for flushSync() instead of starting a write that would never finish.
+    this.writing = true;
+    handlerStorage.exit(() => setImmediate(() => this.next()));
   }
 
   private next(): void {
@@ -30,11 +34,9 @@ export class AsyncWriter {
       idle?.();
       return;
     }
-    this.writing = true;
     const chunk = Buffer.from(this.queue.join(''));
     this.queue = [];
-    // The callback must not run inside the handler that produced the report.
-    handlerStorage.exit(() => this.send(chunk, 0));
+    this.send(chunk, 0);
   }
 
   private send(chunk: Buffer, offset: number): void {

@@ -1,0 +1,98 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, defaults, settings, settingsFromEnv, settingsFromOptions } from '../src/config';
+import { cleanup, fixture, runNode } from './support/run-node';
+
+/* Table-driven over the settings table: what each variable accepts and how it refuses. */
+
+const valid: Record<string, [string, unknown][]> = {
+  LOOPGUARD_MODE: [['strict', 'strict'], ['REPORT', 'report'], ['off', 'off']],
+  LOOPGUARD_SCOPE: [['all', 'all'], ['handlers', 'handlers']],
+  LOOPGUARD_THRESHOLD_MS: [['0', 0], ['12.5', 12.5]],
+  LOOPGUARD_REPORT_FILE: [['/tmp/x-%p.jsonl', '/tmp/x-%p.jsonl']],
+  LOOPGUARD_CONSOLE: [['off', false], ['1', true]],
+  LOOPGUARD_ALLOW: [['fs.existsSync, zlib.*', ['fs.existsSync', 'zlib.*']]],
+  LOOPGUARD_ALLOW_SITES: [['**/node_modules/sharp/**,src/db/*', ['**/node_modules/sharp/**', 'src/db/*']]],
+  LOOPGUARD_MODULE_LOADS: [['all', 'all'], ['off', 'off']],
+  LOOPGUARD_STRICT_MODULE_LOADS: [['true', true], ['no', false]],
+  LOOPGUARD_STDIO: [['on', true]],
+};
+const invalid: Record<string, string> = {
+  LOOPGUARD_MODE: 'loud',
+  LOOPGUARD_SCOPE: 'everything',
+  LOOPGUARD_THRESHOLD_MS: '-5',
+  LOOPGUARD_CONSOLE: 'maybe',
+  LOOPGUARD_MODULE_LOADS: 'some',
+  LOOPGUARD_STRICT_MODULE_LOADS: '2',
+  LOOPGUARD_STDIO: 'yes please',
+};
+
+describe.each(settings.map((s) => [s.env, s] as const))('%s', (env, s) => {
+  it.each(valid[env] ?? [])('accepts %j', (raw, expected) => {
+    expect(settingsFromEnv({ [env]: raw })[s.key]).toEqual(expected);
+  });
+  it('keeps the default when unset or empty', () => {
+    expect(settingsFromEnv({ [env]: '' })[s.key]).toEqual(defaults[s.key]);
+  });
+});
+
+describe.each(Object.entries(invalid))('%s refuses %j', (env, bad) => {
+  it('in one line naming the variable and the accepted values', () => {
+    const s = settings.find((x) => x.env === env)!;
+    let error: unknown;
+    try {
+      settingsFromEnv({ [env]: bad });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message.split('\n')).toHaveLength(1);
+    expect(message).toContain(env);
+    expect(message).toContain(s.accepted);
+  });
+});
+
+it('every setting has test values (so a new setting cannot go untested)', () => {
+  expect(settings.map((s) => s.env).filter((e) => valid[e] === undefined)).toEqual([]);
+});
+
+describe('options from code', () => {
+  it('are validated like the environment', () => {
+    expect(settingsFromOptions({ mode: 'strict', thresholdMs: 5 })).toMatchObject({ mode: 'strict', thresholdMs: 5 });
+    expect(() => settingsFromOptions({ mode: 'loud' as 'report' })).toThrow(/invalid option mode "loud"; accepted: report, strict, off/);
+    expect(() => settingsFromOptions({ thresholdMs: -1 })).toThrow(ConfigError);
+    expect(() => settingsFromOptions({ colour: true } as never)).toThrow(/invalid option "colour"; accepted: mode, scope/);
+  });
+});
+
+describe('a bad environment stops the process at start, before the app runs', () => {
+  it.each([
+    [{ LOOPGUARD_MODE: 'loud' }, 'loopguard: invalid LOOPGUARD_MODE "loud"; accepted: report, strict, off'],
+    [{ LOOPGUARD_THRESHOLD_MS: '-1' }, 'loopguard: invalid LOOPGUARD_THRESHOLD_MS "-1"; accepted: a number of milliseconds >= 0'],
+    [{ LOOPGUARD_REPORT_FILE: '/nonexistent-dir/reports.jsonl' }, 'loopguard: invalid LOOPGUARD_REPORT_FILE (reportFile) "/nonexistent-dir/reports.jsonl": cannot open it for writing (ENOENT); accepted: a writable file path'],
+  ])('%j', async (env, line) => {
+    const run = await runNode(['-r', 'loopguard/register', '-e', 'console.log("app ran")'], env);
+    try {
+      expect(run.code).toBe(78);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toBe(`${line}\n`);
+    } finally {
+      cleanup(run);
+    }
+  });
+
+  it('a report file path that is a folder', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'loopguard-dir-'));
+    const run = await runNode(['-r', 'loopguard/register', fixture('cjs-app.js')], { LOOPGUARD_REPORT_FILE: dir });
+    try {
+      expect(run.code).toBe(78);
+      expect(run.stderr).toBe(`loopguard: invalid LOOPGUARD_REPORT_FILE (reportFile) "${dir}": cannot open it for writing (EISDIR); accepted: a writable file path\n`);
+    } finally {
+      cleanup(run);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

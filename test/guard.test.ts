@@ -1,0 +1,217 @@
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  addSink, allowBlocking, BlockingCallError, configure, flush, install, onReport, runInHandler, summary, uninstall, type Report,
+} from '../src/index';
+import { Scratch } from './support/scratch';
+
+const require = createRequire(__filename);
+const syncDep = require('./fixtures/node_modules/sync-dep') as { readConfig(file: string): string };
+
+const reports: Report[] = [];
+const scratch = new Scratch();
+const file = scratch.file('data.json', '{"a":1}');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+let n = 0;
+/** A fresh event name, so that each test's calls are new call sites for the dispatcher. */
+const handler = <R>(fn: () => R): R => runInHandler({ source: 'test', event: `e${++n}` }, fn);
+const apis = () => reports.map((r) => r.api);
+
+beforeAll(() => {
+  install({ env: false, console: false });
+  onReport((r) => reports.push(r));
+});
+afterEach(() => {
+  reports.length = 0;
+  configure({ mode: 'report', allowApis: [], allowSites: [], thresholdMs: 0, stdio: false });
+});
+afterAll(() => {
+  uninstall();
+  scratch.remove();
+});
+
+describe('nested public calls count once', () => {
+  it('readFileSync without an encoding (open/read/close inside) is one report', () => {
+    handler(() => fs.readFileSync(file));
+    expect(apis()).toEqual(['fs.readFileSync']);
+  });
+  it('appendFileSync (writeFileSync inside) and cpSync (lstatSync inside) are one report each', () => {
+    handler(() => {
+      fs.appendFileSync(scratch.path('log.txt'), 'x');
+      fs.cpSync(file, scratch.path('copy.json'));
+    });
+    expect(apis()).toEqual(['fs.appendFileSync', 'fs.cpSync']);
+  });
+});
+
+describe('stdio writes', () => {
+  it('are not judged by default, even in strict mode', () => {
+    configure({ mode: 'strict' });
+    handler(() => fs.writeSync(1, ''));
+    handler(() => fs.writeSync(2, ''));
+    expect(reports).toEqual([]);
+  });
+  it('are judged with stdio: true', () => {
+    configure({ stdio: true });
+    handler(() => fs.writeSync(1, ''));
+    expect(apis()).toEqual(['fs.writeSync']);
+  });
+});
+
+describe('allow-lists', () => {
+  it('by API name, with wildcards', () => {
+    configure({ allowApis: ['fs.stat*', 'zlib.*'] });
+    handler(() => {
+      fs.statSync(file);
+      fs.readFileSync(file);
+    });
+    expect(apis()).toEqual(['fs.readFileSync']);
+  });
+  it('by call-site path (glob and RegExp)', () => {
+    configure({ allowSites: ['**/guard.test.ts'] });
+    handler(() => fs.statSync(file));
+    configure({ allowSites: [/guard\.test/] });
+    handler(() => fs.statSync(file));
+    expect(reports).toEqual([]);
+  });
+  it('by a dependency folder; without it the call is reported at the user\'s line, via the package', () => {
+    handler(() => syncDep.readConfig(file));
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toMatchObject({ api: 'fs.readFileSync', via: 'sync-dep' });
+    expect(reports[0]!.site!.file).toBe(__filename);
+    reports.length = 0;
+    configure({ allowSites: ['**/node_modules/sync-dep/**'] });
+    handler(() => syncDep.readConfig(file));
+    expect(reports).toEqual([]);
+  });
+  it('allowBlocking() accepts calls in its scope, also after await, and only there', async () => {
+    await handler(async () => {
+      allowBlocking(() => fs.statSync(file));
+      await allowBlocking(async () => {
+        await sleep(1);
+        fs.readFileSync(file);
+      });
+      fs.existsSync(file);
+    });
+    expect(apis()).toEqual(['fs.existsSync']);
+  });
+});
+
+describe('threshold', () => {
+  it('ignores calls faster than thresholdMs and reports slower ones with their duration', () => {
+    configure({ thresholdMs: 40 });
+    const ia = new Int32Array(new SharedArrayBuffer(4));
+    handler(() => {
+      fs.statSync(file);
+      Atomics.wait(ia, 0, 0, 60);
+    });
+    expect(apis()).toEqual(['Atomics.wait']);
+    expect(reports[0]!.durationMs).toBeGreaterThanOrEqual(40);
+  });
+});
+
+describe('reports', () => {
+  it('a repeated call at a known site is counted, then reported as one aggregate', () => {
+    const event = `repeat${++n}`;
+    for (let i = 0; i < 4; i++) runInHandler({ source: 'test', event }, () => fs.statSync(file));
+    expect(reports).toHaveLength(1);
+    flush();
+    expect(reports).toHaveLength(2);
+    expect(reports[1]).toMatchObject({ api: 'fs.statSync', aggregate: true, count: 3 });
+    expect(reports[1]!.durationMs).toBeGreaterThanOrEqual(reports[1]!.maxDurationMs);
+    const total = summary().sites.find((s) => s.report.handler?.event === event);
+    expect(total?.count).toBe(4);
+  });
+  it('carry handler attributes, the site, a trimmed stack, the hint and a docs link; never arguments', () => {
+    runInHandler({ source: 'bot', event: 'messageCreate', attributes: { guildId: '42', shard: 0 } }, () => {
+      fs.readFileSync(file, 'utf8');
+    });
+    const r = reports[0]!;
+    expect(r.handler).toEqual({ source: 'bot', event: 'messageCreate', guildId: '42', shard: 0 });
+    expect(r.site).toMatchObject({ file: __filename });
+    expect(r.stack).not.toMatch(/src[/\\]guard/);
+    expect(r.hint).toBe('fs.promises.readFile');
+    expect(r.docs).toMatch(/^https:\/\/.+#fixing-file-system$/);
+    expect(JSON.stringify(r)).not.toContain(file);
+  });
+  it('a sink that throws is caught and counted; the app and the other sinks go on', () => {
+    const errorsBefore = summary().internalErrors;
+    const remove = addSink({ name: 'broken', write: () => { throw new Error('sink down'); } });
+    const seen: string[] = [];
+    const removeOther = onReport((r) => seen.push(r.api));
+    let result: unknown;
+    try {
+      result = handler(() => fs.readFileSync(file, 'utf8'));
+    } finally {
+      remove();
+      removeOther();
+    }
+    expect(result).toBe('{"a":1}');
+    expect(seen).toEqual(['fs.readFileSync']);
+    expect(summary().internalErrors).toBe(errorsBefore + 1);
+  });
+});
+
+describe('strict mode', () => {
+  it('throws a BlockingCallError whose stack starts at the calling line', () => {
+    configure({ mode: 'strict' });
+    let error: BlockingCallError | undefined;
+    handler(() => {
+      try {
+        fs.mkdirSync(scratch.path('never'));
+      } catch (e) {
+        error = e as BlockingCallError;
+      }
+    });
+    expect(error).toBeInstanceOf(BlockingCallError);
+    expect(error!.stack!.split('\n')[1]).toContain('guard.test.ts');
+    expect(error!.handler).toMatchObject({ source: 'test' });
+    expect(error!.site?.file).toBe(__filename);
+    expect(fs.existsSync(scratch.path('never'))).toBe(false);
+  });
+  it('lets calls outside handlers run', () => {
+    configure({ mode: 'strict' });
+    expect(fs.readFileSync(file, 'utf8')).toBe('{"a":1}');
+  });
+});
+
+describe('uninstall', () => {
+  it('restores the exact original functions, and install() wraps them again', () => {
+    const names = ['readFileSync', 'statSync', 'realpathSync'] as const;
+    const wrapped = names.map((k) => fs[k]);
+    uninstall();
+    const originals = names.map((k) => fs[k]);
+    const requireBefore = (require('node:module') as { prototype: { require: unknown } }).prototype.require;
+    install({ env: false, console: false });
+    onReport((r) => reports.push(r));
+    names.forEach((k, i) => {
+      expect(fs[k]).not.toBe(originals[i]);
+      expect(fs[k].name).toBe(originals[i]!.name);
+      expect(fs[k].length).toBe(originals[i]!.length);
+    });
+    expect(typeof fs.realpathSync.native).toBe('function');
+    expect(fs.realpathSync.native).toBe((originals[2] as typeof fs.realpathSync).native);
+    expect(wrapped[0]).not.toBe(originals[0]);
+    uninstall();
+    names.forEach((k, i) => expect(fs[k]).toBe(originals[i]));
+    expect((require('node:module') as { prototype: { require: unknown } }).prototype.require).toBe(requireBefore);
+    install({ env: false, console: false });
+    onReport((r) => reports.push(r));
+  });
+});
+
+describe('scope: all', () => {
+  it('judges calls outside handlers after start-up, not during it', async () => {
+    uninstall();
+    install({ env: false, console: false, scope: 'all' });
+    onReport((r) => reports.push(r));
+    fs.statSync(file); // same turn as install(): start-up
+    await sleep(5);
+    fs.lstatSync(file);
+    uninstall();
+    install({ env: false, console: false });
+    onReport((r) => reports.push(r));
+    expect(reports.map((r) => [r.api, r.handler])).toEqual([['fs.lstatSync', null]]);
+  });
+});
