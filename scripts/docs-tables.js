@@ -1,0 +1,62 @@
+'use strict';
+// Renders the README's generated tables from the same tables that drive the code.
+// Used by scripts/update-docs.js (writes README.md) and test/readme.test.ts (checks it is in sync).
+
+const kindNames = {
+  'file-system': 'file system',
+  process: 'process',
+  compression: 'compression',
+  crypto: 'crypto',
+  synchronisation: 'synchronisation',
+  database: 'database',
+  network: 'network',
+  'module-load': 'module load',
+};
+
+function notes(entry) {
+  const out = [];
+  if (entry.since) out.push(`Node ${entry.since}+`);
+  if (entry.mainThreadOnly) out.push('main thread only');
+  if (entry.exempt === 'stdio') out.push('writes to fd 1/2 exempt');
+  if (entry.lazy) out.push('when the app loads it');
+  return out.join(', ');
+}
+
+const cell = (text) => String(text).replaceAll('|', '\\|');
+
+function apiTable(entries) {
+  const rows = ['| API | kind | use instead | notes |', '|---|---|---|---|'];
+  for (const e of entries) {
+    rows.push(`| \`${e.api}\` | [${kindNames[e.kind]}](#fixing-${e.kind}) | ${cell(e.alternative)} | ${notes(e)} |`);
+  }
+  rows.push('| `require` / `import` inside a handler | [module load](#fixing-module-load) | a top-level require/import at start-up | see `LOOPGUARD_MODULE_LOADS` |');
+  return rows.join('\n');
+}
+
+function configTable(settings, defaults) {
+  const rows = ['| variable | option in code | accepts | default | what it does |', '|---|---|---|---|---|'];
+  for (const s of settings) {
+    const d = defaults[s.key];
+    const shown = d === undefined ? 'unset' : Array.isArray(d) ? (d.length === 0 ? 'empty' : d.join(',')) : String(d);
+    rows.push(`| \`${s.env}\` | \`${s.key}\` | ${cell(s.accepted)} | \`${shown}\` | ${cell(s.description)} |`);
+  }
+  return rows.join('\n');
+}
+
+function replaceBetween(text, name, body) {
+  const start = `<!-- ${name}:start -->`;
+  const end = `<!-- ${name}:end -->`;
+  const a = text.indexOf(start);
+  const b = text.indexOf(end);
+  if (a < 0 || b < a) throw new Error(`README has no ${start} … ${end} block`);
+  return `${text.slice(0, a + start.length)}\n${body}\n${text.slice(b)}`;
+}
+
+/** The README with its generated blocks brought up to date. */
+function renderReadme(readme, { apis, settings, defaults }) {
+  let out = replaceBetween(readme, 'api-table', apiTable(apis));
+  out = replaceBetween(out, 'config-table', configTable(settings, defaults));
+  return out;
+}
+
+module.exports = { renderReadme, apiTable, configTable };
