@@ -1,0 +1,421 @@
+import { EventEmitter, once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import {
+  guild, guildCreate, interaction, message, user,
+  type ChannelObject, type CommandSpec, type GuildSpec, type UserObject,
+} from './fixtures';
+import { shardOf, snowflake } from './snowflake';
+
+/*
+ * A local Discord server for tests and demos: the REST API a bot needs and the gateway (v10,
+ * JSON, no compression) over a real WebSocket — HELLO, IDENTIFY, READY, GUILD_CREATE, heartbeats,
+ * RESUME with replay, several shards. Real discord.js, @discordjs/core, Eris and Oceanic.js
+ * clients connect to it as they would to Discord.
+ */
+
+export interface EmulatorOptions {
+  /** Shards the gateway asks for (GET /gateway/bot). Default 1. */
+  shards?: number;
+  /** HELLO's heartbeat interval. Default 41250 ms, as Discord. */
+  heartbeatIntervalMs?: number;
+  /** Guilds to serve (each with a #general text channel). Default one guild. */
+  guilds?: number | GuildSpec[];
+  /** Delay before answering a heartbeat (to model latency). Default 0. */
+  heartbeatAckDelayMs?: number;
+  /** Close (4009) a connection that sent no heartbeat for 1.5 intervals, as Discord does. Default true. */
+  dropSilentClients?: boolean;
+  port?: number;
+  host?: string;
+}
+
+export interface RestCall {
+  method: string;
+  /** The route after `/api/v10`, e.g. `/channels/123/messages`. */
+  path: string;
+  body: unknown;
+  at: number;
+}
+
+/** An interaction's first response (POST /interactions/:id/:token/callback). */
+export interface Acknowledgement {
+  interactionId: string;
+  /** The callback type: 4 reply, 5 deferred reply, 6 deferred update, 7 update, 9 modal. */
+  type: number;
+  at: number;
+  /** Time from dispatching INTERACTION_CREATE to the acknowledgement. */
+  delayMs: number;
+  /** Discord drops interactions not acknowledged within 3 s. */
+  late: boolean;
+}
+
+export interface DispatchOptions {
+  /** Which shard gets it (default: the shard of the target guild, or 0). */
+  shard?: number;
+}
+
+interface Session {
+  readonly shard: number;
+  sessionId: string;
+  seq: number;
+  socket: WebSocket | undefined;
+  /** Sent dispatches, kept for RESUME. */
+  readonly sent: { s: number; t: string; d: unknown }[];
+  lastHeartbeat: number;
+}
+
+interface Payload {
+  op: number;
+  d?: unknown;
+  s?: number | null;
+  t?: string | null;
+}
+
+const interactionDeadlineMs = 3000;
+const replayLimit = 1000;
+
+export class GatewayEmulator extends EventEmitter {
+  readonly bot: UserObject = user('loopguard-bot', true);
+  readonly member: UserObject = user('alice');
+  readonly application = { id: snowflake(), flags: 0 };
+  readonly guilds: readonly GuildSpec[];
+  readonly restCalls: RestCall[] = [];
+  /** Messages the bot created through REST (replies, channel messages, interaction responses). */
+  readonly sentMessages: Record<string, unknown>[] = [];
+  readonly acknowledgements: Acknowledgement[] = [];
+
+  private readonly shardCount: number;
+  private readonly heartbeatIntervalMs: number;
+  private readonly heartbeatAckDelayMs: number;
+  private readonly dropSilentClients: boolean;
+  private readonly sessions = new Map<number, Session>();
+  private readonly pendingInteractions = new Map<string, { dispatchedAt: number; resolve: (ack: Acknowledgement) => void }>();
+  private readonly sockets = new Set<WebSocket>();
+  private readonly http: Server;
+  private readonly wss: WebSocketServer;
+  private silenceTimer: NodeJS.Timeout | undefined;
+  private address: AddressInfo | undefined;
+
+  private constructor(options: EmulatorOptions) {
+    super();
+    this.shardCount = options.shards ?? 1;
+    this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 41250;
+    this.heartbeatAckDelayMs = options.heartbeatAckDelayMs ?? 0;
+    this.dropSilentClients = options.dropSilentClients ?? true;
+    const g = options.guilds ?? 1;
+    this.guilds = typeof g === 'number' ? Array.from({ length: g }, (_, i) => guild(`guild ${i + 1}`)) : g;
+    this.http = createServer((req, res) => this.onRequest(req, res));
+    this.wss = new WebSocketServer({ server: this.http });
+    this.wss.on('connection', (socket) => this.onConnection(socket));
+  }
+
+  /** Starts a server on 127.0.0.1 (a free port unless `port` is given). */
+  static async start(options: EmulatorOptions = {}): Promise<GatewayEmulator> {
+    const emulator = new GatewayEmulator(options);
+    emulator.http.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+    await once(emulator.http, 'listening');
+    emulator.address = emulator.http.address() as AddressInfo;
+    if (emulator.dropSilentClients) {
+      emulator.silenceTimer = setInterval(() => emulator.dropSilent(), Math.min(emulator.heartbeatIntervalMs, 1000)).unref();
+    }
+    return emulator;
+  }
+
+  get port(): number {
+    return this.address?.port ?? 0;
+  }
+  /** Base URL of the server. */
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+  /** What discord.js takes as `rest.api` (it appends `/v10`). */
+  get apiUrl(): string {
+    return `${this.url}/api`;
+  }
+  get gatewayUrl(): string {
+    return `ws://127.0.0.1:${this.port}`;
+  }
+  /** The first guild's #general. */
+  get channel(): ChannelObject {
+    return this.guilds[0]!.channels[0]!;
+  }
+
+  /** Resolves when every shard has identified and received its guilds. */
+  async ready(timeoutMs = 10_000): Promise<void> {
+    const done = () => this.sessions.size === this.shardCount && [...this.sessions.values()].every((s) => s.socket !== undefined);
+    if (done()) return;
+    await this.waitUntil(done, 'identify', timeoutMs, 'all shards to identify');
+  }
+
+  /** Sends a dispatch (op 0) to a shard; it is kept for RESUME. */
+  dispatch(t: string, d: unknown, options: DispatchOptions = {}): void {
+    const guildId = (d as { guild_id?: string } | null)?.guild_id;
+    const shard = options.shard ?? (guildId === undefined ? 0 : shardOf(guildId, this.shardCount));
+    const session = this.sessions.get(shard);
+    if (session === undefined) throw new Error(`gateway emulator: shard ${shard} has not identified`);
+    this.sendDispatch(session, t, d);
+  }
+
+  /** A member writes in a channel: MESSAGE_CREATE. Returns the message object. */
+  sendMessage(content: string, options: { channel?: ChannelObject; author?: UserObject } = {}): Record<string, unknown> {
+    const msg = message(options.channel ?? this.channel, options.author ?? this.member, content);
+    this.dispatch('MESSAGE_CREATE', msg);
+    return msg;
+  }
+
+  /**
+   * A member runs a slash command: INTERACTION_CREATE. `acknowledged` resolves with the bot's
+   * first response (or with `late: true` and type 0 if none came within `timeoutMs`).
+   */
+  sendCommand(command: string | CommandSpec, options: { channel?: ChannelObject; timeoutMs?: number } = {}) {
+    const spec = typeof command === 'string' ? { name: command } : command;
+    const data = interaction(this.application.id, options.channel ?? this.channel, this.member, spec);
+    const id = data['id'] as string;
+    const dispatchedAt = Date.now();
+    const acknowledged = new Promise<Acknowledgement>((resolve) => {
+      const timer = setTimeout(() => {
+        this.pendingInteractions.delete(id);
+        resolve({ interactionId: id, type: 0, at: Date.now(), delayMs: Date.now() - dispatchedAt, late: true });
+      }, options.timeoutMs ?? 10_000);
+      timer.unref();
+      this.pendingInteractions.set(id, { dispatchedAt, resolve: (ack) => { clearTimeout(timer); resolve(ack); } });
+    });
+    this.dispatch('INTERACTION_CREATE', data);
+    return { interaction: data, acknowledged };
+  }
+
+  /** Resolves with the first REST call that matches (already made, or the next one). */
+  async waitForRest(match: (call: RestCall) => boolean, timeoutMs = 10_000): Promise<RestCall> {
+    const found = () => this.restCalls.find(match);
+    await this.waitUntil(() => found() !== undefined, 'rest', timeoutMs, 'a matching REST call');
+    return found() as RestCall;
+  }
+
+  /** Resolves when the bot has created `count` messages in total. */
+  async waitForMessages(count: number, timeoutMs = 10_000): Promise<Record<string, unknown>[]> {
+    await this.waitUntil(() => this.sentMessages.length >= count, 'rest', timeoutMs, `${count} messages from the bot`);
+    return this.sentMessages.slice(0, count);
+  }
+
+  /** Closes a shard's connection as Discord does on a failover; the client resumes. */
+  disconnect(shard = 0, code = 4000): void {
+    this.sessions.get(shard)?.socket?.close(code, 'emulated disconnect');
+  }
+
+  async close(): Promise<void> {
+    if (this.silenceTimer !== undefined) clearInterval(this.silenceTimer);
+    for (const socket of this.sockets) socket.terminate();
+    this.wss.close();
+    this.http.closeAllConnections();
+    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+  }
+
+  // --- gateway ---------------------------------------------------------------------------------
+
+  private onConnection(socket: WebSocket): void {
+    this.sockets.add(socket);
+    let session: Session | undefined;
+    socket.on('close', () => {
+      this.sockets.delete(socket);
+      if (session !== undefined && session.socket === socket) session.socket = undefined;
+    });
+    socket.on('message', (raw) => {
+      let payload: Payload;
+      try {
+        payload = JSON.parse(String(raw)) as Payload;
+      } catch {
+        socket.close(4002, 'Error while decoding payload.');
+        return;
+      }
+      switch (payload.op) {
+        case 1: // heartbeat
+          if (session !== undefined) session.lastHeartbeat = Date.now();
+          this.emit('heartbeat', session?.shard);
+          setTimeout(() => this.send(socket, { op: 11 }), this.heartbeatAckDelayMs);
+          break;
+        case 2: // identify
+          session = this.identify(socket, payload.d as { shard?: [number, number] });
+          break;
+        case 6: // resume
+          session = this.resume(socket, payload.d as { session_id: string; seq: number });
+          break;
+        default: // presence updates, voice state, member requests: accepted silently
+          break;
+      }
+    });
+    this.send(socket, { op: 10, d: { heartbeat_interval: this.heartbeatIntervalMs } });
+  }
+
+  private identify(socket: WebSocket, d: { shard?: [number, number] }): Session {
+    const shard = d.shard?.[0] ?? 0;
+    const session: Session = { shard, sessionId: snowflake(), seq: 0, socket, sent: [], lastHeartbeat: Date.now() };
+    this.sessions.get(shard)?.socket?.close(4000, 'new session');
+    this.sessions.set(shard, session);
+    const own = this.guilds.filter((g) => shardOf(g.id, this.shardCount) === shard);
+    this.sendDispatch(session, 'READY', {
+      v: 10,
+      user: { ...this.bot, verified: true, mfa_enabled: false, flags: 0 },
+      guilds: own.map((g) => ({ id: g.id, unavailable: true })),
+      session_id: session.sessionId,
+      resume_gateway_url: this.gatewayUrl,
+      shard: [shard, this.shardCount],
+      application: this.application,
+      private_channels: [],
+      relationships: [],
+      presences: [],
+      guild_join_requests: [],
+      user_settings: {},
+    });
+    for (const g of own) this.sendDispatch(session, 'GUILD_CREATE', guildCreate(g, this.bot, this.member));
+    this.emit('identify', shard);
+    return session;
+  }
+
+  private resume(socket: WebSocket, d: { session_id: string; seq: number }): Session | undefined {
+    const session = [...this.sessions.values()].find((s) => s.sessionId === d.session_id);
+    if (session === undefined) {
+      this.send(socket, { op: 9, d: false }); // invalid session: identify again
+      return undefined;
+    }
+    session.socket = socket;
+    session.lastHeartbeat = Date.now();
+    for (const missed of session.sent.filter((p) => p.s > d.seq)) this.send(socket, { op: 0, ...missed });
+    this.sendDispatch(session, 'RESUMED', {});
+    this.emit('resume', session.shard);
+    return session;
+  }
+
+  private sendDispatch(session: Session, t: string, d: unknown): void {
+    const s = ++session.seq;
+    session.sent.push({ s, t, d });
+    if (session.sent.length > replayLimit) session.sent.shift();
+    if (session.socket !== undefined) this.send(session.socket, { op: 0, s, t, d });
+  }
+
+  private send(socket: WebSocket, payload: Payload): void {
+    if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(payload));
+  }
+
+  private dropSilent(): void {
+    const limit = this.heartbeatIntervalMs * 1.5;
+    for (const session of this.sessions.values()) {
+      if (session.socket !== undefined && Date.now() - session.lastHeartbeat > limit) {
+        session.socket.close(4009, 'Session timed out');
+      }
+    }
+  }
+
+  private waitUntil(done: () => boolean, event: string, timeoutMs: number, what: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (!done()) return;
+        cleanup();
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`gateway emulator: timed out after ${timeoutMs} ms waiting for ${what}`));
+      }, timeoutMs);
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.off(event, check);
+      };
+      this.on(event, check);
+      check();
+    });
+  }
+
+  // --- REST --------------------------------------------------------------------------------------
+
+  private onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', this.url);
+      const path = url.pathname.replace(/^\/api(\/v\d+)?/, '');
+      const call: RestCall = { method: req.method ?? 'GET', path, body: parseBody(req, Buffer.concat(chunks)), at: Date.now() };
+      this.restCalls.push(call);
+      const [status, body] = this.route(call);
+      if (body === undefined) {
+        res.writeHead(status).end();
+      } else {
+        res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      }
+      this.emit('rest', call);
+    });
+  }
+
+  private route(call: RestCall): [number, unknown] {
+    const { method, path } = call;
+    const body = (call.body ?? {}) as Record<string, unknown>;
+    let m: RegExpMatchArray | null;
+    if (method === 'GET' && (path === '/gateway/bot' || path === '/gateway')) {
+      return [200, {
+        url: this.gatewayUrl,
+        shards: this.shardCount,
+        session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 },
+      }];
+    }
+    if (method === 'GET' && path === '/users/@me') return [200, this.bot];
+    if (method === 'GET' && path === '/applications/@me') return [200, { ...this.application, name: 'loopguard-bot', bot: this.bot }];
+    if ((m = path.match(/^\/channels\/(\d+)\/messages$/)) && method === 'POST') {
+      return [200, this.created(m[1] as string, body)];
+    }
+    if ((m = path.match(/^\/channels\/(\d+)\/typing$/)) && method === 'POST') return [204, undefined];
+    if ((m = path.match(/^\/interactions\/(\d+)\/[^/]+\/callback$/)) && method === 'POST') {
+      this.acknowledge(m[1] as string, Number(body['type'] ?? 0));
+      const data = body['data'] as Record<string, unknown> | undefined;
+      if (data !== undefined && (body['type'] === 4 || body['type'] === 7)) this.created(this.channel.id, data);
+      return [204, undefined];
+    }
+    if ((m = path.match(/^\/webhooks\/\d+\/[^/]+(\/messages\/(@original|\d+))?$/))) {
+      if (method === 'DELETE') return [204, undefined];
+      if (method === 'GET') return [200, this.sentMessages.at(-1) ?? {}];
+      return [200, this.created(this.channel.id, body)];
+    }
+    if ((m = path.match(/^\/applications\/\d+\/(guilds\/\d+\/)?commands$/)) && method === 'PUT') {
+      const list = Array.isArray(call.body) ? (call.body as Record<string, unknown>[]) : [];
+      return [200, list.map((c) => ({ ...c, id: snowflake(), application_id: this.application.id, version: snowflake() }))];
+    }
+    return [404, { message: '404: Not Found', code: 0 }];
+  }
+
+  private created(channelId: string, body: Record<string, unknown>): Record<string, unknown> {
+    const channel = this.guilds.flatMap((g) => g.channels).find((c) => c.id === channelId) ?? this.channel;
+    const msg = { ...message(channel, this.bot, String(body['content'] ?? '')), embeds: body['embeds'] ?? [] };
+    this.sentMessages.push(msg);
+    return msg;
+  }
+
+  private acknowledge(interactionId: string, type: number): void {
+    const pending = this.pendingInteractions.get(interactionId);
+    if (pending === undefined) return;
+    this.pendingInteractions.delete(interactionId);
+    const at = Date.now();
+    const ack: Acknowledgement = { interactionId, type, at, delayMs: at - pending.dispatchedAt, late: at - pending.dispatchedAt > interactionDeadlineMs };
+    this.acknowledgements.push(ack);
+    this.emit('ack', ack);
+    pending.resolve(ack);
+  }
+}
+
+function parseBody(req: IncomingMessage, raw: Buffer): unknown {
+  if (raw.length === 0) return undefined;
+  const type = req.headers['content-type'] ?? '';
+  const text = raw.toString('utf8');
+  if (type.startsWith('multipart/form-data')) {
+    // discord.js sends multipart when files are attached: the JSON is in the payload_json part.
+    const part = text.match(/name="payload_json"[^\r\n]*\r\n(?:[^\r\n]+\r\n)*\r\n([\s\S]*?)\r\n--/);
+    return part ? safeJson(part[1] as string) : undefined;
+  }
+  return safeJson(text);
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

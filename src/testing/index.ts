@@ -1,0 +1,8 @@
+/*
+ * loopguard/testing: a local Discord gateway and REST emulator for bot test suites and demos.
+ */
+export { GatewayEmulator } from './gateway-emulator';
+export type { Acknowledgement, DispatchOptions, EmulatorOptions, RestCall } from './gateway-emulator';
+export { guild, user } from './fixtures';
+export type { ChannelObject, CommandSpec, GuildSpec, UserObject } from './fixtures';
+export { shardOf, snowflake } from './snowflake';
