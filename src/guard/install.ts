@@ -7,6 +7,9 @@ import { Dispatcher } from '../report/dispatcher';
 import type { Sink } from '../report/types';
 import { consoleSink } from '../sinks/console';
 import { jsonlSink } from '../sinks/jsonl';
+import { resetAcks } from '../integrations/acks';
+import { hookIntegrations } from '../integrations/hooks';
+import { integrations } from '../integrations/index';
 import { createWrapper } from './call';
 import { createRequireWrapper, loadListeners } from './module-load';
 import { isWrapper, patch, unpatch, type Patch } from './patch';
@@ -21,6 +24,7 @@ const version: string = (require('../../package.json') as { version: string }).v
 let patches: Patch[] = [];
 let settingSinks: (() => void)[] = [];
 let onExit: (() => void) | undefined;
+let unhookIntegrations: (() => void) | undefined;
 let lazyListener: ((id: string, exports: unknown) => void) | undefined;
 const warned = new Set<string>();
 
@@ -129,6 +133,12 @@ export function install(settings: Settings): InstallResult {
   useSettings(settings);
   const entries = discoverEntries(loadBuiltin);
   wrapTargets(resolveTargets(entries.filter((e) => e.lazy !== true), loadBuiltin));
+  // Before wrapping require: the module-load wrapper must be outermost, so that the hook's own
+  // work during a require inside a handler counts as part of that require.
+  unhookIntegrations = hookIntegrations(integrations, (integration, target, error) => {
+    const text = error instanceof Error ? error.message : String(error);
+    warnOnce(`integration:${target.file}`, `loopguard: could not hook ${integration.name} (${target.file}): ${text}; its handlers are not tracked`);
+  });
   wrapRequire();
   installLazy(entries);
   applySettings(settings);
@@ -157,6 +167,9 @@ export function uninstall(): void {
     if (!unpatch(p)) warnOnce(`unpatch:${p.key}`, `loopguard: ${p.key} was wrapped again by another tool after loopguard; it is left in place`);
   }
   patches = [];
+  unhookIntegrations?.();
+  unhookIntegrations = undefined;
+  resetAcks();
   syncEsm();
   if (lazyListener !== undefined) loadListeners.splice(loadListeners.indexOf(lazyListener), 1);
   lazyListener = undefined;

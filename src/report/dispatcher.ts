@@ -1,14 +1,15 @@
-import type { ApiKind } from '../apis/types';
 import { handlerStorage, type HandlerContext } from '../context';
 import type { Callers } from '../guard/callers';
 import { stackOf } from '../guard/callers';
 import { docsFor } from './docs';
 import type { HandlerSummary, Report, Sink, SiteTotal, Summary } from './types';
 
-/** One blocking call as the guard saw it. */
+/** One blocking call (or another reportable event) as the guard saw it. */
 export interface Occurrence {
+  /** Default `blocking-call`. */
+  type?: Report['type'];
   api: string;
-  kind: ApiKind;
+  kind: Report['kind'];
   hint: string;
   module?: string;
   outcome: Report['outcome'];
@@ -16,6 +17,8 @@ export interface Occurrence {
   time: number;
   handler: HandlerContext | undefined;
   callers: Callers;
+  /** Fields of the report's type beyond the common ones. */
+  extra?: Record<string, unknown>;
 }
 
 interface SiteRecord extends SiteTotal {
@@ -37,7 +40,7 @@ function keyOf(o: Occurrence): string {
   const s = o.callers.site;
   const at = s === undefined ? '?' : `${s.file}:${s.line}:${s.column}`;
   const h = o.handler;
-  return `${o.api}\0${o.module ?? ''}\0${at}\0${h?.source ?? ''}\0${h?.event ?? ''}\0${o.outcome}`;
+  return `${o.type ?? ''}\0${o.api}\0${o.module ?? ''}\0${at}\0${h?.source ?? ''}\0${h?.event ?? ''}\0${o.outcome}`;
 }
 
 /**
@@ -46,6 +49,7 @@ function keyOf(o: Occurrence): string {
  */
 export class Dispatcher {
   private readonly sinks: Sink[] = [];
+  private readonly observers: ((o: Occurrence) => void)[] = [];
   private readonly sites = new Map<string, SiteRecord>();
   private pending = new Set<SiteRecord>();
   private timer: NodeJS.Timeout | undefined;
@@ -63,6 +67,15 @@ export class Dispatcher {
     };
   }
 
+  /** Sees every occurrence (also repeats), before aggregation. Returns a function that stops it. */
+  observe(fn: (o: Occurrence) => void): () => void {
+    this.observers.push(fn);
+    return () => {
+      const at = this.observers.indexOf(fn);
+      if (at >= 0) this.observers.splice(at, 1);
+    };
+  }
+
   /** Counts a failure inside loopguard; the first one is explained once on stderr. */
   countError(error: unknown, where: string): void {
     this.internalErrors++;
@@ -74,8 +87,11 @@ export class Dispatcher {
 
   /** Records a call and returns the report of its site (the first call's, for a known site). */
   record(o: Occurrence): Report {
-    this.calls++;
-    this.blockedMs += o.durationMs;
+    for (const observe of this.observers) observe(o);
+    if (o.type === undefined || o.type === 'blocking-call') {
+      this.calls++;
+      this.blockedMs += o.durationMs;
+    }
     const key = keyOf(o);
     const known = this.sites.get(key);
     if (known !== undefined) {
@@ -105,8 +121,8 @@ export class Dispatcher {
 
   private build(o: Occurrence): Report {
     const { site, via } = o.callers;
-    const report: Report = {
-      type: 'blocking-call',
+    const report = {
+      type: o.type ?? 'blocking-call',
       api: o.api,
       kind: o.kind,
       outcome: o.outcome,
@@ -121,7 +137,8 @@ export class Dispatcher {
       hint: o.hint,
       docs: docsFor(o.kind),
       pid: process.pid,
-    };
+      ...o.extra,
+    } as Report;
     if (via !== undefined) report.via = via;
     if (o.module !== undefined) report.module = o.module;
     return report;

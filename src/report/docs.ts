@@ -1,8 +1,8 @@
-import type { ApiKind } from '../apis/types';
+import type { Report } from './types';
 
 const base = 'https://github.com/loopguard/loopguard#';
 
 /** The README section that explains how to fix this kind of call. */
-export function docsFor(kind: ApiKind): string {
+export function docsFor(kind: Report['kind']): string {
   return `${base}fixing-${kind}`;
 }

@@ -11,14 +11,12 @@ export interface HandlerSummary {
   [attribute: string]: AttributeValue;
 }
 
-/** One blocking call (or, with `count` > 1, repeats of it at the same site aggregated). */
-export interface BlockingCallReport {
-  type: 'blocking-call';
-  /** `fs.readFileSync`, `child_process.execSync`, `Atomics.wait`, `require`, ... */
+/** What every report has. */
+export interface ReportBase {
+  type: string;
   api: string;
-  kind: ApiKind;
-  /** `ran`: the call ran and blocked for `durationMs`. `thrown`: strict mode stopped it before it ran. */
-  outcome: 'ran' | 'thrown';
+  kind: ApiKind | 'interaction';
+  outcome: string;
   /** How long the loop was blocked (total over `count` calls). 0 when stopped. */
   durationMs: number;
   /** The longest single call in this report. */
@@ -46,7 +44,42 @@ export interface BlockingCallReport {
   pid: number;
 }
 
-export type Report = BlockingCallReport;
+/** One blocking call (or, with `aggregate`, repeats of it at the same site). */
+export interface BlockingCallReport extends ReportBase {
+  type: 'blocking-call';
+  /** `fs.readFileSync`, `child_process.execSync`, `Atomics.wait`, `require`, ... */
+  api: string;
+  kind: ApiKind;
+  /** `ran`: the call ran and blocked for `durationMs`. `thrown`: strict mode stopped it before it ran. */
+  outcome: 'ran' | 'thrown';
+}
+
+/** A blocking call that ran in an interaction handler before the interaction was acknowledged. */
+export interface Blocker {
+  api: string;
+  site: Site | null;
+  durationMs: number;
+}
+
+/**
+ * An interaction acknowledged after blocking calls delayed it (`outcome: 'delayed'`), or later
+ * than Discord's 3-second deadline (`outcome: 'late'`). `site` is the acknowledging call,
+ * `durationMs` the blocked time before it.
+ */
+export interface InteractionAckReport extends ReportBase {
+  type: 'interaction-ack';
+  /** The acknowledging method, e.g. `interaction.reply`. */
+  api: string;
+  kind: 'interaction';
+  outcome: 'delayed' | 'late';
+  /** From the handler's start to the acknowledgement. */
+  ackDelayMs: number;
+  deadlineMs: number;
+  /** The blocking calls that ran before the acknowledgement, longest first (at most 5). */
+  blockers: Blocker[];
+}
+
+export type Report = BlockingCallReport | InteractionAckReport;
 
 /** What the guard counted for the whole run, handed to sinks at exit. */
 export interface Summary {

@@ -1,5 +1,5 @@
 import { describeCall, describeHandler, describeSite } from '../report/errors';
-import type { Report, Sink, Summary } from '../report/types';
+import type { InteractionAckReport, Report, Sink, Summary } from '../report/types';
 import { AsyncWriter } from '../util/async-writer';
 
 export interface ConsoleSinkOptions {
@@ -11,10 +11,20 @@ export interface ConsoleSinkOptions {
   worst?: number;
 }
 
-const ms = (value: number): string => (value >= 100 ? value.toFixed(0) : value.toFixed(1));
+const ms = (value: number): string => (value >= 100 ? value.toFixed(0) : value >= 0.1 ? value.toFixed(1) : value.toFixed(2));
+
+function formatAck(report: InteractionAckReport, cwd: string): string {
+  const worst = report.blockers[0];
+  const by = worst === undefined ? '' : `, ${ms(report.durationMs)} ms of it blocked by ${worst.api} at ${describeSite(worst.site, cwd)}` +
+    (report.blockers.length > 1 ? ` and ${report.blockers.length - 1} more` : '');
+  const late = report.outcome === 'late' ? ` — later than Discord's ${report.deadlineMs / 1000} s deadline, the user saw "The application did not respond"` : '';
+  return `[loopguard] ${report.api} came ${ms(report.ackDelayMs)} ms into ${describeHandler(report.handler)}${by}${late}; ` +
+    `acknowledged at ${describeSite(report.site, cwd)} → ${report.hint}`;
+}
 
 /** One line per new call site; repeats are counted; the worst offenders at exit. */
 export function formatLine(report: Report, cwd: string): string {
+  if (report.type === 'interaction-ack') return formatAck(report, cwd);
   const where = describeSite(report.site, cwd);
   const via = report.via === undefined ? '' : ` inside ${report.via}`;
   const what = report.kind === 'module-load'
@@ -24,16 +34,21 @@ export function formatLine(report: Report, cwd: string): string {
 }
 
 export function formatSummary(summary: Summary, cwd: string, worst: number): string {
-  if (summary.calls === 0) return '';
+  const sites = summary.sites.filter((s) => s.report.type === 'blocking-call');
+  const acks = summary.sites.filter((s) => s.report.type === 'interaction-ack');
+  if (summary.calls === 0 && acks.length === 0) return '';
   const lines = [
     `[loopguard] summary: ${summary.calls} blocking call${summary.calls === 1 ? '' : 's'} in handlers at ` +
-      `${summary.sites.length} site${summary.sites.length === 1 ? '' : 's'}, ${ms(summary.blockedMs)} ms blocked in all`,
+      `${sites.length} site${sites.length === 1 ? '' : 's'}, ${ms(summary.blockedMs)} ms blocked in all`,
   ];
-  for (const [i, s] of summary.sites.slice(0, worst).entries()) {
+  for (const [i, s] of sites.slice(0, worst).entries()) {
     lines.push(`  ${i + 1}. ${describeCall(s.report)} ×${s.count}, ${ms(s.blockedMs)} ms (max ${ms(s.maxMs)}) at ` +
       `${describeSite(s.report.site, cwd)} in ${describeHandler(s.report.handler)}`);
   }
-  if (summary.sites.length > worst) lines.push(`  … and ${summary.sites.length - worst} more sites`);
+  if (sites.length > worst) lines.push(`  … and ${sites.length - worst} more sites`);
+  const late = acks.filter((s) => s.report.outcome === 'late').reduce((n, s) => n + s.count, 0);
+  const delayed = acks.reduce((n, s) => n + s.count, 0) - late;
+  if (acks.length > 0) lines.push(`  interactions: ${late} acknowledged after the 3 s deadline, ${delayed} acknowledged in time but delayed by blocking calls`);
   if (summary.overflowCalls > 0) lines.push(`  ${summary.overflowCalls} calls at sites beyond the table's cap were counted only`);
   if (summary.internalErrors > 0) lines.push(`  ${summary.internalErrors} failures inside loopguard were caught`);
   lines.push(`  how to fix each kind: ${summary.sites[0]?.report.docs.replace(/#.*$/, '#fixing-blocking-calls') ?? ''}`);

@@ -1,0 +1,84 @@
+import type { HandlerContext } from '../context';
+import { callersOf } from '../guard/callers';
+import { state } from '../guard/state';
+import type { Occurrence } from '../report/dispatcher';
+import type { Blocker } from '../report/types';
+
+/*
+ * Interaction acknowledgements. Discord drops an interaction that is not acknowledged within 3 s.
+ * For each interaction handler we add up the blocking calls that ran before its first
+ * acknowledgement, and report when they delayed it, or when it came after the deadline.
+ */
+
+export const deadlineMs = 3000;
+const ackHint = 'acknowledge first (deferReply/deferUpdate), then do slow work asynchronously';
+
+interface Pending {
+  readonly context: HandlerContext;
+  readonly startedAt: number;
+  /** When Discord created the interaction (its snowflake), if known. */
+  readonly createdAt: number | undefined;
+  acknowledged: boolean;
+  blockedMs: number;
+  blockers: Blocker[];
+}
+
+const byContext = new WeakMap<HandlerContext, Pending>();
+const byInteraction = new WeakMap<object, Pending>();
+let unobserve: (() => void) | undefined;
+
+function observe(o: Occurrence): void {
+  if (o.handler === undefined || (o.type !== undefined && o.type !== 'blocking-call')) return;
+  const pending = byContext.get(o.handler);
+  if (pending === undefined || pending.acknowledged) return;
+  pending.blockedMs += o.durationMs;
+  pending.blockers.push({ api: o.api, site: o.callers.site ?? null, durationMs: o.durationMs });
+}
+
+/** Starts watching an interaction handled in `context` (call it when the handler starts). */
+export function beginInteraction(context: HandlerContext, interaction: object, createdAt: number | undefined): void {
+  if (unobserve === undefined) unobserve = state.dispatcher.observe(observe);
+  const pending: Pending = { context, startedAt: Date.now(), createdAt, acknowledged: false, blockedMs: 0, blockers: [] };
+  byContext.set(context, pending);
+  byInteraction.set(interaction, pending);
+}
+
+/**
+ * Called by the acknowledging methods (`reply`, `deferReply`, ...) before they run; `above` is
+ * the wrapper, so the report's site is the line that acknowledged.
+ */
+export function acknowledging(interaction: object, api: string, above: Function): void {
+  const pending = byInteraction.get(interaction);
+  if (pending === undefined || pending.acknowledged) return;
+  pending.acknowledged = true;
+  try {
+    const now = Date.now();
+    const ackDelayMs = now - pending.startedAt;
+    // Discord's clock (the snowflake) when it is plausible, else the handler's start.
+    const sinceCreated = pending.createdAt !== undefined && now - pending.createdAt >= 0 && now - pending.createdAt < 60_000
+      ? now - pending.createdAt : ackDelayMs;
+    const late = Math.max(sinceCreated, ackDelayMs) > deadlineMs;
+    if (pending.blockedMs <= 0 && !late) return;
+    const blockers = [...pending.blockers].sort((a, b) => b.durationMs - a.durationMs).slice(0, 5);
+    state.dispatcher.record({
+      type: 'interaction-ack',
+      api,
+      kind: 'interaction',
+      hint: ackHint,
+      outcome: late ? 'late' : 'delayed',
+      durationMs: pending.blockedMs,
+      time: now,
+      handler: pending.context,
+      callers: callersOf(above),
+      extra: { ackDelayMs, deadlineMs, blockers },
+    });
+  } catch (error) {
+    state.dispatcher.countError(error, 'reporting an interaction acknowledgement');
+  }
+}
+
+/** Stops watching (uninstall). */
+export function resetAcks(): void {
+  unobserve?.();
+  unobserve = undefined;
+}

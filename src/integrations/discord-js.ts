@@ -1,0 +1,99 @@
+import { createContext, handlerStorage, type AttributeValue } from '../context';
+import { acknowledging, beginInteraction } from './acks';
+import { undoAll, wrapMethod } from './patching';
+import type { Integration } from './types';
+
+/*
+ * discord.js 14. Client#emit runs each client event's listeners in a handler context; the packet
+ * being handled (WebSocketManager#handlePacket) tells the dispatch type and the shard; the
+ * interaction classes' response methods mark the first acknowledgement.
+ */
+
+/** Emitted by discord.js for its own bookkeeping, not by Discord: never handlers. */
+const internalEvents = new Set(['debug', 'raw', 'warn', 'cacheSweep', 'error', 'shardDisconnect', 'shardReconnecting', 'shardResume', 'shardError', 'invalidated']);
+const ackMethods = ['reply', 'deferReply', 'deferUpdate', 'update', 'showModal', 'respond'];
+
+/** The gateway packet discord.js is handling right now (handling is synchronous up to emit). */
+let packet: { t: string | undefined; shard: number | undefined } | undefined;
+
+type Structure = { id?: unknown; guildId?: unknown; channelId?: unknown; commandName?: unknown; createdTimestamp?: unknown; isRepliable?: unknown };
+
+function attributesOf(event: string, first: unknown): Record<string, AttributeValue | undefined> {
+  const attrs: Record<string, AttributeValue | undefined> = {};
+  if (packet?.t !== undefined) attrs['dispatch'] = packet.t;
+  if (packet?.shard !== undefined) attrs['shard'] = packet.shard;
+  if (first === null || typeof first !== 'object') return attrs;
+  const s = first as Structure;
+  if (typeof s.guildId === 'string') attrs['guildId'] = s.guildId;
+  if (typeof s.channelId === 'string') attrs['channelId'] = s.channelId;
+  if (event === 'interactionCreate') {
+    if (typeof s.id === 'string') attrs['interactionId'] = s.id;
+    if (typeof s.commandName === 'string') attrs['commandName'] = s.commandName;
+  } else if (event === 'messageCreate' && typeof s.id === 'string') {
+    attrs['messageId'] = s.id;
+  }
+  return attrs;
+}
+
+type Emit = (this: { listenerCount(event: string | symbol): number }, event: string | symbol, ...args: unknown[]) => boolean;
+
+function patchClient(exports: unknown): (() => void) | undefined {
+  const Client = exports as { prototype?: object } | undefined;
+  return wrapMethod(Client?.prototype, 'emit', (original) => {
+    const emit = original as unknown as Emit;
+    return function (this: ThisParameterType<Emit>, event: string | symbol, ...args: unknown[]): boolean {
+      if (typeof event !== 'string' || internalEvents.has(event) || this.listenerCount(event) === 0) {
+        return Reflect.apply(emit, this, [event, ...args]) as boolean;
+      }
+      const context = createContext({ source: 'discord.js', event, attributes: attributesOf(event, args[0]) });
+      const first = args[0] as Structure | undefined;
+      if (event === 'interactionCreate' && first !== undefined && first !== null) {
+        const created = typeof first.createdTimestamp === 'number' ? first.createdTimestamp : undefined;
+        beginInteraction(context, first, created);
+      }
+      return handlerStorage.run(context, () => Reflect.apply(emit, this, [event, ...args]) as boolean);
+    } as unknown as (this: unknown, ...args: unknown[]) => unknown;
+  });
+}
+
+function patchManager(exports: unknown): (() => void) | undefined {
+  const Manager = exports as { prototype?: object } | undefined;
+  return wrapMethod(Manager?.prototype, 'handlePacket', (original) => function (this: unknown, ...args: unknown[]) {
+    const [data, shard] = args as [{ t?: string } | undefined, { id?: number } | undefined];
+    const outer = packet;
+    packet = { t: data?.t, shard: shard?.id };
+    try {
+      return Reflect.apply(original, this, args);
+    } finally {
+      packet = outer;
+    }
+  });
+}
+
+/** applyToClass copies the response methods onto each interaction class: patch them there. */
+function patchInteractions(exports: unknown): (() => void) | undefined {
+  const cls = exports as { prototype?: object; name?: string } | undefined;
+  return undoAll(ackMethods.map((name) => {
+    if (cls?.prototype === undefined || !Object.prototype.hasOwnProperty.call(cls.prototype, name)) return undefined;
+    return wrapMethod(cls.prototype, name, (original) => {
+      const wrapper = function (this: object, ...args: unknown[]): unknown {
+        acknowledging(this, `interaction.${name}`, wrapper);
+        return Reflect.apply(original, this, args);
+      };
+      return wrapper as (this: unknown, ...args: unknown[]) => unknown;
+    });
+  }));
+}
+
+export const discordJs: Integration = {
+  name: 'discord.js',
+  package: 'discord.js',
+  targets: [
+    { file: 'discord.js/src/client/Client.js', patch: patchClient },
+    { file: 'discord.js/src/client/websocket/WebSocketManager.js', patch: patchManager },
+    { file: 'discord.js/src/structures/CommandInteraction.js', patch: patchInteractions },
+    { file: 'discord.js/src/structures/MessageComponentInteraction.js', patch: patchInteractions },
+    { file: 'discord.js/src/structures/ModalSubmitInteraction.js', patch: patchInteractions },
+    { file: 'discord.js/src/structures/AutocompleteInteraction.js', patch: patchInteractions },
+  ],
+};
