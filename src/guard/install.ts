@@ -8,9 +8,11 @@ import type { Sink } from '../report/types';
 import { consoleSink } from '../sinks/console';
 import { jsonlSink } from '../sinks/jsonl';
 import { resetAcks } from '../integrations/acks';
+import { containStrictErrors } from '../integrations/contain';
 import { hookIntegrations } from '../integrations/hooks';
 import { integrations } from '../integrations/index';
 import { createWrapper } from './call';
+import { onProcessEnd } from './exit';
 import { createRequireWrapper, loadListeners } from './module-load';
 import { isWrapper, patch, unpatch, type Patch } from './patch';
 import { applySettings, state, type Guarded } from './state';
@@ -104,6 +106,7 @@ function useSettings(settings: Settings): void {
   for (const remove of settingSinks) remove();
   settingSinks = sinks.map((s) => state.dispatcher.addSink(s));
   applySettings(settings);
+  containStrictErrors(settings.mode === 'strict');
 }
 
 export interface InstallResult {
@@ -149,8 +152,7 @@ export function install(settings: Settings): InstallResult {
   handlerStorage.exit(() => setImmediate(() => {
     state.everywhere = state.installed && state.settings.scope === 'all';
   }));
-  onExit = () => state.dispatcher.close();
-  process.once('exit', onExit);
+  onExit = onProcessEnd(() => state.dispatcher.close());
   return { active: true, wrapped: patches.length };
 }
 
@@ -170,10 +172,11 @@ export function uninstall(): void {
   unhookIntegrations?.();
   unhookIntegrations = undefined;
   resetAcks();
+  containStrictErrors(false);
   syncEsm();
   if (lazyListener !== undefined) loadListeners.splice(loadListeners.indexOf(lazyListener), 1);
   lazyListener = undefined;
-  if (onExit !== undefined) process.removeListener('exit', onExit);
+  onExit?.();
   onExit = undefined;
   state.dispatcher.close();
   state.dispatcher = new Dispatcher();

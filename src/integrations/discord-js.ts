@@ -1,5 +1,6 @@
 import { createContext, handlerStorage, type AttributeValue } from '../context';
 import { acknowledging, beginInteraction } from './acks';
+import { isBlockingCallError } from './contain';
 import { undoAll, wrapMethod } from './patching';
 import type { Integration } from './types';
 
@@ -51,7 +52,13 @@ function patchClient(exports: unknown): (() => void) | undefined {
         const created = typeof first.createdTimestamp === 'number' ? first.createdTimestamp : undefined;
         beginInteraction(context, first, created);
       }
-      return handlerStorage.run(context, () => Reflect.apply(emit, this, [event, ...args]) as boolean);
+      try {
+        return handlerStorage.run(context, () => Reflect.apply(emit, this, [event, ...args]) as boolean);
+      } catch (error) {
+        // A listener stopped by strict mode (reported already) must not break discord.js' packet handling.
+        if (isBlockingCallError(error)) return true;
+        throw error;
+      }
     } as unknown as (this: unknown, ...args: unknown[]) => unknown;
   });
 }

@@ -333,7 +333,7 @@ export class GatewayEmulator extends EventEmitter {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const url = new URL(req.url ?? '/', this.url);
-      const path = url.pathname.replace(/^\/api(\/v\d+)?/, '');
+      const path = decodeURIComponent(url.pathname).replace(/^\/api(\/v\d+)?/, '');
       const call: RestCall = { method: req.method ?? 'GET', path, body: parseBody(req, Buffer.concat(chunks)), at: Date.now() };
       this.restCalls.push(call);
       const [status, body] = this.route(call);

@@ -6,3 +6,5 @@ export type { Acknowledgement, DispatchOptions, EmulatorOptions, RestCall } from
 export { guild, user } from './fixtures';
 export type { ChannelObject, CommandSpec, GuildSpec, UserObject } from './fixtures';
 export { shardOf, snowflake } from './snowflake';
+export { BotProcess, preloadArgs } from './bot-process';
+export type { BotExit, BotProcessOptions } from './bot-process';
