@@ -14,7 +14,9 @@ export type { TrackOptions } from './track';
 export { BlockingCallError } from './report/errors';
 export { ConfigError, settings as settingsTable } from './config';
 export type { Mode, ModuleLoads, Options, Scope, Settings } from './config';
-export type { BlockingCallReport, HandlerSummary, Report, Site, Sink, SiteTotal, Summary } from './report/types';
+export type {
+  BlockingCallReport, Blocker, HandlerSummary, InteractionAckReport, Report, ReportBase, Site, Sink, SiteTotal, Summary,
+} from './report/types';
 export { nodeApis as apiTable } from './apis/node';
 export type { ApiEntry, ApiKind, Exemption } from './apis/types';
 export { consoleSink } from './sinks/console';

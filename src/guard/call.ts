@@ -67,16 +67,18 @@ function guardedCall(
 /** A call below another guarded call (readFileSync → openSync) belongs to the outer one. */
 function nestedCall(original: AnyFunction, self: unknown, args: IArguments, wrapper: AnyFunction): unknown {
   const load = state.loading;
-  if (load !== undefined && !load.touched) {
+  if (load !== undefined) {
     load.touched = true;
-    if (state.settings.mode === 'strict' && state.settings.strictModuleLoads) {
-      // The load is about to read from disk: stop it before it does.
-      const callers = callersOf(wrapper);
-      const described = describeLoad('require', callers.requirer, load.id);
-      if (described !== undefined && !isAllowedSite(callers)) {
-        load.stopped = true;
-        throw stop(described, storage.getStore(), callers, wrapper);
+    if (state.settings.mode === 'strict' && state.settings.strictModuleLoads && !load.accepted) {
+      // The load is about to read from disk: stop it before it does. If something on the way
+      // swallows the error (a require hook that falls back), the next read throws it again.
+      if (load.stopped === undefined) {
+        const callers = callersOf(wrapper);
+        const described = describeLoad('require', callers.requirer, load.id);
+        if (described === undefined || isAllowedSite(callers)) load.accepted = true;
+        else load.stopped = stop(described, storage.getStore(), callers, wrapper);
       }
+      if (load.stopped !== undefined) throw load.stopped;
     }
   }
   return Reflect.apply(original, self, args);

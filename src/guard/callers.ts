@@ -54,11 +54,20 @@ function fileOf(frame: NodeJS.CallSite): string | undefined {
   }
 }
 
-/* loopguard's own files: the folder above this one (src/ in development, dist/ when built). */
-const ownRoot = ((): string => {
+/*
+ * loopguard's own files: the folder above this one (src/ in development, dist/ when built), and
+ * require-in-the-middle, whose require hook is loopguard's machinery, not the user's code.
+ */
+const ownRoots = ((): string[] => {
   const here = captureFrames(captureFrames, 2)[0];
   const file = here === undefined ? undefined : fileOf(here);
-  return file === undefined ? '\0' : dirname(dirname(file)) + sep;
+  const roots = [file === undefined ? '\0' : dirname(dirname(file)) + sep];
+  try {
+    roots.push(dirname(require.resolve('require-in-the-middle')) + sep);
+  } catch {
+    // not installed next to us: nothing of it can be on the stack
+  }
+  return roots;
 })();
 
 const isInternal = (file: string | undefined): boolean =>
@@ -68,7 +77,8 @@ const isLoader = (file: string | undefined): boolean =>
 const nodeModules = `${sep}node_modules${sep}`;
 
 export function isOwnFile(file: string): boolean {
-  return file.startsWith(ownRoot);
+  for (const root of ownRoots) if (file.startsWith(root)) return true;
+  return false;
 }
 
 /** The package a path belongs to (`@scope/name` or `name`), or undefined outside node_modules. */

@@ -33,7 +33,7 @@ function guardedRequire(
   original: RequireFn, self: unknown, args: IArguments, id: string,
   store: HandlerContext | undefined, wrapper: RequireFn,
 ): unknown {
-  const frame: LoadFrame = { id: String(id), touched: false, stopped: false };
+  const frame: LoadFrame = { id: String(id), touched: false, stopped: undefined, accepted: false };
   const outer = state.loading;
   state.loading = frame;
   state.depth++;
@@ -43,7 +43,7 @@ function guardedRequire(
   } finally {
     state.depth--;
     state.loading = outer;
-    if (frame.touched && !frame.stopped) {
+    if (frame.touched && frame.stopped === undefined) {
       const durationMs = performance.now() - start;
       if (durationMs >= state.settings.thresholdMs) reportLoad(frame, store, wrapper, durationMs, start);
     }

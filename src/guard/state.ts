@@ -14,8 +14,10 @@ export interface Guarded {
 export interface LoadFrame {
   readonly id: string;
   touched: boolean;
-  /** Strict mode stopped the load: it is reported already. */
-  stopped: boolean;
+  /** Strict mode stopped the load: it is reported already, and every further read throws this too. */
+  stopped: Error | undefined;
+  /** The load is not judged (a dependency's, or an allowed site). */
+  accepted: boolean;
 }
 
 /*

@@ -43,6 +43,9 @@ function patchClient(exports: unknown): (() => void) | undefined {
   return wrapMethod(Client?.prototype, 'emit', (original) => {
     const emit = original as unknown as Emit;
     return function (this: ThisParameterType<Emit>, event: string | symbol, ...args: unknown[]): boolean {
+      // discord.js' client captures listeners' rejections and emits them as 'error': a call that
+      // strict mode stopped was reported already and must not crash the bot.
+      if (event === 'error' && isBlockingCallError(args[0])) return true;
       if (typeof event !== 'string' || internalEvents.has(event) || this.listenerCount(event) === 0) {
         return Reflect.apply(emit, this, [event, ...args]) as boolean;
       }

@@ -54,6 +54,7 @@ export class Dispatcher {
   private pending = new Set<SiteRecord>();
   private timer: NodeJS.Timeout | undefined;
   private calls = 0;
+  private stopped = 0;
   private blockedMs = 0;
   private overflowCalls = 0;
   private internalErrors = 0;
@@ -90,6 +91,7 @@ export class Dispatcher {
     for (const observe of this.observers) observe(o);
     if (o.type === undefined || o.type === 'blocking-call') {
       this.calls++;
+      if (o.outcome === 'thrown') this.stopped++;
       this.blockedMs += o.durationMs;
     }
     const key = keyOf(o);
@@ -189,6 +191,7 @@ export class Dispatcher {
       .sort((a, b) => b.blockedMs - a.blockedMs || b.count - a.count);
     return {
       calls: this.calls,
+      stopped: this.stopped,
       blockedMs: this.blockedMs,
       sites,
       overflowCalls: this.overflowCalls,

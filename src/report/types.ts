@@ -84,6 +84,8 @@ export type Report = BlockingCallReport | InteractionAckReport;
 /** What the guard counted for the whole run, handed to sinks at exit. */
 export interface Summary {
   calls: number;
+  /** Calls strict mode stopped before they ran (included in `calls`). */
+  stopped: number;
   blockedMs: number;
   sites: readonly SiteTotal[];
   /** Calls at sites beyond the site table's cap: counted, not reported one by one. */

@@ -27,9 +27,9 @@ export function formatLine(report: Report, cwd: string): string {
   if (report.type === 'interaction-ack') return formatAck(report, cwd);
   const where = describeSite(report.site, cwd);
   const via = report.via === undefined ? '' : ` inside ${report.via}`;
-  const what = report.kind === 'module-load'
-    ? `${describeCall(report)} loaded modules from disk`
-    : report.outcome === 'thrown' ? `${report.api} was stopped (strict mode)` : `${report.api} blocked the event loop for ${ms(report.durationMs)} ms`;
+  const what = report.outcome === 'thrown'
+    ? `${describeCall(report)} was stopped (strict mode)`
+    : report.kind === 'module-load' ? `${describeCall(report)} loaded modules from disk` : `${report.api} blocked the event loop for ${ms(report.durationMs)} ms`;
   return `[loopguard] ${what} in ${describeHandler(report.handler)} at ${where}${via} → use ${report.hint}`;
 }
 
@@ -39,7 +39,8 @@ export function formatSummary(summary: Summary, cwd: string, worst: number): str
   if (summary.calls === 0 && acks.length === 0) return '';
   const lines = [
     `[loopguard] summary: ${summary.calls} blocking call${summary.calls === 1 ? '' : 's'} in handlers at ` +
-      `${sites.length} site${sites.length === 1 ? '' : 's'}, ${ms(summary.blockedMs)} ms blocked in all`,
+      `${sites.length} site${sites.length === 1 ? '' : 's'}, ${ms(summary.blockedMs)} ms blocked in all` +
+      (summary.stopped > 0 ? ` (${summary.stopped} stopped by strict mode)` : ''),
   ];
   for (const [i, s] of sites.slice(0, worst).entries()) {
     lines.push(`  ${i + 1}. ${describeCall(s.report)} ×${s.count}, ${ms(s.blockedMs)} ms (max ${ms(s.maxMs)}) at ` +

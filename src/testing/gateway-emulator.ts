@@ -104,7 +104,8 @@ export class GatewayEmulator extends EventEmitter {
     this.heartbeatAckDelayMs = options.heartbeatAckDelayMs ?? 0;
     this.dropSilentClients = options.dropSilentClients ?? true;
     const g = options.guilds ?? 1;
-    this.guilds = typeof g === 'number' ? Array.from({ length: g }, (_, i) => guild(`guild ${i + 1}`)) : g;
+    // Ids one millisecond apart, so that guilds spread over the shards.
+    this.guilds = typeof g === 'number' ? Array.from({ length: g }, (_, i) => guild(`guild ${i + 1}`, snowflake(Date.now() - i))) : g;
     this.http = createServer((req, res) => this.onRequest(req, res));
     this.wss = new WebSocketServer({ server: this.http });
     this.wss.on('connection', (socket) => this.onConnection(socket));
