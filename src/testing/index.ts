@@ -8,3 +8,5 @@ export type { ChannelObject, CommandSpec, GuildSpec, UserObject } from './fixtur
 export { shardOf, snowflake } from './snowflake';
 export { BotProcess, preloadArgs } from './bot-process';
 export type { BotExit, BotProcessOptions } from './bot-process';
+export { BlockedDuringTestError, guardTests } from './test-guard';
+export type { TestGuardOptions, TestHooks } from './test-guard';
