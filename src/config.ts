@@ -18,6 +18,8 @@ export interface Settings {
   moduleLoads: ModuleLoads;
   strictModuleLoads: boolean;
   stdio: boolean;
+  /** `auto`: every integration; `off`: none; or the names to hook. */
+  integrations: 'auto' | 'off' | readonly string[];
 }
 
 export const defaults: Readonly<Settings> = Object.freeze({
@@ -31,6 +33,7 @@ export const defaults: Readonly<Settings> = Object.freeze({
   moduleLoads: 'user',
   strictModuleLoads: false,
   stdio: false,
+  integrations: 'auto',
 });
 
 /** A setting with a value it does not accept. The message is one line naming both. */
@@ -133,6 +136,15 @@ export const settings = [
     key: 'stdio', env: 'LOOPGUARD_STDIO', accepted: '1, 0, true, false, on, off',
     description: 'Also judge synchronous writes to fd 1 and 2 (`console.log` to a file or pipe). Off by default, or every logging bot would fail in strict mode.',
     fromEnv: flagFromEnv, fromCode: flagFromCode,
+  }),
+  spec({
+    key: 'integrations', env: 'LOOPGUARD_INTEGRATIONS', accepted: 'auto, off, or comma-separated names (discord.js)',
+    description: 'Which libraries\' event handlers are tracked automatically when the app loads them.',
+    fromEnv: (raw) => {
+      const v = raw.trim().toLowerCase();
+      return v === 'auto' || v === 'off' ? v : list(raw);
+    },
+    fromCode: (value) => (value === 'auto' || value === 'off' ? value : stringList(value)),
   }),
 ] as const;
 

@@ -22,6 +22,8 @@ export interface HandlerContext {
   readonly startedAt: number;
   /** Inside `allowBlocking()`: blocking calls are accepted here. */
   readonly allowBlocking: boolean;
+  /** `source` and `event` in one string: what per-handler-kind tables are keyed by. */
+  readonly kind: string;
 }
 
 /*
@@ -45,14 +47,17 @@ function cleanAttributes(attributes: HandlerInfo['attributes']): Record<string, 
 }
 
 export function createContext(info: HandlerInfo, allowBlocking = false): HandlerContext {
-  return Object.freeze({
-    id: nextId++,
-    source: info.source ?? 'app',
-    event: String(info.event),
-    attributes: Object.freeze(cleanAttributes(info.attributes)),
-    startedAt: Date.now(),
-    allowBlocking,
-  });
+  return contextOf(info.source ?? 'app', String(info.event), cleanAttributes(info.attributes), allowBlocking);
+}
+
+/**
+ * For integrations, which build `attributes` from known string and number fields themselves.
+ * One is made per handled event, so it stays small: no freezing, no copying.
+ */
+export function contextOf(
+  source: string, event: string, attributes: Readonly<Record<string, AttributeValue>>, allowBlocking = false,
+): HandlerContext {
+  return { id: nextId++, source, event, attributes, startedAt: Date.now(), allowBlocking, kind: `${source}\0${event}` };
 }
 
 /** Runs `fn` as an event handler: blocking calls in it, its awaits and its timers are judged. */
@@ -68,7 +73,7 @@ export function allowBlocking<R>(fn: () => R): R {
   const current = handlerStorage.getStore();
   const allowed = current === undefined
     ? createContext({ source: 'loopguard', event: 'allowBlocking' }, true)
-    : Object.freeze({ ...current, allowBlocking: true });
+    : { ...current, allowBlocking: true };
   return handlerStorage.run(allowed, fn);
 }
 

@@ -18,6 +18,7 @@ const valid: Record<string, [string, unknown][]> = {
   LOOPGUARD_MODULE_LOADS: [['all', 'all'], ['off', 'off']],
   LOOPGUARD_STRICT_MODULE_LOADS: [['true', true], ['no', false]],
   LOOPGUARD_STDIO: [['on', true]],
+  LOOPGUARD_INTEGRATIONS: [['off', 'off'], ['AUTO', 'auto'], ['discord.js', ['discord.js']]],
 };
 const invalid: Record<string, string> = {
   LOOPGUARD_MODE: 'loud',

@@ -153,6 +153,47 @@ describe('reports', () => {
   });
 });
 
+describe('sampling of hot sites', () => {
+  it('reads the stack for a sample only above 50 calls a second, and keeps the count exact for one site', () => {
+    const event = `hot${++n}`;
+    runInHandler({ source: 'test', event }, () => {
+      for (let i = 0; i < 3000; i++) fs.existsSync(file);
+    });
+    flush();
+    const site = summary().sites.find((s) => s.report.handler?.event === event)!;
+    expect(site.count).toBe(3000);
+    expect(site.estimated).toBe(true);
+    const aggregates = reports.filter((r) => r.handler?.event === event && r.aggregate);
+    expect(aggregates.reduce((sum, r) => sum + r.count, 0)).toBe(2999);
+    expect(aggregates.some((r) => r.estimated === true)).toBe(true);
+  });
+  it('splits a hot pair\'s calls between its sites roughly in proportion, and keeps the total exact', () => {
+    const event = `split${++n}`;
+    runInHandler({ source: 'test', event }, () => {
+      for (let i = 0; i < 4000; i++) {
+        if (i % 4 === 0) fs.existsSync(file); // a quarter of the calls here
+        else fs.existsSync(file); // three quarters here
+      }
+    });
+    flush();
+    const sites = summary().sites.filter((s) => s.report.handler?.event === event);
+    expect(sites).toHaveLength(2);
+    expect(sites.reduce((sum, s) => sum + s.count, 0)).toBe(4000);
+    const quarter = sites.find((s) => s.report.site!.line < sites.map((x) => x.report.site!.line).reduce((a, b) => Math.max(a, b)))!;
+    expect(quarter.count / 4000).toBeGreaterThan(0.12);
+    expect(quarter.count / 4000).toBeLessThan(0.38);
+  });
+  it('does not count a hot pair\'s calls at an allowed site', () => {
+    configure({ allowSites: ['**/guard.test.ts'] });
+    const event = `allowed-hot${++n}`;
+    runInHandler({ source: 'test', event }, () => {
+      for (let i = 0; i < 2000; i++) fs.existsSync(file);
+    });
+    flush();
+    expect(summary().sites.filter((s) => s.report.handler?.event === event)).toEqual([]);
+  });
+});
+
 describe('strict mode', () => {
   it('throws a BlockingCallError whose stack starts at the calling line', () => {
     configure({ mode: 'strict' });

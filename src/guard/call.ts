@@ -3,6 +3,7 @@ import type { ApiEntry, ApiKind } from '../apis/types';
 import { handlerStorage, type HandlerContext } from '../context';
 import { BlockingCallError } from '../report/errors';
 import type { Report } from '../report/types';
+import { newPair, sampleThis } from '../report/sampling';
 import { callersOf, packageOf, type Callers, type Site } from './callers';
 import { state, type Guarded } from './state';
 
@@ -47,7 +48,7 @@ function guardedCall(
 ): unknown {
   if (state.depth > 0) return nestedCall(original, self, args, wrapper);
   if (g.allowed || store?.allowBlocking === true || isExempt(g.entry, args)) return Reflect.apply(original, self, args);
-  if (state.settings.mode !== 'strict') return timedCall(g.entry, original, self, args, store, wrapper, undefined);
+  if (state.settings.mode !== 'strict') return timedCall(g, original, self, args, store, wrapper, undefined);
 
   let callers: Callers | undefined;
   let described: Described | undefined;
@@ -59,7 +60,7 @@ function guardedCall(
   }
   if (callers === undefined || described === undefined) return passThrough(original, self, args);
   if (described.kind === 'module-load' && !state.settings.strictModuleLoads) {
-    return timedCall(g.entry, original, self, args, store, wrapper, callers);
+    return timedCall(g, original, self, args, store, wrapper, callers);
   }
   throw stop(described, store, callers, wrapper);
 }
@@ -94,7 +95,7 @@ function passThrough(original: AnyFunction, self: unknown, args: IArguments): un
 }
 
 function timedCall(
-  entry: ApiEntry, original: AnyFunction, self: unknown, args: IArguments,
+  g: Guarded, original: AnyFunction, self: unknown, args: IArguments,
   store: HandlerContext | undefined, wrapper: AnyFunction, known: Callers | undefined,
 ): unknown {
   state.depth++;
@@ -104,19 +105,30 @@ function timedCall(
   } finally {
     state.depth--;
     const durationMs = performance.now() - start;
-    if (durationMs >= state.settings.thresholdMs) reportRan(entry, store, wrapper, durationMs, start, known);
+    if (durationMs >= state.settings.thresholdMs) reportRan(g, store, wrapper, durationMs, start, known);
   }
 }
 
 function reportRan(
-  entry: ApiEntry, store: HandlerContext | undefined, wrapper: AnyFunction,
+  g: Guarded, store: HandlerContext | undefined, wrapper: AnyFunction,
   durationMs: number, start: number, known: Callers | undefined,
 ): void {
   try {
+    // Hot pairs (one API, one handler kind, many calls a second) read the stack for a sample only.
+    let pair = store === undefined || known !== undefined ? undefined : g.pairs.get(store.kind);
+    if (store !== undefined && known === undefined && pair === undefined) g.pairs.set(store.kind, pair = newPair());
+    if (pair !== undefined && !sampleThis(pair, start)) {
+      state.dispatcher.sampledOut(pair, durationMs);
+      return;
+    }
     const callers = known ?? callersOf(wrapper);
-    const described = describe(entry, callers);
-    if (described === undefined) return;
-    state.dispatcher.record({ ...described, outcome: 'ran', durationMs, time: timeOrigin + start, handler: store, callers });
+    const described = describe(g.entry, callers);
+    if (described === undefined) {
+      if (pair !== undefined) state.dispatcher.discard(pair);
+      return;
+    }
+    const occurrence = { ...described, outcome: 'ran' as const, durationMs, time: timeOrigin + start, handler: store, callers };
+    state.dispatcher.record(pair === undefined ? occurrence : { ...occurrence, pair });
   } catch (error) {
     state.dispatcher.countError(error, 'reporting a blocking call');
   }

@@ -43,7 +43,7 @@ function wrapTargets(targets: readonly Target[]): void {
   for (const target of targets) {
     const current = (target.owner as Record<string, unknown>)[target.key];
     if (isWrapper(current)) continue; // another copy of loopguard already guards it
-    const g: Guarded = { entry: target.entry, allowed: false };
+    const g: Guarded = { entry: target.entry, allowed: false, pairs: new Map() };
     const p = patch(target.owner, target.key, createWrapper(g, current as (this: unknown, ...args: unknown[]) => unknown));
     if (p === undefined) {
       warnOnce(`patch:${target.entry.api}`, `loopguard: ${target.entry.api} cannot be replaced here (frozen?); calls to it are not seen`);
@@ -138,7 +138,9 @@ export function install(settings: Settings): InstallResult {
   wrapTargets(resolveTargets(entries.filter((e) => e.lazy !== true), loadBuiltin));
   // Before wrapping require: the module-load wrapper must be outermost, so that the hook's own
   // work during a require inside a handler counts as part of that require.
-  unhookIntegrations = hookIntegrations(integrations, (integration, target, error) => {
+  const chosen = settings.integrations === 'off' ? [] : settings.integrations === 'auto'
+    ? integrations : integrations.filter((i) => (settings.integrations as readonly string[]).includes(i.name));
+  unhookIntegrations = chosen.length === 0 ? undefined : hookIntegrations(chosen, (integration, target, error) => {
     const text = error instanceof Error ? error.message : String(error);
     warnOnce(`integration:${target.file}`, `loopguard: could not hook ${integration.name} (${target.file}): ${text}; its handlers are not tracked`);
   });

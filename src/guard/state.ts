@@ -1,6 +1,7 @@
 import type { ApiEntry } from '../apis/types';
 import { defaults, type Settings } from '../config';
 import { Dispatcher } from '../report/dispatcher';
+import type { Pair } from '../report/sampling';
 import { compileMatchers, globToRegExp, nameToRegExp } from '../util/glob';
 
 /** A wrapped API as the guard uses it: the table entry plus what settings decided about it. */
@@ -8,6 +9,8 @@ export interface Guarded {
   readonly entry: ApiEntry;
   /** Allowed by `allowApis`: the wrapper calls straight through. */
   allowed: boolean;
+  /** Sampling state per handler kind (see report/sampling.ts). */
+  readonly pairs: Map<string, Pair>;
 }
 
 /** A `require()` in progress inside a handler; blocking calls below it belong to it. */

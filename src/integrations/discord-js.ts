@@ -1,4 +1,4 @@
-import { createContext, handlerStorage, type AttributeValue } from '../context';
+import { contextOf, handlerStorage, type AttributeValue } from '../context';
 import { acknowledging, beginInteraction } from './acks';
 import { isBlockingCallError } from './contain';
 import { undoAll, wrapMethod } from './patching';
@@ -19,8 +19,8 @@ let packet: { t: string | undefined; shard: number | undefined } | undefined;
 
 type Structure = { id?: unknown; guildId?: unknown; channelId?: unknown; commandName?: unknown; createdTimestamp?: unknown; isRepliable?: unknown };
 
-function attributesOf(event: string, first: unknown): Record<string, AttributeValue | undefined> {
-  const attrs: Record<string, AttributeValue | undefined> = {};
+function attributesOf(event: string, first: unknown): Record<string, AttributeValue> {
+  const attrs: Record<string, AttributeValue> = {};
   if (packet?.t !== undefined) attrs['dispatch'] = packet.t;
   if (packet?.shard !== undefined) attrs['shard'] = packet.shard;
   if (first === null || typeof first !== 'object') return attrs;
@@ -42,21 +42,20 @@ function patchClient(exports: unknown): (() => void) | undefined {
   const Client = exports as { prototype?: object } | undefined;
   return wrapMethod(Client?.prototype, 'emit', (original) => {
     const emit = original as unknown as Emit;
-    return function (this: ThisParameterType<Emit>, event: string | symbol, ...args: unknown[]): boolean {
+    return function (this: ThisParameterType<Emit>, event: string | symbol, first?: unknown): boolean {
       // discord.js' client captures listeners' rejections and emits them as 'error': a call that
       // strict mode stopped was reported already and must not crash the bot.
-      if (event === 'error' && isBlockingCallError(args[0])) return true;
+      if (event === 'error' && isBlockingCallError(first)) return true;
       if (typeof event !== 'string' || internalEvents.has(event) || this.listenerCount(event) === 0) {
-        return Reflect.apply(emit, this, [event, ...args]) as boolean;
+        return Reflect.apply(emit, this, arguments) as boolean;
       }
-      const context = createContext({ source: 'discord.js', event, attributes: attributesOf(event, args[0]) });
-      const first = args[0] as Structure | undefined;
+      const context = contextOf('discord.js', event, attributesOf(event, first));
       if (event === 'interactionCreate' && first !== undefined && first !== null) {
-        const created = typeof first.createdTimestamp === 'number' ? first.createdTimestamp : undefined;
-        beginInteraction(context, first, created);
+        const created = (first as Structure).createdTimestamp;
+        beginInteraction(context, first as object, typeof created === 'number' ? created : undefined);
       }
       try {
-        return handlerStorage.run(context, () => Reflect.apply(emit, this, [event, ...args]) as boolean);
+        return handlerStorage.run(context, Reflect.apply, emit, this, arguments) as boolean;
       } catch (error) {
         // A listener stopped by strict mode (reported already) must not break discord.js' packet handling.
         if (isBlockingCallError(error)) return true;

@@ -2,6 +2,7 @@ import { handlerStorage, type HandlerContext } from '../context';
 import type { Callers } from '../guard/callers';
 import { stackOf } from '../guard/callers';
 import { docsFor } from './docs';
+import type { Pair } from './sampling';
 import type { HandlerSummary, Report, Sink, SiteTotal, Summary } from './types';
 
 /** One blocking call (or another reportable event) as the guard saw it. */
@@ -19,6 +20,8 @@ export interface Occurrence {
   callers: Callers;
   /** Fields of the report's type beyond the common ones. */
   extra?: Record<string, unknown>;
+  /** The sampling pair of a blocking call: calls it counted without a stack are attributed here. */
+  pair?: Pair;
 }
 
 interface SiteRecord extends SiteTotal {
@@ -26,6 +29,7 @@ interface SiteRecord extends SiteTotal {
   pendingMs: number;
   pendingMax: number;
   pendingTime: number;
+  pendingEstimated: boolean;
 }
 
 export const siteCap = 5000;
@@ -52,6 +56,8 @@ export class Dispatcher {
   private readonly observers: ((o: Occurrence) => void)[] = [];
   private readonly sites = new Map<string, SiteRecord>();
   private pending = new Set<SiteRecord>();
+  /** Sampling pairs holding calls not yet attributed to a site. */
+  private carrying = new Set<Pair>();
   private timer: NodeJS.Timeout | undefined;
   private calls = 0;
   private stopped = 0;
@@ -86,6 +92,18 @@ export class Dispatcher {
     }
   }
 
+  /**
+   * A blocking call whose stack was not read (a hot pair, see sampling.ts). It goes where the
+   * pair's next sampled call goes: a site, or nowhere if that call is not reported (allowed).
+   */
+  sampledOut(pair: Pair, durationMs: number): void {
+    pair.carryCount++;
+    pair.carryMs += durationMs;
+    if (durationMs > pair.carryMax) pair.carryMax = durationMs;
+    this.carrying.add(pair);
+    this.schedule();
+  }
+
   /** Records a call and returns the report of its site (the first call's, for a known site). */
   record(o: Occurrence): Report {
     for (const observe of this.observers) observe(o);
@@ -95,30 +113,57 @@ export class Dispatcher {
       this.blockedMs += o.durationMs;
     }
     const key = keyOf(o);
-    const known = this.sites.get(key);
-    if (known !== undefined) {
-      known.count++;
-      known.blockedMs += o.durationMs;
-      known.maxMs = Math.max(known.maxMs, o.durationMs);
-      if (known.pendingCount === 0) known.pendingTime = o.time;
-      known.pendingCount++;
-      known.pendingMs += o.durationMs;
-      known.pendingMax = Math.max(known.pendingMax, o.durationMs);
-      this.pending.add(known);
-      this.schedule();
-      return known.report;
-    }
-    const report = this.build(o);
-    if (this.sites.size < siteCap) {
-      this.sites.set(key, {
-        report, count: 1, blockedMs: o.durationMs, maxMs: o.durationMs,
-        pendingCount: 0, pendingMs: 0, pendingMax: 0, pendingTime: 0,
-      });
-      this.deliver(report);
+    let rec = this.sites.get(key);
+    if (rec !== undefined) {
+      this.addPending(rec, 1, o.durationMs, o.durationMs, o.time);
     } else {
-      this.overflowCalls++;
+      const report = this.build(o);
+      if (this.sites.size >= siteCap) {
+        this.overflowCalls++;
+        return report;
+      }
+      rec = {
+        report, count: 1, blockedMs: o.durationMs, maxMs: o.durationMs, estimated: false,
+        pendingCount: 0, pendingMs: 0, pendingMax: 0, pendingTime: 0, pendingEstimated: false,
+      };
+      this.sites.set(key, rec);
+      this.deliver(report);
     }
-    return report;
+    if (o.pair !== undefined) {
+      this.absorb(o.pair, rec);
+      o.pair.last = rec;
+    }
+    return rec.report;
+  }
+
+  private addPending(rec: SiteRecord, count: number, ms: number, max: number, time: number): void {
+    rec.count += count;
+    rec.blockedMs += ms;
+    if (max > rec.maxMs) rec.maxMs = max;
+    if (rec.pendingCount === 0) rec.pendingTime = time;
+    rec.pendingCount += count;
+    rec.pendingMs += ms;
+    if (max > rec.pendingMax) rec.pendingMax = max;
+    this.pending.add(rec);
+    this.schedule();
+  }
+
+  /** A sampled call of the pair was not reported (allowed site, ignored load): so are the calls it stands for. */
+  discard(pair: Pair): void {
+    pair.carryCount = pair.carryMs = pair.carryMax = 0;
+    pair.last = undefined;
+    this.carrying.delete(pair);
+  }
+
+  /** Moves a pair's sampled-out calls to a site. */
+  private absorb(pair: Pair, rec: SiteRecord): void {
+    if (pair.carryCount === 0) return;
+    this.calls += pair.carryCount;
+    this.blockedMs += pair.carryMs;
+    this.addPending(rec, pair.carryCount, pair.carryMs, pair.carryMax, Date.now());
+    rec.estimated = rec.pendingEstimated = true;
+    pair.carryCount = pair.carryMs = pair.carryMax = 0;
+    this.carrying.delete(pair);
   }
 
   private build(o: Occurrence): Report {
@@ -169,6 +214,11 @@ export class Dispatcher {
   flush(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
+    for (const pair of this.carrying) {
+      if (pair.last !== undefined) this.absorb(pair, pair.last as SiteRecord);
+      else this.discard(pair);
+    }
+    this.carrying.clear();
     const records = this.pending;
     this.pending = new Set();
     for (const r of records) {
@@ -176,18 +226,20 @@ export class Dispatcher {
         ...r.report,
         count: r.pendingCount,
         aggregate: true,
+        ...(r.pendingEstimated ? { estimated: true } : {}),
         durationMs: r.pendingMs,
         maxDurationMs: r.pendingMax,
         time: r.pendingTime,
       };
       r.pendingCount = r.pendingMs = r.pendingMax = r.pendingTime = 0;
+      r.pendingEstimated = false;
       this.deliver(aggregate);
     }
   }
 
   summary(): Summary {
     const sites = [...this.sites.values()]
-      .map(({ report, count, blockedMs, maxMs }) => ({ report, count, blockedMs, maxMs }))
+      .map(({ report, count, blockedMs, maxMs, estimated }) => ({ report, count, blockedMs, maxMs, estimated }))
       .sort((a, b) => b.blockedMs - a.blockedMs || b.count - a.count);
     return {
       calls: this.calls,

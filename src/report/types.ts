@@ -35,6 +35,12 @@ export interface ReportBase {
   via?: string;
   /** For module loads: what was required or imported. */
   module?: string;
+  /**
+   * Set on aggregates of hot sites: some of `count` and `durationMs` are calls whose stacks were
+   * not read (sampling, above 50 calls a second of one API in one handler event), attributed to
+   * this site: unbiased estimates.
+   */
+  estimated?: boolean;
   /** The stack without loopguard's frames, at most 12 frames. */
   stack: string;
   /** What to use instead. */
@@ -99,6 +105,8 @@ export interface SiteTotal {
   count: number;
   blockedMs: number;
   maxMs: number;
+  /** Some of `count` are estimates (sampling of a hot site). */
+  estimated: boolean;
 }
 
 /** Where reports go. Adding a reporter is adding a Sink. */

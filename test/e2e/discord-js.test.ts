@@ -92,6 +92,14 @@ describe('discord.js handlers', () => {
     expect(bot.stderr).not.toContain('BlockingCallError'); // contained, not a crash
   });
 
+  it('LOOPGUARD_INTEGRATIONS=off leaves discord.js alone: its events are not handlers', async () => {
+    const { emulator, stop } = await startBot(cjs, { env: { LOOPGUARD_INTEGRATIONS: 'off' } });
+    emulator.sendMessage('!read');
+    await emulator.waitForMessages(1);
+    const { reports } = await stop();
+    expect(reports).toEqual([]);
+  });
+
   it('carries the shard id with several shards', async () => {
     const { emulator, stop } = await startBot(cjs, { emulator: { shards: 2, guilds: 6 } });
     const onShard1 = emulator.guilds.find((g) => shardOf(g.id, 2) === 1)!;

@@ -1,0 +1,92 @@
+'use strict';
+// Throughput of a real discord.js bot receiving a flood of MESSAGE_CREATE from the emulator (in
+// another process), its handler making one small sync call: with and without loopguard,
+// interleaved, printed as a ratio of medians. Goal: loopguard keeps >= 0.97 of the throughput.
+//   npm run bench:flood    (FLOOD_ROUNDS, FLOOD_COUNT, FLOOD_VARIANTS to change it)
+const { spawn } = require('node:child_process');
+const path = require('node:path');
+
+const fs = require('node:fs');
+
+const rounds = Number(process.env.FLOOD_ROUNDS ?? 7);
+const count = Number(process.env.FLOOD_COUNT ?? 20000);
+const register = require.resolve('loopguard/register');
+const variants = {
+  'without loopguard': { args: [], env: {} },
+  'with loopguard': { args: ['-r', register], env: { LOOPGUARD_CONSOLE: 'off' } },
+  // Reference point: the same AsyncLocalStorage.run around each event, without loopguard (what
+  // any async-context tool costs on this Node).
+  'bare ALS, no loopguard': { args: [], env: { FLOOD_BARE_ALS: '1' } },
+  ...(process.env.FLOOD_VARIANTS ? JSON.parse(process.env.FLOOD_VARIANTS) : {}),
+};
+
+// On a 2-core machine, the emulator and the bot each get a core of their own (less noise).
+const taskset = ['/usr/bin/taskset', '/bin/taskset'].find((p) => fs.existsSync(p));
+const pinned = (core, args) => (taskset ? [taskset, ['-c', String(core), process.execPath, ...args]] : [process.execPath, args]);
+
+function lines(child, onLine) {
+  let buffer = '';
+  child.stdout.on('data', (chunk) => {
+    buffer += chunk;
+    let at;
+    while ((at = buffer.indexOf('\n')) >= 0) {
+      onLine(buffer.slice(0, at));
+      buffer = buffer.slice(at + 1);
+    }
+  });
+}
+
+function waitLine(child, pattern) {
+  return new Promise((resolve, reject) => {
+    const onExit = () => reject(new Error(`process exited before ${pattern}`));
+    child.once('exit', onExit);
+    lines(child, (line) => {
+      const m = line.match(pattern);
+      if (m) {
+        child.off('exit', onExit);
+        resolve(m);
+      }
+    });
+  });
+}
+
+async function main() {
+  const [emuCmd, emuArgs] = pinned(0, [path.join(__dirname, 'flood/emulator.js')]);
+  const emulator = spawn(emuCmd, emuArgs, { stdio: ['pipe', 'pipe', 'inherit'] });
+  const [, port] = await waitLine(emulator, /^port (\d+)/);
+  const samples = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
+  console.log(`discord.js flood — Node ${process.version}, ${count} messages per run, ${rounds} interleaved rounds${taskset ? ', emulator and bot pinned to separate cores' : ''}`);
+  for (let r = 0; r < rounds; r++) {
+    const order = Object.keys(variants).sort(() => Math.random() - 0.5);
+    for (const name of order) {
+      const v = variants[name];
+      const [botCmd, botArgs] = pinned(1, [...v.args, path.join(__dirname, 'flood/bot.js')]);
+      const bot = spawn(botCmd, botArgs, {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, ...v.env, DISCORD_API: `http://127.0.0.1:${port}/api`, FLOOD_COUNT: String(count) },
+      });
+      await waitLine(bot, /^ready/);
+      const rate = waitLine(bot, /^rate (\d+)/);
+      emulator.stdin.write(`flood ${count}\n`);
+      const [, value] = await rate;
+      samples[name].push(Number(value));
+      bot.kill();
+      await new Promise((resolve) => bot.once('exit', resolve));
+      process.stdout.write(`  round ${r + 1}: ${name.padEnd(20)} ${value} msg/s\n`);
+    }
+  }
+  emulator.stdin.write('quit\n');
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const base = median(samples['without loopguard']);
+  console.log('\nmedians:');
+  for (const [name, xs] of Object.entries(samples)) {
+    console.log(`  ${name.padEnd(24)} ${String(median(xs)).padStart(6)} msg/s   ratio ${(median(xs) / base).toFixed(3)}`);
+  }
+  const ratio = median(samples['with loopguard']) / base;
+  console.log(`\nloopguard keeps ${ratio.toFixed(3)} of the throughput (goal >= 0.97: ${ratio >= 0.97 ? 'met' : 'not met'})`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
