@@ -20,6 +20,8 @@ export interface Settings {
   stdio: boolean;
   /** `auto`: every integration; `off`: none; or the names to hook. */
   integrations: 'auto' | 'off' | readonly string[];
+  /** Calls a second of one API in one handler event above which stacks are sampled (Infinity: never). */
+  sampleAbove: number;
 }
 
 export const defaults: Readonly<Settings> = Object.freeze({
@@ -34,6 +36,7 @@ export const defaults: Readonly<Settings> = Object.freeze({
   strictModuleLoads: false,
   stdio: false,
   integrations: 'auto',
+  sampleAbove: 50,
 });
 
 /** A setting with a value it does not accept. The message is one line naming both. */
@@ -63,6 +66,11 @@ const oneOf = <T extends string>(values: readonly T[]) => (raw: unknown): T | un
 const nonNegative = (raw: unknown): number | undefined => {
   const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
+};
+
+const atLeastOne = (raw: unknown): number | undefined => {
+  const value = nonNegative(raw);
+  return value !== undefined && value >= 1 ? value : undefined;
 };
 
 const flagWords: Record<string, boolean> = { '1': true, true: true, on: true, yes: true, '0': false, false: false, off: false, no: false };
@@ -146,9 +154,15 @@ export const settings = [
     },
     fromCode: (value) => (value === 'auto' || value === 'off' ? value : stringList(value)),
   }),
+  spec({
+    key: 'sampleAbove', env: 'LOOPGUARD_SAMPLE_ABOVE', accepted: 'a number of calls a second >= 1, or off',
+    description: 'Above this many calls a second of one API in one handler event, only a sample of them read the stack (the rest are counted and attributed to sampled sites). `off`: every call reads it.',
+    fromEnv: (raw) => (raw.trim().toLowerCase() === 'off' ? Infinity : atLeastOne(raw)),
+    fromCode: (value) => (value === 'off' || value === Infinity ? Infinity : atLeastOne(value)),
+  }),
 ] as const;
 
-export type Options = Partial<Settings>;
+export type Options = Partial<Omit<Settings, 'sampleAbove'>> & { sampleAbove?: number | 'off' };
 
 function reject(name: string, shown: string, accepted: string): never {
   throw new ConfigError(name, `loopguard: invalid ${name} ${shown}; accepted: ${accepted}`);

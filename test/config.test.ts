@@ -19,6 +19,7 @@ const valid: Record<string, [string, unknown][]> = {
   LOOPGUARD_STRICT_MODULE_LOADS: [['true', true], ['no', false]],
   LOOPGUARD_STDIO: [['on', true]],
   LOOPGUARD_INTEGRATIONS: [['off', 'off'], ['AUTO', 'auto'], ['discord.js', ['discord.js']]],
+  LOOPGUARD_SAMPLE_ABOVE: [['100', 100], ['off', Infinity]],
 };
 const invalid: Record<string, string> = {
   LOOPGUARD_MODE: 'loud',
@@ -28,6 +29,7 @@ const invalid: Record<string, string> = {
   LOOPGUARD_MODULE_LOADS: 'some',
   LOOPGUARD_STRICT_MODULE_LOADS: '2',
   LOOPGUARD_STDIO: 'yes please',
+  LOOPGUARD_SAMPLE_ABOVE: '0.5',
 };
 
 describe.each(settings.map((s) => [s.env, s] as const))('%s', (env, s) => {

@@ -183,6 +183,20 @@ describe('sampling of hot sites', () => {
     expect(quarter.count / 4000).toBeGreaterThan(0.12);
     expect(quarter.count / 4000).toBeLessThan(0.38);
   });
+  it('sampleAbove: off reads every stack (counts exact per site, not estimated)', () => {
+    configure({ sampleAbove: 'off' });
+    const event = `exact${++n}`;
+    runInHandler({ source: 'test', event }, () => {
+      for (let i = 0; i < 1000; i++) {
+        if (i % 4 === 0) fs.existsSync(file);
+        else fs.existsSync(file);
+      }
+    });
+    flush();
+    const counts = summary().sites.filter((s) => s.report.handler?.event === event).map((s) => [s.count, s.estimated]);
+    expect(counts.sort()).toEqual([[250, false], [750, false]]);
+    configure({ sampleAbove: 50 });
+  });
   it('does not count a hot pair\'s calls at an allowed site', () => {
     configure({ allowSites: ['**/guard.test.ts'] });
     const event = `allowed-hot${++n}`;

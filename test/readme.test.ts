@@ -18,7 +18,7 @@ it('README tables match the API table and the settings table (run `npm run docs`
 
 it('README has a "fixing" section for every kind the reports link to', () => {
   const readme = readFileSync(readmePath, 'utf8');
-  for (const kind of new Set([...nodeApis.map((e) => e.kind), 'module-load'])) {
+  for (const kind of new Set([...nodeApis.map((e) => e.kind), 'module-load', 'interaction'])) {
     expect(readme).toContain(`<a id="fixing-${kind}"></a>`);
   }
   expect(readme).toContain('<a id="fixing-blocking-calls"></a>');

@@ -117,7 +117,7 @@ function reportRan(
     // Hot pairs (one API, one handler kind, many calls a second) read the stack for a sample only.
     let pair = store === undefined || known !== undefined ? undefined : g.pairs.get(store.kind);
     if (store !== undefined && known === undefined && pair === undefined) g.pairs.set(store.kind, pair = newPair());
-    if (pair !== undefined && !sampleThis(pair, start)) {
+    if (pair !== undefined && !sampleThis(pair, start, state.settings.sampleAbove)) {
       state.dispatcher.sampledOut(pair, durationMs);
       return;
     }
