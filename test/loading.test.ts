@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { cleanup, fixture, lineOf, root, runNode } from './support/run-node';
 
@@ -209,6 +210,23 @@ describe('logging', () => {
       expect(readFileSync(out, 'utf8')).toBe('logged\n');
     } finally {
       closeSync(fd);
+      cleanup(run);
+    }
+  });
+});
+
+describe('node:sqlite', () => {
+  it.runIf(isBuiltin('node:sqlite'))('is guarded in an ESM app that imports it, without an extra warning', async () => {
+    const app = fixture('sqlite-app.mjs');
+    const run = await runNode(['--import', 'loopguard/register', app]);
+    try {
+      expect(run.code).toBe(0);
+      expect(run.reports.map((r) => [r.api, r.site?.line])).toEqual([
+        ['sqlite.DatabaseSync#prepare', lineOf(app, 'query')],
+        ['sqlite.StatementSync#get', lineOf(app, 'query')],
+      ]);
+      expect((run.stderr.match(/ExperimentalWarning/g) ?? []).length).toBeLessThanOrEqual(1);
+    } finally {
       cleanup(run);
     }
   });

@@ -27,7 +27,7 @@ let patches: Patch[] = [];
 let settingSinks: (() => void)[] = [];
 let onExit: (() => void) | undefined;
 let unhookIntegrations: (() => void) | undefined;
-let lazyListener: ((id: string, exports: unknown) => void) | undefined;
+let lazyListener: ((id: string) => void) | undefined;
 const warned = new Set<string>();
 
 function warnOnce(key: string, message: string): void {
@@ -82,7 +82,32 @@ function installLazy(entries: readonly ApiEntry[]): void {
     applySettings(state.settings);
     syncEsm();
   };
+  // Loaded before loopguard: loading it again shows nothing.
+  const loaded = (process as { moduleLoadList?: string[] }).moduleLoadList ?? [];
+  for (const name of [...pending]) if (loaded.includes(`NativeModule ${name}`)) lazyListener(name);
+  if (pending.size === 0) return;
+  // require() (CommonJS) and process.getBuiltinModule() hand the module back synchronously.
   loadListeners.push(lazyListener);
+  const proc = process as unknown as Record<string, unknown>;
+  const listener = lazyListener;
+  if (typeof proc['getBuiltinModule'] === 'function') {
+    const original = proc['getBuiltinModule'] as (id: string) => unknown;
+    const p = patch(proc, 'getBuiltinModule', function (this: unknown, id: string) {
+      const mod = Reflect.apply(original, this, arguments);
+      if (typeof id === 'string') listener(id);
+      return mod;
+    });
+    if (p !== undefined) patches.push(p);
+  }
+  // An ESM import is seen only through the ExperimentalWarning its loading emits; the module
+  // body finishes before any importer runs, so patching in a microtask is in time.
+  const emitWarning = proc['emitWarning'] as (...args: unknown[]) => void;
+  const p = patch(proc, 'emitWarning', function (this: unknown, warning: unknown) {
+    const text = warning instanceof Error ? warning.message : String(warning);
+    if (text.startsWith('SQLite is an experimental feature')) queueMicrotask(() => listener('sqlite'));
+    return Reflect.apply(emitWarning, this, arguments);
+  });
+  if (p !== undefined) patches.push(p);
 }
 
 function settingsSinks(settings: Settings): Sink[] {

@@ -68,7 +68,7 @@ describe('guardTests in vitest', () => {
 
 describe('guardTests in node:test, with a real discord.js bot against the emulator', () => {
   const nodeTest = (file: string) => new Promise<{ code: number | null; out: string }>((done) => {
-    execFile(process.execPath, ['--test', file], { cwd: root, timeout: 60_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, ['--test', '--test-reporter=tap', file], { cwd: root, timeout: 60_000 }, (error, stdout, stderr) => {
       done({ code: error ? (error.code as number) : 0, out: stdout + stderr });
     });
   });
