@@ -1,12 +1,16 @@
-import { sep } from 'node:path';
+import Module from 'node:module';
+import { isAbsolute, sep } from 'node:path';
 import { Hook } from 'require-in-the-middle';
+import { patch, unpatch } from '../guard/patch';
 import type { Integration, IntegrationTarget } from './types';
 
 /*
  * Patches integration targets when their files load. require-in-the-middle with `internals` sees
  * a package's own internal requires, which happen for CommonJS apps and for ESM apps that import
- * a CommonJS library alike (the library requires its own files). Files loaded before loopguard
- * are found in require.cache and patched at once.
+ * a CommonJS library alike (the library requires its own files). A CommonJS file that an ESM file
+ * imports directly (Oceanic.js' esm.mjs imports dist/lib/Client.js) is loaded through
+ * Module._load with its absolute path, which is watched too. Files loaded before loopguard are
+ * found in require.cache and patched at once.
  */
 
 export interface HookErrors {
@@ -33,17 +37,26 @@ export function hookIntegrations(list: readonly Integration[], onError: HookErro
   };
 
   const marker = `${sep}node_modules${sep}`;
-  for (const [path, mod] of Object.entries(require.cache)) {
+  const applyPath = (path: string, exports: unknown): void => {
     const at = path.lastIndexOf(marker);
-    if (at < 0 || mod === undefined) continue;
-    apply(path.slice(at + marker.length).split(sep).join('/'), mod.exports);
-  }
+    if (at >= 0) apply(path.slice(at + marker.length).split(sep).join('/'), exports);
+  };
+  for (const [path, mod] of Object.entries(require.cache)) if (mod !== undefined) applyPath(path, mod.exports);
 
   const hook = new Hook(list.map((i) => i.package), { internals: true }, (exports, name) => {
     apply(name.split(sep).join('/'), exports);
     return exports;
   });
+
+  const loader = Module as unknown as { _load: (request: string, ...rest: unknown[]) => unknown };
+  const load = loader._load;
+  const loadPatch = patch(loader, '_load', function (this: unknown, request: string) {
+    const exports = Reflect.apply(load, this, arguments);
+    if (typeof request === 'string' && isAbsolute(request)) applyPath(request, exports);
+    return exports;
+  });
   return () => {
+    if (loadPatch !== undefined) unpatch(loadPatch);
     hook.unhook();
     for (const undo of undos.reverse()) undo();
   };

@@ -4,7 +4,7 @@ import type { GatewayEmulator } from './gateway-emulator';
 export interface BotProcessOptions {
   /** The bot's entry file. */
   script: string;
-  /** The emulator the bot connects to (DISCORD_API and DISCORD_TOKEN are set for it). */
+  /** The emulator the bot connects to (DISCORD_API, DISCORD_GATEWAY and DISCORD_TOKEN are set for it). */
   emulator: GatewayEmulator;
   /** Node flags before the script. Default: loopguard's preload (`-r`, or `--import` for .mjs). */
   nodeArgs?: string[];
@@ -44,7 +44,10 @@ export class BotProcess {
     const output = options.output ?? 'pipe';
     this.child = spawn(options.node ?? process.execPath, [...(options.nodeArgs ?? preloadArgs(options.script)), options.script, ...(options.args ?? [])], {
       cwd: options.cwd,
-      env: { ...process.env, DISCORD_API: options.emulator.apiUrl, DISCORD_TOKEN: 'emulator-token', ...options.env },
+      env: {
+        ...process.env, DISCORD_API: options.emulator.apiUrl, DISCORD_GATEWAY: options.emulator.gatewayUrl,
+        DISCORD_TOKEN: 'emulator-token', ...options.env,
+      },
       stdio: ['ignore', 'pipe', output],
     });
     this.child.stdout?.on('data', (chunk: Buffer) => {

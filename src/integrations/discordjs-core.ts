@@ -1,0 +1,39 @@
+import { patchEmit, pick } from './emitter';
+import type { Integration } from './types';
+
+/*
+ * @discordjs/core 2. Its Client emits each gateway dispatch under its own type (`MESSAGE_CREATE`,
+ * `INTERACTION_CREATE`) with `{ data, api, shardId }`. Hooked through its CommonJS build; an ESM
+ * app loads the separate ESM build, which this hook does not see (see the README's limits).
+ */
+
+const idNames: Record<string, string> = { MESSAGE_CREATE: 'messageId', INTERACTION_CREATE: 'interactionId' };
+
+function ids(event: string, first: object) {
+  const { data, shardId } = first as { data?: unknown; shardId?: unknown };
+  const out: Record<string, string | number> = { dispatch: event };
+  if (typeof shardId === 'number') out['shard'] = shardId;
+  if (data === null || typeof data !== 'object') return out;
+  Object.assign(out, pick(data, { guild_id: 'guildId', channel_id: 'channelId' }));
+  const idName = idNames[event];
+  if (idName !== undefined) Object.assign(out, pick(data, { id: idName }));
+  const command = (data as { data?: unknown }).data;
+  if (event === 'INTERACTION_CREATE' && command !== null && typeof command === 'object') Object.assign(out, pick(command, { name: 'commandName' }));
+  return out;
+}
+
+const patchClient = (exports: unknown) =>
+  patchEmit((exports as { Client?: { prototype?: object } } | undefined)?.Client?.prototype, {
+    source: '@discordjs/core',
+    internalEvents: new Set(['error']),
+    ids,
+  });
+
+export const discordjsCore: Integration = {
+  name: '@discordjs/core',
+  package: '@discordjs/core',
+  targets: [
+    { file: '@discordjs/core', patch: patchClient },
+    { file: '@discordjs/core/dist/index.js', patch: patchClient },
+  ],
+};

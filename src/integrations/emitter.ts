@@ -1,0 +1,89 @@
+import { contextOf, handlerStorage, type AttributeValue } from '../context';
+import { beginInteraction } from './acks';
+import { isBlockingCallError } from './contain';
+import { wrapMethod } from './patching';
+
+/*
+ * What the client-library integrations share: the client's `emit` runs each gateway event's
+ * listeners in a handler context, and the gateway packet being handled right now (set by a
+ * wrapper around the library's packet handler) tells the dispatch type and the shard.
+ */
+
+export interface Packet {
+  t: string | undefined;
+  shard: number | undefined;
+}
+
+let packet: Packet | undefined;
+
+/** Wraps the library's packet handler so that emits inside it know the packet. */
+export function trackPackets(proto: object | undefined, method: string, read: (self: unknown, args: unknown[]) => Packet): (() => void) | undefined {
+  return wrapMethod(proto, method, (original) => function (this: unknown, ...args: unknown[]) {
+    const outer = packet;
+    packet = read(this, args);
+    try {
+      return Reflect.apply(original, this, args);
+    } finally {
+      packet = outer;
+    }
+  });
+}
+
+export interface EmitSpec {
+  /** The handler source, e.g. `discord.js`. */
+  source: string;
+  /** The library's own bookkeeping events: never handlers. */
+  internalEvents: ReadonlySet<string>;
+  /** Ids of the event's first argument (never content). */
+  ids(event: string, first: object): Record<string, AttributeValue>;
+  /** The event that carries interactions (their acknowledgements are watched), if supported. */
+  interactionEvent?: string;
+  /** When Discord created the interaction (its snowflake time), if the library tells. */
+  createdAt?(interaction: object): number | undefined;
+}
+
+type Emitter = { listenerCount(event: string | symbol): number };
+type Emit = (this: Emitter, event: string | symbol, ...args: unknown[]) => boolean;
+
+function attributesOf(spec: EmitSpec, event: string, first: unknown): Record<string, AttributeValue> {
+  const attrs: Record<string, AttributeValue> = first !== null && typeof first === 'object' ? spec.ids(event, first) : {};
+  if (packet?.t !== undefined) attrs['dispatch'] = packet.t;
+  if (packet?.shard !== undefined) attrs['shard'] = packet.shard;
+  return attrs;
+}
+
+/** Patches a client class' `emit` (own or inherited) so that its event listeners are handlers. */
+export function patchEmit(proto: object | undefined, spec: EmitSpec): (() => void) | undefined {
+  return wrapMethod(proto, 'emit', (original) => {
+    const emit = original as unknown as Emit;
+    return function (this: Emitter, event: string | symbol, first?: unknown): boolean {
+      // Libraries that capture listeners' rejections emit them as 'error': a call that strict
+      // mode stopped was reported already and must not crash the bot.
+      if (event === 'error' && isBlockingCallError(first)) return true;
+      if (typeof event !== 'string' || spec.internalEvents.has(event) || this.listenerCount(event) === 0) {
+        return Reflect.apply(emit, this, arguments) as boolean;
+      }
+      const context = contextOf(spec.source, event, attributesOf(spec, event, first));
+      if (event === spec.interactionEvent && first !== null && typeof first === 'object') {
+        beginInteraction(context, first, spec.createdAt?.(first));
+      }
+      try {
+        return handlerStorage.run(context, Reflect.apply, emit, this, arguments) as boolean;
+      } catch (error) {
+        // A listener stopped by strict mode (reported already) must not break the library's packet handling.
+        if (isBlockingCallError(error)) return true;
+        throw error;
+      }
+    } as unknown as (this: unknown, ...args: unknown[]) => unknown;
+  });
+}
+
+/** Copies the string (or number) fields `names` of `from` into attributes under `as` names. */
+export function pick(from: object, fields: Record<string, string>): Record<string, AttributeValue> {
+  const out: Record<string, AttributeValue> = {};
+  for (const [name, as] of Object.entries(fields)) {
+    const value = (from as Record<string, unknown>)[name];
+    if (typeof value === 'string' || typeof value === 'number') out[as] = value;
+  }
+  return out;
+}

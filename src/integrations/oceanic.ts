@@ -1,0 +1,46 @@
+import { patchEmit, pick, trackPackets } from './emitter';
+import type { Integration } from './types';
+
+/*
+ * Oceanic.js. Its Dispatcher#handle runs the handler of one gateway dispatch, which calls
+ * Client#emit. Ids are named with an `ID` suffix (guildID, channelID).
+ */
+
+const internalEvents = new Set(['debug', 'warn', 'error', 'packet', 'request', 'shardDisconnect', 'shardPreReady', 'shardReady', 'shardResume', 'hello', 'connect', 'disconnect']);
+
+const prototypeOf = (exports: unknown): object | undefined => {
+  const e = exports as { default?: { prototype?: object }; prototype?: object } | undefined;
+  return e?.prototype ?? e?.default?.prototype;
+};
+
+export const oceanic: Integration = {
+  name: 'oceanic.js',
+  package: 'oceanic.js',
+  targets: [
+    {
+      file: 'oceanic.js/dist/lib/Client.js',
+      patch: (exports) => patchEmit(prototypeOf(exports), {
+        source: 'oceanic.js',
+        internalEvents,
+        ids(event, first) {
+          const ids = pick(first, { guildID: 'guildId', channelID: 'channelId' });
+          if (event === 'interactionCreate') {
+            Object.assign(ids, pick(first, { id: 'interactionId' }));
+            const data = (first as { data?: object }).data;
+            if (data !== undefined && data !== null) Object.assign(ids, pick(data, { name: 'commandName' }));
+          } else if (event === 'messageCreate') {
+            Object.assign(ids, pick(first, { id: 'messageId' }));
+          }
+          return ids;
+        },
+      }),
+    },
+    {
+      file: 'oceanic.js/dist/lib/gateway/Dispatcher.js',
+      patch: (exports) => trackPackets(prototypeOf(exports), 'handle', (_self, [data, shard]) => ({
+        t: (data as { t?: string } | undefined)?.t,
+        shard: (shard as { id?: number } | undefined)?.id,
+      })),
+    },
+  ],
+};

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { botFixture, startBot } from '../support/bot';
+import { lineOf } from '../support/run-node';
+
+/* Eris and Oceanic.js, real, in real processes under loopguard, against the emulator. */
+
+describe.each([
+  ['Oceanic.js (CJS)', 'oceanic-bot.js', 'oceanic.js'],
+  ['Oceanic.js (ESM)', 'oceanic-bot.mjs', 'oceanic.js'],
+  ['Eris', 'eris-bot.js', 'eris'],
+  ['@discordjs/core', 'core-bot.js', '@discordjs/core'],
+] as const)('%s', (_name, file, source) => {
+  it('reports a blocking call in messageCreate with the event, dispatch, shard, ids and line; nothing from start-up', async () => {
+    const script = botFixture(file);
+    const { emulator, bot, stop } = await startBot(script);
+    const sent = emulator.sendMessage('!read');
+    if (source === 'eris') await bot.waitForOutput(/handled read/); // Eris' REST is https-only: no reply
+    else await emulator.waitForMessages(1);
+    const { reports, code } = await stop();
+    expect(code).toBe(0);
+    expect(reports).toMatchObject([{
+      api: 'fs.readFileSync',
+      handler: {
+        source, event: source === '@discordjs/core' ? 'MESSAGE_CREATE' : 'messageCreate', dispatch: 'MESSAGE_CREATE', shard: 0,
+        guildId: sent['guild_id'], channelId: sent['channel_id'], messageId: sent['id'],
+      },
+      site: { file: script, line: lineOf(script, 'read') },
+    }]);
+  });
+});
