@@ -9,6 +9,7 @@ import { consoleSink } from '../sinks/console';
 import { jsonlSink } from '../sinks/jsonl';
 import { resetAcks } from '../integrations/acks';
 import { containStrictErrors } from '../integrations/contain';
+import { hookEsmBuilds } from '../integrations/esm-hooks';
 import { hookIntegrations } from '../integrations/hooks';
 import { integrations } from '../integrations/index';
 import { createWrapper } from './call';
@@ -165,10 +166,18 @@ export function install(settings: Settings): InstallResult {
   // work during a require inside a handler counts as part of that require.
   const chosen = settings.integrations === 'off' ? [] : settings.integrations === 'auto'
     ? integrations : integrations.filter((i) => (settings.integrations as readonly string[]).includes(i.name));
-  unhookIntegrations = chosen.length === 0 ? undefined : hookIntegrations(chosen, (integration, target, error) => {
+  const unhookCjs = chosen.length === 0 ? undefined : hookIntegrations(chosen, (integration, target, error) => {
     const text = error instanceof Error ? error.message : String(error);
     warnOnce(`integration:${target.file}`, `loopguard: could not hook ${integration.name} (${target.file}): ${text}; its handlers are not tracked`);
   });
+  const unhookEsm = hookEsmBuilds(chosen, (integration, error) => {
+    const text = error instanceof Error ? error.message : String(error);
+    warnOnce(`esm:${integration.name}`, `loopguard: could not hook ${integration.name}'s ESM build: ${text}; handlers of ESM apps using it are not tracked`);
+  });
+  unhookIntegrations = () => {
+    unhookEsm?.();
+    unhookCjs?.();
+  };
   wrapRequire();
   installLazy(entries);
   applySettings(settings);

@@ -3,8 +3,8 @@ import type { Integration } from './types';
 
 /*
  * @discordjs/core 2. Its Client emits each gateway dispatch under its own type (`MESSAGE_CREATE`,
- * `INTERACTION_CREATE`) with `{ data, api, shardId }`. Hooked through its CommonJS build; an ESM
- * app loads the separate ESM build, which this hook does not see (see the README's limits).
+ * `INTERACTION_CREATE`) with `{ data, api, shardId }`. CommonJS apps load dist/index.js (a require
+ * hook sees it); ESM apps load the separate dist/index.mjs (the ESM loader hook sees it).
  */
 
 const idNames: Record<string, string> = { MESSAGE_CREATE: 'messageId', INTERACTION_CREATE: 'interactionId' };
@@ -36,4 +36,5 @@ export const discordjsCore: Integration = {
     { file: '@discordjs/core', patch: patchClient },
     { file: '@discordjs/core/dist/index.js', patch: patchClient },
   ],
+  esm: { patch: patchClient },
 };

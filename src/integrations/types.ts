@@ -17,4 +17,6 @@ export interface Integration {
   /** The npm package. */
   readonly package: string;
   readonly targets: readonly IntegrationTarget[];
+  /** For a library whose ESM build is a separate file: patches the ESM module's namespace. */
+  readonly esm?: { patch(namespace: Record<string, unknown>): (() => void) | undefined };
 }

@@ -8,7 +8,8 @@ describe.each([
   ['Oceanic.js (CJS)', 'oceanic-bot.js', 'oceanic.js'],
   ['Oceanic.js (ESM)', 'oceanic-bot.mjs', 'oceanic.js'],
   ['Eris', 'eris-bot.js', 'eris'],
-  ['@discordjs/core', 'core-bot.js', '@discordjs/core'],
+  ['@discordjs/core (CJS)', 'core-bot.js', '@discordjs/core'],
+  ['@discordjs/core (ESM)', 'core-bot.mjs', '@discordjs/core'],
 ] as const)('%s', (_name, file, source) => {
   it('reports a blocking call in messageCreate with the event, dispatch, shard, ids and line; nothing from start-up', async () => {
     const script = botFixture(file);
