@@ -1,5 +1,6 @@
 import Module from 'node:module';
 import { pathToFileURL } from 'node:url';
+import { isMainThread } from 'node:worker_threads';
 import { Hook } from 'import-in-the-middle';
 import type { Integration } from './types';
 
@@ -10,10 +11,7 @@ import type { Integration } from './types';
  * registered only when such a library is installed where the app runs, and only intercepts it.
  */
 
-type Loaders = {
-  supportsSyncHooks(): boolean;
-  register(options: { include: string[] }): void;
-};
+type SyncLoader = { register(options: { include: string[] }): void };
 
 function installed(pkg: string): boolean {
   try {
@@ -24,15 +22,18 @@ function installed(pkg: string): boolean {
   }
 }
 
-function registerLoader(include: string[]): void {
-  let sync: Loaders | undefined;
+/** supports-sync-hooks.mjs imports nothing, so asking it does not set up the loader itself. */
+function syncHooksSupported(): boolean {
   try {
-    sync = require('import-in-the-middle/register-hooks.mjs') as Loaders;
+    return (require('import-in-the-middle/supports-sync-hooks.mjs') as { supportsSyncHooks(): boolean }).supportsSyncHooks();
   } catch {
-    // require(esm) is not available on this Node: the off-thread loader below.
+    return false; // require(esm) is not available on this Node
   }
-  if (sync !== undefined && sync.supportsSyncHooks()) {
-    sync.register({ include });
+}
+
+function registerLoader(include: string[]): void {
+  if (syncHooksSupported()) {
+    (require('import-in-the-middle/register-hooks.mjs') as SyncLoader).register({ include });
     return;
   }
   const register = (Module as unknown as { register?: (s: string, parent: string, o: object) => void }).register;
@@ -43,6 +44,9 @@ function registerLoader(include: string[]): void {
 let registered = false;
 
 export function hookEsmBuilds(list: readonly Integration[], onError: (integration: Integration, error: unknown) => void): (() => void) | undefined {
+  // Preloads run again in worker threads, Node 20's loader-hooks thread among them: the loader
+  // is registered from the main thread only.
+  if (!isMainThread) return undefined;
   const wanted = list.filter((i) => i.esm !== undefined && installed(i.package));
   if (wanted.length === 0) return undefined;
   try {
