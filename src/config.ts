@@ -146,7 +146,7 @@ export const settings = [
     fromEnv: flagFromEnv, fromCode: flagFromCode,
   }),
   spec({
-    key: 'integrations', env: 'LOOPGUARD_INTEGRATIONS', accepted: 'auto, off, or comma-separated names (discord.js)',
+    key: 'integrations', env: 'LOOPGUARD_INTEGRATIONS', accepted: 'auto, off, or comma-separated names (discord.js, @discordjs/core, oceanic.js, eris)',
     description: 'Which libraries\' event handlers are tracked automatically when the app loads them.',
     fromEnv: (raw) => {
       const v = raw.trim().toLowerCase();
