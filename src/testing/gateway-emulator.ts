@@ -26,6 +26,11 @@ export interface EmulatorOptions {
   heartbeatAckDelayMs?: number;
   /** Close (4009) a connection that sent no heartbeat for 1.5 intervals, as Discord does. Default true. */
   dropSilentClients?: boolean;
+  /**
+   * session_start_limit.max_concurrency: how many shards may identify at once. Default 1, as for
+   * most bots (discord.js then waits 5 s between shards); raise it to start sharded tests faster.
+   */
+  maxConcurrency?: number;
   port?: number;
   host?: string;
 }
@@ -89,6 +94,7 @@ export class GatewayEmulator extends EventEmitter {
   private readonly heartbeatIntervalMs: number;
   private readonly heartbeatAckDelayMs: number;
   private readonly dropSilentClients: boolean;
+  private readonly maxConcurrency: number;
   private readonly sessions = new Map<number, Session>();
   private readonly pendingInteractions = new Map<string, { dispatchedAt: number; resolve: (ack: Acknowledgement) => void }>();
   private readonly sockets = new Set<WebSocket>();
@@ -103,6 +109,7 @@ export class GatewayEmulator extends EventEmitter {
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 41250;
     this.heartbeatAckDelayMs = options.heartbeatAckDelayMs ?? 0;
     this.dropSilentClients = options.dropSilentClients ?? true;
+    this.maxConcurrency = options.maxConcurrency ?? 1;
     const g = options.guilds ?? 1;
     // Ids one millisecond apart, so that guilds spread over the shards.
     this.guilds = typeof g === 'number' ? Array.from({ length: g }, (_, i) => guild(`guild ${i + 1}`, snowflake(Date.now() - i))) : g;
@@ -355,7 +362,7 @@ export class GatewayEmulator extends EventEmitter {
       return [200, {
         url: this.gatewayUrl,
         shards: this.shardCount,
-        session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 },
+        session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: this.maxConcurrency },
       }];
     }
     if (method === 'GET' && path === '/users/@me') return [200, this.bot];

@@ -101,7 +101,7 @@ describe('discord.js handlers', () => {
   });
 
   it('carries the shard id with several shards', async () => {
-    const { emulator, stop } = await startBot(cjs, { emulator: { shards: 2, guilds: 6 } });
+    const { emulator, stop } = await startBot(cjs, { emulator: { shards: 2, guilds: 6, maxConcurrency: 2 } });
     const onShard1 = emulator.guilds.find((g) => shardOf(g.id, 2) === 1)!;
     emulator.sendMessage('!read', { channel: onShard1.channels[0] });
     await emulator.waitForMessages(1);
