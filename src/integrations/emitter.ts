@@ -78,6 +78,17 @@ export function patchEmit(proto: object | undefined, spec: EmitSpec): (() => voi
   });
 }
 
+/**
+ * The ids of a `messageCreate` message or an `interactionCreate` interaction in libraries whose
+ * structures have `id` and, for interactions, `data.name` (Eris, Oceanic.js).
+ */
+export function eventIds(event: string, first: object): Record<string, AttributeValue> {
+  if (event === 'messageCreate') return pick(first, { id: 'messageId' });
+  if (event !== 'interactionCreate') return {};
+  const data = (first as { data?: unknown }).data;
+  return { ...pick(first, { id: 'interactionId' }), ...(data !== null && typeof data === 'object' ? pick(data, { name: 'commandName' }) : {}) };
+}
+
 /** Copies the string (or number) fields `names` of `from` into attributes under `as` names. */
 export function pick(from: object, fields: Record<string, string>): Record<string, AttributeValue> {
   const out: Record<string, AttributeValue> = {};

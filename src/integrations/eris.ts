@@ -1,4 +1,4 @@
-import { patchEmit, pick, trackPackets } from './emitter';
+import { eventIds, patchEmit, pick, trackPackets } from './emitter';
 import type { Integration } from './types';
 
 /*
@@ -20,17 +20,9 @@ export const eris: Integration = {
         source: 'eris',
         internalEvents,
         ids(event, first) {
-          const ids = pick(first, { guildID: 'guildId' });
-          const channel = (first as { channel?: object }).channel;
-          if (channel !== undefined && channel !== null) Object.assign(ids, pick(channel, { id: 'channelId' }));
-          if (event === 'interactionCreate') {
-            Object.assign(ids, pick(first, { id: 'interactionId' }));
-            const data = (first as { data?: object }).data;
-            if (data !== undefined && data !== null) Object.assign(ids, pick(data, { name: 'commandName' }));
-          } else if (event === 'messageCreate') {
-            Object.assign(ids, pick(first, { id: 'messageId' }));
-          }
-          return ids;
+          const channel = (first as { channel?: unknown }).channel;
+          const channelIds = channel !== null && typeof channel === 'object' ? pick(channel, { id: 'channelId' }) : {};
+          return { ...pick(first, { guildID: 'guildId' }), ...channelIds, ...eventIds(event, first) };
         },
       }),
     },

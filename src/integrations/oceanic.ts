@@ -1,4 +1,4 @@
-import { patchEmit, pick, trackPackets } from './emitter';
+import { eventIds, patchEmit, pick, trackPackets } from './emitter';
 import type { Integration } from './types';
 
 /*
@@ -22,17 +22,7 @@ export const oceanic: Integration = {
       patch: (exports) => patchEmit(prototypeOf(exports), {
         source: 'oceanic.js',
         internalEvents,
-        ids(event, first) {
-          const ids = pick(first, { guildID: 'guildId', channelID: 'channelId' });
-          if (event === 'interactionCreate') {
-            Object.assign(ids, pick(first, { id: 'interactionId' }));
-            const data = (first as { data?: object }).data;
-            if (data !== undefined && data !== null) Object.assign(ids, pick(data, { name: 'commandName' }));
-          } else if (event === 'messageCreate') {
-            Object.assign(ids, pick(first, { id: 'messageId' }));
-          }
-          return ids;
-        },
+        ids: (event, first) => ({ ...pick(first, { guildID: 'guildId', channelID: 'channelId' }), ...eventIds(event, first) }),
       }),
     },
     {
