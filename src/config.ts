@@ -111,7 +111,7 @@ export const settings = [
     fromEnv: nonNegative, fromCode: nonNegative,
   }),
   spec({
-    key: 'reportFile', env: 'LOOPGUARD_REPORT_FILE', accepted: 'a writable file path (%p is replaced by the process id)',
+    key: 'reportFile', env: 'LOOPGUARD_REPORT_FILE', accepted: 'a writable file path (%p: the process id, %t: the thread id)',
     description: 'Also write every report as one JSON object per line to this file (created with mode 0600, appended to).',
     fromEnv: path, fromCode: path,
   }),

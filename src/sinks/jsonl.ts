@@ -1,10 +1,11 @@
+import { threadId } from 'node:worker_threads';
 import type { Sink } from '../report/types';
 import { AsyncWriter } from '../util/async-writer';
 import { raw } from '../util/raw-fs';
 
-/** `%p` in a report file path becomes the process id (one file per shard process). */
+/** `%p` in a report file path becomes the process id, `%t` the thread id (one file per shard). */
 export function expandReportPath(path: string): string {
-  return path.replaceAll('%p', String(process.pid));
+  return path.replaceAll('%p', String(process.pid)).replaceAll('%t', String(threadId));
 }
 
 /**
