@@ -30,18 +30,53 @@ const captureRaw = (_error: Error, frames: NodeJS.CallSite[]): NodeJS.CallSite[]
 
 /** Raw V8 call sites above `above` (exclusive). Formatting is left for when a report is new. */
 export function captureFrames(above: Function, limit = 12): NodeJS.CallSite[] {
+  if (frozenError) return parsedFrames(above);
   const prepare = Error.prepareStackTrace;
   const stackLimit = Error.stackTraceLimit;
   try {
-    Error.prepareStackTrace = captureRaw;
-    Error.stackTraceLimit = limit;
+    try {
+      Error.prepareStackTrace = captureRaw;
+      Error.stackTraceLimit = limit;
+    } catch {
+      // Frozen after loopguard loaded (--frozen-intrinsics freezes after -r preloads run).
+      frozenError = true;
+      return parsedFrames(above);
+    }
     const holder: { stack?: unknown } = {};
     Error.captureStackTrace(holder, above);
     return Array.isArray(holder.stack) ? (holder.stack as NodeJS.CallSite[]) : [];
   } finally {
-    Error.prepareStackTrace = prepare;
-    Error.stackTraceLimit = stackLimit;
+    if (!frozenError) {
+      Error.prepareStackTrace = prepare;
+      Error.stackTraceLimit = stackLimit;
+    }
   }
+}
+
+/*
+ * With --frozen-intrinsics, Error.prepareStackTrace and stackTraceLimit cannot be set: the
+ * formatted stack (10 frames) is parsed instead, into objects with the CallSite methods used here.
+ */
+let frozenError = Object.isFrozen(Error);
+const frameLine = /^\s*at (?:(.*?) \()?(.+?):(\d+):(\d+)\)?$/;
+
+function parsedFrames(above: Function): NodeJS.CallSite[] {
+  const holder: { stack?: unknown } = {};
+  Error.captureStackTrace(holder, above);
+  const frames: NodeJS.CallSite[] = [];
+  for (const line of String(holder.stack).split('\n').slice(1)) {
+    const m = frameLine.exec(line);
+    if (m === null) continue;
+    const [, fn, file, row, col] = m;
+    frames.push({
+      getFileName: () => file,
+      getLineNumber: () => Number(row),
+      getColumnNumber: () => Number(col),
+      getFunctionName: () => fn ?? null,
+      toString: () => line.trim().slice(3),
+    } as unknown as NodeJS.CallSite);
+  }
+  return frames;
 }
 
 function fileOf(frame: NodeJS.CallSite): string | undefined {

@@ -1,4 +1,5 @@
 import Module from 'node:module';
+import { sep } from 'node:path';
 import { discoverEntries, loadBuiltin, resolveTargets, type Target } from '../apis/resolve';
 import type { ApiEntry } from '../apis/types';
 import { handlerStorage } from '../context';
@@ -52,6 +53,22 @@ function wrapTargets(targets: readonly Target[]): void {
     }
     state.guarded.push(g);
     patches.push(p);
+  }
+}
+
+/*
+ * Libraries that copy fs functions when they load: loaded before loopguard, their copies are the
+ * unwrapped originals. Said once, since only the load order can fix it.
+ */
+const fsCopiers = ['graceful-fs'];
+
+function warnAboutEarlyCopies(): void {
+  const loaded = Object.keys(require.cache);
+  for (const name of fsCopiers) {
+    const marker = `${sep}node_modules${sep}${name}${sep}`;
+    if (loaded.some((p) => p.includes(marker))) {
+      warnOnce(`early:${name}`, `loopguard: ${name} was loaded before loopguard and keeps its own copies of fs functions, which are not guarded; load loopguard first (node -r loopguard/register)`);
+    }
   }
 }
 
@@ -162,6 +179,7 @@ export function install(settings: Settings): InstallResult {
   useSettings(settings);
   const entries = discoverEntries(loadBuiltin);
   wrapTargets(resolveTargets(entries.filter((e) => e.lazy !== true), loadBuiltin));
+  warnAboutEarlyCopies();
   // Before wrapping require: the module-load wrapper must be outermost, so that the hook's own
   // work during a require inside a handler counts as part of that require.
   const chosen = settings.integrations === 'off' ? [] : settings.integrations === 'auto'

@@ -1,0 +1,108 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { cleanup, fixture, lineOf, root, runNode } from './support/run-node';
+
+/* loopguard together with other tools that patch or copy fs, in real processes. */
+
+const app = fixture('patchers-app.js');
+// mock-fs itself fails on some Node versions (it patches fs internals), with or without loopguard.
+const mockFsWorks = spawnSync(process.execPath, [app, 'mock-fs'], { cwd: root, env: { ...process.env, LOOPGUARD_MODE: 'off' } }).status === 0;
+
+describe('living with other fs patchers', () => {
+  it('graceful-fs loaded after loopguard: its calls are guarded', async () => {
+    const run = await runNode(['-r', 'loopguard/register', app, 'graceful-fs-after'], { LOOPGUARD_CONSOLE: 'off' });
+    try {
+      expect(run.code).toBe(0);
+      expect(run.reports).toMatchObject([{ api: 'fs.readFileSync', site: { file: app, line: lineOf(app, 'graceful') } }]);
+      expect(run.stderr).toBe('');
+    } finally {
+      cleanup(run);
+    }
+  });
+
+  it('graceful-fs loaded before loopguard: said once, plainly, and nothing breaks', async () => {
+    const run = await runNode([app, 'graceful-fs-first'], { LOOPGUARD_CONSOLE: 'off' });
+    try {
+      expect(run.code).toBe(0);
+      expect(run.stderr.match(/graceful-fs was loaded before loopguard/g)).toHaveLength(1);
+      expect(run.stderr).toContain('load loopguard first (node -r loopguard/register)');
+    } finally {
+      cleanup(run);
+    }
+  });
+
+  it('fs-extra: a sync helper is reported at the user\'s line, via the package that blocked', async () => {
+    const run = await runNode(['-r', 'loopguard/register', app, 'fs-extra'], { LOOPGUARD_CONSOLE: 'off' });
+    try {
+      expect(run.code).toBe(0);
+      expect(run.reports).toHaveLength(1);
+      expect(run.reports[0]).toMatchObject({ api: 'fs.readFileSync', site: { line: lineOf(app, 'fs-extra') } });
+      expect(['jsonfile', 'fs-extra', 'graceful-fs']).toContain(run.reports[0]!.via);
+    } finally {
+      cleanup(run);
+    }
+  });
+
+  it.runIf(mockFsWorks)('mock-fs: the wrapped functions call through to the mock, and restore works', async () => {
+    const run = await runNode(['-r', 'loopguard/register', app, 'mock-fs'], { LOOPGUARD_CONSOLE: 'off' });
+    try {
+      expect(run.code).toBe(0);
+      expect(JSON.parse(run.stdout)).toEqual({ text: '{"prefix":"!"}', realAgain: true });
+      expect(run.reports).toMatchObject([{ api: 'fs.readFileSync', site: { line: lineOf(app, 'mock') } }]);
+    } finally {
+      cleanup(run);
+    }
+  });
+});
+
+describe('faults', () => {
+  it('--frozen-intrinsics (loopguard preloaded, frozen after it): the app runs and reports are still made', async () => {
+    const run = await runNode(['--frozen-intrinsics', '-r', 'loopguard/register', fixture('cjs-app.js')], { LOOPGUARD_CONSOLE: 'off' });
+    try {
+      expect(run.code).toBe(0);
+      expect(run.reports.filter((r) => !r.aggregate).map((r) => [r.api, r.site?.line]).sort()).toEqual([
+        ['fs.existsSync', lineOf(fixture('cjs-app.js'), 'after-await')],
+        ['fs.readFileSync', lineOf(fixture('cjs-app.js'), 'direct')],
+        ['fs.statSync', lineOf(fixture('cjs-app.js'), 'timer')],
+      ]);
+      expect(run.stderr).not.toContain('failed');
+    } finally {
+      cleanup(run);
+    }
+  });
+
+  it('--frozen-intrinsics (installed from code, already frozen): what cannot be wrapped is said once', async () => {
+    const run = await runNode(['--frozen-intrinsics', '-e', `
+      const lg = require('loopguard');
+      lg.install({ console: false });
+      lg.runInHandler({ event: 'frozen' }, () => require('fs').statSync('/'));
+      console.log(JSON.stringify({ atomicsGuarded: Object.prototype.hasOwnProperty.call(Atomics.wait, Symbol.for('loopguard.original')) }));
+    `]);
+    try {
+      expect(run.code).toBe(0);
+      expect(run.reports).toMatchObject([{ api: 'fs.statSync', handler: { event: 'frozen' } }]);
+      // Where this Node freezes Atomics, its wait cannot be wrapped: that is said, once.
+      const { atomicsGuarded } = JSON.parse(run.stdout) as { atomicsGuarded: boolean };
+      expect(run.stderr.match(/Atomics\.wait cannot be replaced here/g) ?? []).toHaveLength(atomicsGuarded ? 0 : 1);
+    } finally {
+      cleanup(run);
+    }
+  });
+
+  it('a report file that cannot be written (a full disk): the app goes on, one warning says what was lost', async () => {
+    const run = await runNode(['-r', 'loopguard/register', '-e', `
+      const fs = require('fs');
+      const { runInHandler } = require('loopguard');
+      for (let i = 0; i < 3; i++) runInHandler({ event: 'e' + i }, () => fs.statSync('/'));
+      setTimeout(() => console.log('app still running'), 50);
+    `], { LOOPGUARD_CONSOLE: 'off', LOOPGUARD_REPORT_FILE: '/dev/full' });
+    try {
+      expect(run.code).toBe(0);
+      expect(run.stdout).toBe('app still running\n');
+      expect(run.stderr.match(/LoopguardWarning/g)).toHaveLength(1);
+      expect(run.stderr).toContain('writing /dev/full failed (ENOSPC');
+    } finally {
+      cleanup(run);
+    }
+  });
+});
