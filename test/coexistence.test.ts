@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cleanup, fixture, lineOf, root, runNode } from './support/run-node';
 
@@ -103,6 +105,38 @@ describe('faults', () => {
       expect(run.stderr).toContain('writing /dev/full failed (ENOSPC');
     } finally {
       cleanup(run);
+    }
+  });
+});
+
+describe('two copies of loopguard in one tree', () => {
+  it('the first guards, the second stays inactive but its onReport gets the reports; one report per call, said once', async () => {
+    // Inside this tree, so that the copy finds its own dependencies.
+    mkdirSync(join(root, '.tmp'), { recursive: true });
+    const copyDir = mkdtempSync(join(root, '.tmp', 'copy-'));
+    const run = await runNode(['-r', 'loopguard/register', '-e', `
+      const fs = require('fs');
+      const path = require('path');
+      // A second, older copy of the package elsewhere in the tree (a dependency's own loopguard).
+      const copy = path.join(process.argv[1], 'node_modules', 'loopguard');
+      fs.mkdirSync(copy, { recursive: true });
+      fs.cpSync(path.join(process.cwd(), 'dist'), path.join(copy, 'dist'), { recursive: true });
+      fs.writeFileSync(path.join(copy, 'package.json'), JSON.stringify({ name: 'loopguard', version: '0.0.1', main: 'dist/index.js' }));
+      const second = require(copy);
+      const result = second.install({ console: false });
+      const seen = [];
+      second.onReport((r) => seen.push(r.api));
+      second.runInHandler({ event: 'from-the-copy' }, () => fs.statSync('/'));
+      console.log(JSON.stringify({ result, seen, wrappedOnce: !Object.prototype.hasOwnProperty.call(fs.statSync[Symbol.for('loopguard.original')], Symbol.for('loopguard.original')) }));
+    `, copyDir], { LOOPGUARD_CONSOLE: 'off' });
+    try {
+      expect(run.code).toBe(0);
+      expect(JSON.parse(run.stdout)).toEqual({ result: { active: false, wrapped: 0 }, seen: ['fs.statSync'], wrappedOnce: true });
+      expect(run.reports.map((r) => [r.api, r.handler?.event])).toEqual([['fs.statSync', 'from-the-copy']]);
+      expect(run.stderr.match(/another copy \(0\.1\.0/g)).toHaveLength(1);
+    } finally {
+      cleanup(run);
+      rmSync(copyDir, { recursive: true, force: true });
     }
   });
 });

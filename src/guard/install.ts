@@ -20,7 +20,13 @@ import { isWrapper, patch, unpatch, type Patch } from './patch';
 import { applySettings, state, type Guarded } from './state';
 
 const kInstance = Symbol.for('loopguard.instance');
-type InstanceHolder = typeof globalThis & { [kInstance]?: { version: string; root: string } };
+/** What the active copy of loopguard publishes, so that other copies report through it. */
+interface ActiveInstance {
+  version: string;
+  root: string;
+  dispatcher(): Dispatcher;
+}
+type InstanceHolder = typeof globalThis & { [kInstance]?: ActiveInstance };
 const holder = globalThis as InstanceHolder;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const version: string = (require('../../package.json') as { version: string }).version;
@@ -165,7 +171,9 @@ export interface InstallResult {
 export function install(settings: Settings): InstallResult {
   const other = holder[kInstance];
   if (other !== undefined && other.root !== __dirname) {
-    warnOnce('copy', `loopguard: another copy (${other.version}, ${other.root}) is already active; this one (${version}, ${__dirname}) stays inactive`);
+    // Two versions in one tree: one guards, the other's API (onReport, summary, ...) uses its reports.
+    warnOnce('copy', `loopguard: another copy (${other.version}, ${other.root}) is already active; this one (${version}, ${__dirname}) reports through it`);
+    if (typeof other.dispatcher === 'function') state.dispatcher = other.dispatcher();
     return { active: false, wrapped: 0 };
   }
   if (state.installed) {
@@ -201,7 +209,7 @@ export function install(settings: Settings): InstallResult {
   applySettings(settings);
   syncEsm();
   state.installed = true;
-  holder[kInstance] = { version, root: __dirname };
+  holder[kInstance] = { version, root: __dirname, dispatcher: () => state.dispatcher };
 
   handlerStorage.exit(() => setImmediate(() => {
     state.everywhere = state.installed && state.settings.scope === 'all';
