@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   addSink, allowBlocking, BlockingCallError, configure, flush, install, onReport, runInHandler, summary, uninstall, type Report,
 } from '../src/index';
+import { state } from '../src/guard/state';
 import { Scratch } from './support/scratch';
 
 const require = createRequire(__filename);
@@ -197,6 +198,12 @@ describe('sampling of hot sites', () => {
     const counts = summary().sites.filter((s) => s.report.handler?.event === event).map((s) => [s.count, s.estimated]);
     expect(counts.sort()).toEqual([[250, false], [750, false]]);
     configure({ sampleAbove: 50 });
+  });
+  it('keeps at most 1000 sampling states per API, however many handler kinds there are', () => {
+    for (let i = 0; i < 1500; i++) runInHandler({ source: 'test', event: `kind-${i}` }, () => fs.existsSync(file));
+    const existsSync = state.guarded.find((g) => g.entry.api === 'fs.existsSync')!;
+    expect(existsSync.pairs.size).toBeLessThanOrEqual(1000);
+    expect(summary().sites.filter((s) => s.report.handler?.event.startsWith('kind-'))).toHaveLength(1500);
   });
   it('does not count a hot pair\'s calls at an allowed site', () => {
     configure({ allowSites: ['**/guard.test.ts'] });

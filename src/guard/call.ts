@@ -26,6 +26,9 @@ interface Described {
   module?: string;
 }
 
+/** Sampling states kept per API: one per handler kind (source + event). */
+const pairCap = 1000;
+
 export const moduleLoadHint = 'a top-level require/import at start-up (or load it once and keep it)';
 
 export function createWrapper(g: Guarded, original: AnyFunction): AnyFunction {
@@ -116,7 +119,8 @@ function reportRan(
   try {
     // Hot pairs (one API, one handler kind, many calls a second) read the stack for a sample only.
     let pair = store === undefined || known !== undefined ? undefined : g.pairs.get(store.kind);
-    if (store !== undefined && known === undefined && pair === undefined) g.pairs.set(store.kind, pair = newPair());
+    // Handler kinds are few in practice; past the cap (event names made of ids?) calls are exact.
+    if (store !== undefined && known === undefined && pair === undefined && g.pairs.size < pairCap) g.pairs.set(store.kind, pair = newPair());
     if (pair !== undefined && !sampleThis(pair, start, state.settings.sampleAbove)) {
       state.dispatcher.sampledOut(pair, durationMs);
       return;

@@ -117,11 +117,12 @@ export class Dispatcher {
     if (rec !== undefined) {
       this.addPending(rec, 1, o.durationMs, o.durationMs, o.time);
     } else {
-      const report = this.build(o);
       if (this.sites.size >= siteCap) {
+        // Past the cap: counted, not reported, and no stack formatted for it.
         this.overflowCalls++;
-        return report;
+        return this.build(o, false);
       }
+      const report = this.build(o);
       rec = {
         report, count: 1, blockedMs: o.durationMs, maxMs: o.durationMs, estimated: false,
         pendingCount: 0, pendingMs: 0, pendingMax: 0, pendingTime: 0, pendingEstimated: false,
@@ -166,7 +167,7 @@ export class Dispatcher {
     this.carrying.delete(pair);
   }
 
-  private build(o: Occurrence): Report {
+  private build(o: Occurrence, withStack = true): Report {
     const { site, via } = o.callers;
     const report = {
       type: o.type ?? 'blocking-call',
@@ -180,7 +181,7 @@ export class Dispatcher {
       time: o.time,
       handler: summarizeHandler(o.handler),
       site: site ?? null,
-      stack: stackOf(o.callers),
+      stack: withStack ? stackOf(o.callers) : '',
       hint: o.hint,
       docs: docsFor(o.kind),
       pid: process.pid,
