@@ -22,6 +22,8 @@ export interface Settings {
   integrations: 'auto' | 'off' | readonly string[];
   /** Calls a second of one API in one handler event above which stacks are sampled (Infinity: never). */
   sampleAbove: number;
+  /** Show child processes' whole command lines in reports (off: the program's name only). */
+  reportArgs: boolean;
 }
 
 export const defaults: Readonly<Settings> = Object.freeze({
@@ -37,6 +39,7 @@ export const defaults: Readonly<Settings> = Object.freeze({
   stdio: false,
   integrations: 'auto',
   sampleAbove: 50,
+  reportArgs: false,
 });
 
 /** A setting with a value it does not accept. The message is one line naming both. */
@@ -159,6 +162,11 @@ export const settings = [
     description: 'Above this many calls a second of one API in one handler event, only a sample of them read the stack (the rest are counted and attributed to sampled sites). `off`: every call reads it.',
     fromEnv: (raw) => (raw.trim().toLowerCase() === 'off' ? Infinity : atLeastOne(raw)),
     fromCode: (value) => (value === 'off' || value === Infinity ? Infinity : atLeastOne(value)),
+  }),
+  spec({
+    key: 'reportArgs', env: 'LOOPGUARD_REPORT_ARGS', accepted: '1, 0, true, false, on, off',
+    description: 'Show the whole command line of child-process calls in reports. Off: only the program\'s name (command lines can hold tokens).',
+    fromEnv: flagFromEnv, fromCode: flagFromCode,
   }),
 ] as const;
 

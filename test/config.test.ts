@@ -20,6 +20,7 @@ const valid: Record<string, [string, unknown][]> = {
   LOOPGUARD_STDIO: [['on', true]],
   LOOPGUARD_INTEGRATIONS: [['off', 'off'], ['AUTO', 'auto'], ['discord.js', ['discord.js']]],
   LOOPGUARD_SAMPLE_ABOVE: [['100', 100], ['off', Infinity]],
+  LOOPGUARD_REPORT_ARGS: [['1', true], ['off', false]],
 };
 const invalid: Record<string, string> = {
   LOOPGUARD_MODE: 'loud',

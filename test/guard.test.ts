@@ -278,3 +278,18 @@ describe('scope: all', () => {
     expect(reports.map((r) => [r.api, r.handler])).toEqual([['fs.lstatSync', null]]);
   });
 });
+
+describe('secrets', () => {
+  it('a child process is reported with its program\'s name only; the whole command with reportArgs', async () => {
+    const { execSync, execFileSync } = await import('node:child_process');
+    handler(() => execSync('echo token=hunter2 > /dev/null'));
+    handler(() => execFileSync('/bin/echo', ['--password', 'hunter2']));
+    expect(reports.map((r) => [r.api, r.detail])).toEqual([['child_process.execSync', 'echo'], ['child_process.execFileSync', 'echo']]);
+    expect(JSON.stringify(reports)).not.toContain('hunter2');
+    reports.length = 0;
+    configure({ reportArgs: true });
+    handler(() => execFileSync('/bin/echo', ['--verbose']));
+    expect(reports[0]!.detail).toBe('/bin/echo --verbose');
+    configure({ reportArgs: false });
+  });
+});

@@ -75,6 +75,7 @@ const processEntries: ApiEntry[] = [
     path: ['execSync'],
     kind: 'process',
     alternative: 'util.promisify(child_process.execFile) (or child_process.exec with a callback)',
+    detail: 'program',
   },
   {
     api: 'child_process.execFileSync',
@@ -82,6 +83,7 @@ const processEntries: ApiEntry[] = [
     path: ['execFileSync'],
     kind: 'process',
     alternative: 'util.promisify(child_process.execFile)',
+    detail: 'program',
   },
   {
     api: 'child_process.spawnSync',
@@ -89,6 +91,7 @@ const processEntries: ApiEntry[] = [
     path: ['spawnSync'],
     kind: 'process',
     alternative: 'child_process.spawn (wait for its "close" event)',
+    detail: 'program',
   },
 ];
 

@@ -33,6 +33,8 @@ export interface ApiEntry {
   readonly exempt?: Exemption;
   /** Wrapped only after the application loads the module (loading it early has visible effects). */
   readonly lazy?: boolean;
+  /** What of the arguments a report may show: `program`, the executable's name (never the rest by default). */
+  readonly detail?: 'program';
 }
 
 /** A family of functions discovered at run time (`fs.*Sync`), so that new Node releases are covered. */

@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ApiEntry, ApiKind } from '../apis/types';
 import { handlerStorage, type HandlerContext } from '../context';
@@ -23,6 +24,7 @@ interface Described {
   api: string;
   kind: ApiKind;
   hint: string;
+  detail?: string;
   module?: string;
 }
 
@@ -57,7 +59,7 @@ function guardedCall(
   let described: Described | undefined;
   try {
     callers = callersOf(wrapper);
-    described = describe(g.entry, callers);
+    described = describe(g.entry, callers, args);
   } catch (error) {
     state.dispatcher.countError(error, 'reading the call site');
   }
@@ -108,13 +110,13 @@ function timedCall(
   } finally {
     state.depth--;
     const durationMs = performance.now() - start;
-    if (durationMs >= state.settings.thresholdMs) reportRan(g, store, wrapper, durationMs, start, known);
+    if (durationMs >= state.settings.thresholdMs) reportRan(g, store, wrapper, durationMs, start, known, args);
   }
 }
 
 function reportRan(
   g: Guarded, store: HandlerContext | undefined, wrapper: AnyFunction,
-  durationMs: number, start: number, known: Callers | undefined,
+  durationMs: number, start: number, known: Callers | undefined, args: IArguments,
 ): void {
   try {
     // Hot pairs (one API, one handler kind, many calls a second) read the stack for a sample only.
@@ -126,7 +128,7 @@ function reportRan(
       return;
     }
     const callers = known ?? callersOf(wrapper);
-    const described = describe(g.entry, callers);
+    const described = describe(g.entry, callers, args);
     if (described === undefined) {
       if (pair !== undefined) state.dispatcher.discard(pair);
       return;
@@ -168,10 +170,31 @@ export function isAllowedSite(callers: Callers): boolean {
 }
 
 /** What the call is reported as, or undefined when it is not reported at all. */
-function describe(entry: ApiEntry, callers: Callers): Described | undefined {
+function describe(entry: ApiEntry, callers: Callers, args: IArguments | undefined): Described | undefined {
   if (isAllowedSite(callers)) return undefined;
   if (callers.moduleLoad !== undefined) return describeLoad(callers.moduleLoad, callers.requirer, undefined);
-  return { api: entry.api, kind: entry.kind, hint: entry.alternative };
+  const described: Described = { api: entry.api, kind: entry.kind, hint: entry.alternative };
+  if (entry.detail === 'program' && args !== undefined) {
+    const detail = describeCommand(entry.api, args);
+    if (detail !== undefined) described.detail = detail;
+  }
+  return described;
+}
+
+/**
+ * The program a child-process call runs: its name only (a command line can hold tokens and
+ * passwords), or the whole command with `reportArgs`.
+ */
+function describeCommand(api: string, args: IArguments): string | undefined {
+  const first = args[0];
+  if (typeof first !== 'string') return undefined;
+  if (state.settings.reportArgs) {
+    const rest = Array.isArray(args[1]) ? (args[1] as unknown[]).map(String) : [];
+    return [first, ...rest].join(' ');
+  }
+  // execSync takes a shell command line; execFileSync and spawnSync take the file.
+  const program = api === 'child_process.execSync' ? first.trim().split(/\s+/)[0] ?? '' : first;
+  return basename(program);
 }
 
 /** A lazy module load is the user's to fix only when the user's code asked for it. */

@@ -13,6 +13,8 @@ export interface Occurrence {
   kind: Report['kind'];
   hint: string;
   module?: string;
+  /** What the arguments may show (a child process' program name). */
+  detail?: string;
   outcome: Report['outcome'];
   durationMs: number;
   time: number;
@@ -189,6 +191,7 @@ export class Dispatcher {
     } as Report;
     if (via !== undefined) report.via = via;
     if (o.module !== undefined) report.module = o.module;
+    if (o.detail !== undefined) report.detail = o.detail;
     return report;
   }
 

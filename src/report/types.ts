@@ -36,6 +36,11 @@ export interface ReportBase {
   /** For module loads: what was required or imported. */
   module?: string;
   /**
+   * For child processes: the program's name (`git`), never its arguments, unless
+   * LOOPGUARD_REPORT_ARGS is on. Reports hold no other argument of any call.
+   */
+  detail?: string;
+  /**
    * Set on aggregates of hot sites: some of `count` and `durationMs` are calls whose stacks were
    * not read (sampling, above 50 calls a second of one API in one handler event), attributed to
    * this site: unbiased estimates.

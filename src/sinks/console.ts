@@ -29,7 +29,7 @@ export function formatLine(report: Report, cwd: string): string {
   const via = report.via === undefined ? '' : ` inside ${report.via}`;
   const what = report.outcome === 'thrown'
     ? `${describeCall(report)} was stopped (strict mode)`
-    : report.kind === 'module-load' ? `${describeCall(report)} loaded modules from disk` : `${report.api} blocked the event loop for ${ms(report.durationMs)} ms`;
+    : report.kind === 'module-load' ? `${describeCall(report)} loaded modules from disk` : `${report.api}${report.detail === undefined ? '' : ` (${report.detail})`} blocked the event loop for ${ms(report.durationMs)} ms`;
   return `[loopguard] ${what} in ${describeHandler(report.handler)} at ${where}${via} → use ${report.hint}`;
 }
 
