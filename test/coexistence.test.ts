@@ -140,3 +140,15 @@ describe('two copies of loopguard in one tree', () => {
     }
   });
 });
+
+describe('handlers that never settle or throw', () => {
+  it('errors reach the emitter\'s caller unchanged, and no handler context outlives its handler', async () => {
+    const run = await runNode(['--expose-gc', '-r', 'loopguard/register', fixture('leak-app.js')], { LOOPGUARD_CONSOLE: 'off' });
+    try {
+      expect(run.code).toBe(0);
+      expect(JSON.parse(run.stdout)).toEqual({ handlers: 2000, alive: 0, thrown: 1000, outside: true, listeners: 2 });
+    } finally {
+      cleanup(run);
+    }
+  });
+});
