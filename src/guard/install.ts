@@ -33,7 +33,7 @@ const version: string = (require('../../package.json') as { version: string }).v
 
 let patches: Patch[] = [];
 let settingSinks: (() => void)[] = [];
-let onExit: (() => void) | undefined;
+let stopExitHook: (() => void) | undefined;
 let unhookIntegrations: (() => void) | undefined;
 let lazyListener: ((id: string) => void) | undefined;
 const warned = new Set<string>();
@@ -214,7 +214,7 @@ export function install(settings: Settings): InstallResult {
   handlerStorage.exit(() => setImmediate(() => {
     state.everywhere = state.installed && state.settings.scope === 'all';
   }));
-  onExit = onProcessEnd(() => state.dispatcher.close());
+  stopExitHook = onProcessEnd(() => state.dispatcher.close());
   return { active: true, wrapped: patches.length };
 }
 
@@ -238,8 +238,8 @@ export function uninstall(): void {
   syncEsm();
   if (lazyListener !== undefined) loadListeners.splice(loadListeners.indexOf(lazyListener), 1);
   lazyListener = undefined;
-  onExit?.();
-  onExit = undefined;
+  stopExitHook?.();
+  stopExitHook = undefined;
   state.dispatcher.close();
   state.dispatcher = new Dispatcher();
   settingSinks = [];

@@ -47,9 +47,9 @@ export function hookEsmBuilds(list: readonly Integration[], onError: (integratio
   // Preloads run again in worker threads, Node 20's loader-hooks thread among them: the loader
   // is registered from the main thread only.
   if (!isMainThread) return undefined;
-  // No entry file (node -e, the REPL): no ESM app to hook, and the in-thread loader would get in
-  // the way of the evaluated script on Node 22+.
-  if (process.argv[1] === undefined) return undefined;
+  // No entry file (node -e/-p, the REPL): no ESM app to hook, and the in-thread loader gets in the
+  // way of the evaluated script's requires on Node 22+.
+  if (process.argv[1] === undefined || typeof (process as { _eval?: unknown })._eval === 'string') return undefined;
   const wanted = list.filter((i) => i.esm !== undefined && installed(i.package));
   if (wanted.length === 0) return undefined;
   try {
