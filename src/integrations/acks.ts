@@ -3,6 +3,7 @@ import { callersOf } from '../guard/callers';
 import { state } from '../guard/state';
 import type { Occurrence } from '../report/dispatcher';
 import type { Blocker } from '../report/types';
+import { undoAll, wrapMethod } from './patching';
 
 /*
  * Interaction acknowledgements. Discord drops an interaction that is not acknowledged within 3 s.
@@ -75,6 +76,23 @@ export function acknowledging(interaction: object, api: string, above: Function)
   } catch (error) {
     state.dispatcher.countError(error, 'reporting an interaction acknowledgement');
   }
+}
+
+/**
+ * Patches the acknowledging methods a library's interaction class has as its own (or copied onto
+ * it), so that the first of them to run on an interaction marks its acknowledgement.
+ */
+export function patchAcknowledgers(proto: object | undefined, methods: readonly string[]): (() => void) | undefined {
+  return undoAll(methods.map((name) => {
+    if (proto === undefined || !Object.prototype.hasOwnProperty.call(proto, name)) return undefined;
+    return wrapMethod(proto, name, (original) => {
+      const wrapper = function (this: object, ...args: unknown[]): unknown {
+        acknowledging(this, `interaction.${name}`, wrapper);
+        return Reflect.apply(original, this, args);
+      };
+      return wrapper as (this: unknown, ...args: unknown[]) => unknown;
+    });
+  }));
 }
 
 /** Stops watching (uninstall). */

@@ -1,6 +1,5 @@
-import { acknowledging } from './acks';
+import { patchAcknowledgers } from './acks';
 import { patchEmit, pick, trackPackets } from './emitter';
-import { undoAll, wrapMethod } from './patching';
 import type { Integration } from './types';
 
 /*
@@ -31,19 +30,7 @@ const spec = {
 const prototypeOf = (exports: unknown): object | undefined => (exports as { prototype?: object } | undefined)?.prototype;
 
 /** applyToClass copies the response methods onto each interaction class: patch them there. */
-function patchInteractions(exports: unknown): (() => void) | undefined {
-  const proto = prototypeOf(exports);
-  return undoAll(ackMethods.map((name) => {
-    if (proto === undefined || !Object.prototype.hasOwnProperty.call(proto, name)) return undefined;
-    return wrapMethod(proto, name, (original) => {
-      const wrapper = function (this: object, ...args: unknown[]): unknown {
-        acknowledging(this, `interaction.${name}`, wrapper);
-        return Reflect.apply(original, this, args);
-      };
-      return wrapper as (this: unknown, ...args: unknown[]) => unknown;
-    });
-  }));
-}
+const patchInteractions = (exports: unknown) => patchAcknowledgers(prototypeOf(exports), ackMethods);
 
 export const discordJs: Integration = {
   name: 'discord.js',

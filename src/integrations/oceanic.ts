@@ -1,3 +1,4 @@
+import { patchAcknowledgers } from './acks';
 import { eventIds, patchEmit, pick, trackPackets } from './emitter';
 import type { Integration } from './types';
 
@@ -7,6 +8,9 @@ import type { Integration } from './types';
  */
 
 const internalEvents = new Set(['debug', 'warn', 'error', 'packet', 'request', 'shardDisconnect', 'shardPreReady', 'shardReady', 'shardResume', 'hello', 'connect', 'disconnect']);
+
+/** The methods that answer an interaction for the first time. */
+const ackMethods = ['createMessage', 'createModal', 'defer', 'deferUpdate', 'editParent', 'result'];
 
 const prototypeOf = (exports: unknown): object | undefined => {
   const e = exports as { default?: { prototype?: object }; prototype?: object } | undefined;
@@ -23,8 +27,17 @@ export const oceanic: Integration = {
         source: 'oceanic.js',
         internalEvents,
         ids: (event, first) => ({ ...pick(first, { guildID: 'guildId', channelID: 'channelId' }), ...eventIds(event, first) }),
+        interactionEvent: 'interactionCreate',
+        createdAt: (interaction) => {
+          const at = (interaction as { createdAt?: unknown }).createdAt;
+          return at instanceof Date ? at.getTime() : undefined;
+        },
       }),
     },
+    ...['CommandInteraction', 'ComponentInteraction', 'ModalSubmitInteraction', 'AutocompleteInteraction'].map((cls) => ({
+      file: `oceanic.js/dist/lib/structures/${cls}.js`,
+      patch: (exports: unknown) => patchAcknowledgers(prototypeOf(exports), ackMethods),
+    })),
     {
       file: 'oceanic.js/dist/lib/gateway/Dispatcher.js',
       patch: (exports) => trackPackets(prototypeOf(exports), 'handle', (_self, [data, shard]) => ({

@@ -29,3 +29,19 @@ describe.each([
     }]);
   });
 });
+
+describe('Oceanic.js interactions', () => {
+  it('reports an interaction acknowledged after the 3 s deadline because of a blocking call', async () => {
+    const script = botFixture('oceanic-bot.js');
+    const { emulator, stop } = await startBot(script);
+    const ack = await emulator.sendCommand('slow').acknowledged;
+    expect(ack.late).toBe(true);
+    const { reports } = await stop();
+    expect(reports.find((r) => r.type === 'interaction-ack')).toMatchObject({
+      api: 'interaction.createMessage', outcome: 'late',
+      site: { file: script, line: lineOf(script, 'slow-ack') },
+      handler: { source: 'oceanic.js', event: 'interactionCreate', commandName: 'slow' },
+      blockers: [{ api: 'Atomics.wait', site: { line: lineOf(script, 'slow') } }],
+    });
+  });
+});
