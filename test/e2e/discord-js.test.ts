@@ -54,6 +54,18 @@ describe('discord.js handlers', () => {
     ]);
   });
 
+  it('follows the handler into a message collector\'s listeners', async () => {
+    const { emulator, stop } = await startBot(cjs);
+    emulator.sendMessage('!collect');
+    await emulator.waitForMessages(1);
+    emulator.sendMessage('yes');
+    await emulator.waitForMessages(2);
+    const { reports } = await stop();
+    expect(blocking(reports).map((r) => [r.api, r.site?.line, r.handler?.event])).toEqual([
+      ['fs.statSync', lineOf(cjs, 'collect'), 'messageCreate'],
+    ]);
+  });
+
   it('reports an interaction acknowledged after the 3 s deadline because of a blocking call', async () => {
     const { emulator, stop } = await startBot(cjs);
     const ack = await emulator.sendCommand('slow').acknowledged;
