@@ -28,7 +28,6 @@ interface ActiveInstance {
 }
 type InstanceHolder = typeof globalThis & { [kInstance]?: ActiveInstance };
 const holder = globalThis as InstanceHolder;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const version: string = (require('../../package.json') as { version: string }).version;
 
 let patches: Patch[] = [];
