@@ -218,7 +218,11 @@ export function install(settings: Settings): InstallResult {
 }
 
 export function configure(options: Options): void {
-  const settings = settingsFromOptions(options, state.settings);
+  restoreSettings(settingsFromOptions(options, state.settings));
+}
+
+/** Puts complete settings in force (sinks included), e.g. ones saved before a test changed them. */
+export function restoreSettings(settings: Settings): void {
   if (state.installed) useSettings(settings);
   else applySettings(settings);
 }

@@ -1,5 +1,5 @@
 import { patchAcknowledgers } from './acks';
-import { patchEmit, pick, trackPackets } from './emitter';
+import { patchEmit, pick, prototypeOf, trackPackets } from './emitter';
 import type { Integration } from './types';
 
 /*
@@ -27,7 +27,6 @@ const spec = {
   },
 };
 
-const prototypeOf = (exports: unknown): object | undefined => (exports as { prototype?: object } | undefined)?.prototype;
 
 /** applyToClass copies the response methods onto each interaction class: patch them there. */
 const patchInteractions = (exports: unknown) => patchAcknowledgers(prototypeOf(exports), ackMethods);

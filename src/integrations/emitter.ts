@@ -89,6 +89,12 @@ export function eventIds(event: string, first: object): Record<string, Attribute
   return { ...pick(first, { id: 'interactionId' }), ...(data !== null && typeof data === 'object' ? pick(data, { name: 'commandName' }) : {}) };
 }
 
+/** The prototype of a module's exported class (`module.exports = Class`, or TypeScript's `exports.default`). */
+export function prototypeOf(exports: unknown): object | undefined {
+  const e = exports as { default?: { prototype?: object }; prototype?: object } | undefined;
+  return e?.prototype ?? e?.default?.prototype;
+}
+
 /** Copies the string (or number) fields `names` of `from` into attributes under `as` names. */
 export function pick(from: object, fields: Record<string, string>): Record<string, AttributeValue> {
   const out: Record<string, AttributeValue> = {};

@@ -1,4 +1,4 @@
-import { eventIds, patchEmit, pick, trackPackets } from './emitter';
+import { eventIds, patchEmit, pick, prototypeOf, trackPackets } from './emitter';
 import type { Integration } from './types';
 
 /*
@@ -8,7 +8,6 @@ import type { Integration } from './types';
 
 const internalEvents = new Set(['debug', 'warn', 'error', 'rawWS', 'rawREST', 'unknown', 'connect', 'disconnect', 'hello', 'shardPreReady', 'shardReady', 'shardResume', 'shardDisconnect']);
 
-const prototypeOf = (exports: unknown): object | undefined => (exports as { prototype?: object } | undefined)?.prototype;
 
 export const eris: Integration = {
   name: 'eris',

@@ -1,5 +1,5 @@
 import { patchAcknowledgers } from './acks';
-import { eventIds, patchEmit, pick, trackPackets } from './emitter';
+import { eventIds, patchEmit, pick, prototypeOf, trackPackets } from './emitter';
 import type { Integration } from './types';
 
 /*
@@ -12,10 +12,6 @@ const internalEvents = new Set(['debug', 'warn', 'error', 'packet', 'request', '
 /** The methods that answer an interaction for the first time. */
 const ackMethods = ['createMessage', 'createModal', 'defer', 'deferUpdate', 'editParent', 'result'];
 
-const prototypeOf = (exports: unknown): object | undefined => {
-  const e = exports as { default?: { prototype?: object }; prototype?: object } | undefined;
-  return e?.prototype ?? e?.default?.prototype;
-};
 
 export const oceanic: Integration = {
   name: 'oceanic.js',

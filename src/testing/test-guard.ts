@@ -1,5 +1,6 @@
 import { configure, install, isInstalled } from '../index';
 import type { Options } from '../config';
+import { restoreSettings } from '../guard/install';
 import { state } from '../guard/state';
 import type { Occurrence } from '../report/dispatcher';
 import { describeHandler, describeSite } from '../report/errors';
@@ -69,8 +70,7 @@ export function guardTests(hooks: TestHooks, options: TestGuardOptions = {}): vo
   hooks.afterEach(() => {
     stop?.();
     stop = undefined;
-    const { mode, scope, thresholdMs, allowApis, allowSites, moduleLoads, strictModuleLoads, stdio } = previous;
-    configure({ mode, scope, thresholdMs, allowApis, allowSites, moduleLoads, strictModuleLoads, stdio });
+    restoreSettings(previous);
     if (seen.length > 0) throw new BlockedDuringTestError(seen);
   });
 }

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runInHandler } from '../../src/index';
 import { BlockedDuringTestError, guardTests, type TestHooks } from '../../src/testing/index';
+import { state } from '../../src/guard/state';
 import { lineOf } from '../support/run-node';
 
 const root = resolve(__dirname, '../..');
@@ -54,6 +55,20 @@ describe('guardTests with any runner\'s hooks', () => {
     expect(() => run(() => { try { block(); } catch { /* stopped */ } })).toThrow(BlockedDuringTestError);
     expect(() => run(() => { try { block(); } catch { /* stopped */ } })).toThrow(BlockedDuringTestError);
     expect(() => run(() => runInHandler({ event: 'clean' }, () => 1 + 1))).not.toThrow();
+  });
+});
+
+describe('guardTests restores the settings it changed', () => {
+  it('including the test-only settings given to it', () => {
+    const { api, run } = fakeHooks();
+    guardTests(api, { settings: { reportArgs: true, sampleAbove: 'off' } });
+    const before = { ...state.settings };
+    let during: typeof before | undefined;
+    run(() => {
+      during = { ...state.settings };
+    });
+    expect(during).toMatchObject({ mode: 'strict', reportArgs: true, sampleAbove: Infinity });
+    expect(state.settings).toEqual(before);
   });
 });
 
