@@ -6,6 +6,7 @@
 export type Mode = 'report' | 'strict' | 'off';
 export type Scope = 'handlers' | 'all';
 export type ModuleLoads = 'user' | 'all' | 'off';
+export type Otel = 'auto' | 'on' | 'off';
 
 export interface Settings {
   mode: Mode;
@@ -24,6 +25,8 @@ export interface Settings {
   sampleAbove: number;
   /** Show child processes' whole command lines in reports (off: the program's name only). */
   reportArgs: boolean;
+  /** OpenTelemetry spans and metrics: `auto` when `@opentelemetry/api` is installed. */
+  otel: Otel;
 }
 
 export const defaults: Readonly<Settings> = Object.freeze({
@@ -40,6 +43,7 @@ export const defaults: Readonly<Settings> = Object.freeze({
   integrations: 'auto',
   sampleAbove: 50,
   reportArgs: false,
+  otel: 'auto',
 });
 
 /** A setting with a value it does not accept. The message is one line naming both. */
@@ -96,6 +100,7 @@ function spec<K extends keyof Settings>(s: SettingSpec<K>): SettingSpec<K> {
 const modes = ['report', 'strict', 'off'] as const;
 const scopes = ['handlers', 'all'] as const;
 const moduleLoads = ['user', 'all', 'off'] as const;
+const otels = ['auto', 'on', 'off'] as const;
 
 export const settings = [
   spec({
@@ -167,6 +172,11 @@ export const settings = [
     key: 'reportArgs', env: 'LOOPGUARD_REPORT_ARGS', accepted: '1, 0, true, false, on, off',
     description: 'Show the whole command line of child-process calls in reports. Off: only the program\'s name (command lines can hold tokens).',
     fromEnv: flagFromEnv, fromCode: flagFromCode,
+  }),
+  spec({
+    key: 'otel', env: 'LOOPGUARD_OTEL', accepted: otels.join(', '),
+    description: 'OpenTelemetry spans (a span per handled event, a child span per blocking call) and metrics, sent to the SDK the app registers. `auto`: when `@opentelemetry/api` is installed. `on`: stop at start-up if it is not.',
+    fromEnv: oneOf(otels), fromCode: oneOf(otels),
   }),
 ] as const;
 

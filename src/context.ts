@@ -60,11 +60,6 @@ export function contextOf(
   return { id: nextId++, source, event, attributes, startedAt: Date.now(), allowBlocking, kind: `${source}\0${event}` };
 }
 
-/** Runs `fn` as an event handler: blocking calls in it, its awaits and its timers are judged. */
-export function runInHandler<R>(info: HandlerInfo, fn: () => R): R {
-  return handlerStorage.run(createContext(info), fn);
-}
-
 /**
  * Runs `fn` with blocking calls accepted (a scoped escape hatch), including what it awaits and
  * schedules. Outside a handler it just runs `fn`.

@@ -7,16 +7,18 @@ import { state } from './guard/state';
 import type { Report, Sink, Summary } from './report/types';
 import { callbackSink } from './sinks/callback';
 
-export { allowBlocking, currentHandler, runInHandler } from './context';
+export { allowBlocking, currentHandler } from './context';
+export { runInHandler } from './handlers/lifecycle';
 export type { AttributeValue, HandlerContext, HandlerInfo } from './context';
 export { track } from './track';
 export type { TrackOptions } from './track';
 export { BlockingCallError } from './report/errors';
 export { ConfigError, settings as settingsTable } from './config';
-export type { Mode, ModuleLoads, Options, Scope, Settings } from './config';
+export type { Mode, ModuleLoads, Options, Otel, Scope, Settings } from './config';
 export type {
-  BlockingCallReport, Blocker, HandlerSummary, InteractionAckReport, Report, ReportBase, Site, Sink, SiteTotal, Summary,
+  BlockingCallReport, Blocker, HandlerSummary, InteractionAckReport, Observation, Report, ReportBase, Site, Sink, SiteTotal, Summary,
 } from './report/types';
+export type { HandlerObserver, HandlerScope } from './handlers/lifecycle';
 export { nodeApis as apiTable } from './apis/node';
 export type { ApiEntry, ApiKind, Exemption } from './apis/types';
 export { consoleSink } from './sinks/console';

@@ -1,5 +1,7 @@
 import type { EventEmitter } from 'node:events';
-import { createContext, handlerStorage, type HandlerInfo } from './context';
+import { createContext, type HandlerInfo } from './context';
+import { emitSettling } from './handlers/emit';
+import { runHandler } from './handlers/lifecycle';
 
 export interface TrackOptions {
   /** Shown as the handler's source; defaults to the emitter's class name. */
@@ -39,7 +41,9 @@ export function track(emitter: Pick<EventEmitter, 'emit'>, options: TrackOptions
     const name = String(event);
     const attrs = typeof attributes === 'function' ? attributes(name, args) : attributes;
     const context = createContext({ source, event: name, attributes: attrs });
-    return handlerStorage.run(context, () => Reflect.apply(original, this, [event, ...args]) as boolean);
+    return runHandler(context, (settling) => (settling === undefined
+      ? Reflect.apply(original, this, [event, ...args])
+      : emitSettling(this, original as (this: unknown, ...a: unknown[]) => unknown, [event, ...args], settling)) as boolean);
   };
   target.emit = emit;
   target[kTracked] = original;

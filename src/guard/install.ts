@@ -8,6 +8,8 @@ import { Dispatcher } from '../report/dispatcher';
 import type { Sink } from '../report/types';
 import { consoleSink } from '../sinks/console';
 import { jsonlSink } from '../sinks/jsonl';
+import { loadApi } from '../sinks/otel/api';
+import { otelSink } from '../sinks/otel/sink';
 import { resetAcks } from '../integrations/acks';
 import { containStrictErrors } from '../integrations/contain';
 import { hookEsmBuilds } from '../integrations/esm-hooks';
@@ -32,6 +34,8 @@ const version: string = (require('../../package.json') as { version: string }).v
 
 let patches: Patch[] = [];
 let settingSinks: (() => void)[] = [];
+/** A LoopguardInstrumentation owns OpenTelemetry export: the settings add no second one. */
+let otelClaimed = false;
 let stopExitHook: (() => void) | undefined;
 let unhookIntegrations: (() => void) | undefined;
 let lazyListener: ((id: string) => void) | undefined;
@@ -136,6 +140,14 @@ function installLazy(entries: readonly ApiEntry[]): void {
 function settingsSinks(settings: Settings): Sink[] {
   const sinks: Sink[] = [];
   if (settings.console) sinks.push(consoleSink());
+  // An instrumentation object given to the SDK (LoopguardInstrumentation) brings its own.
+  if (settings.otel !== 'off' && !otelClaimed) {
+    const api = loadApi();
+    if (api !== undefined) sinks.push(otelSink());
+    else if (settings.otel === 'on') {
+      throw new ConfigError('LOOPGUARD_OTEL', 'loopguard: invalid LOOPGUARD_OTEL (otel) "on": @opentelemetry/api is not installed; accepted: auto, off, or on with @opentelemetry/api installed');
+    }
+  }
   const file = settings.reportFile;
   if (file !== undefined) {
     try {
@@ -215,6 +227,12 @@ export function install(settings: Settings): InstallResult {
   }));
   stopExitHook = onProcessEnd(() => state.dispatcher.close());
   return { active: true, wrapped: patches.length };
+}
+
+/** Takes OpenTelemetry export from the settings (or gives it back): the settings' sink goes or comes. */
+export function claimOtel(claimed: boolean): void {
+  otelClaimed = claimed;
+  if (state.installed) useSettings(state.settings);
 }
 
 export function configure(options: Options): void {

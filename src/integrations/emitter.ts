@@ -1,4 +1,6 @@
-import { contextOf, handlerStorage, type AttributeValue } from '../context';
+import { contextOf, type AttributeValue } from '../context';
+import { emitSettling } from '../handlers/emit';
+import { runHandler } from '../handlers/lifecycle';
 import { beginInteraction } from './acks';
 import { isBlockingCallError } from './contain';
 import { wrapMethod } from './patching';
@@ -67,8 +69,11 @@ export function patchEmit(proto: object | undefined, spec: EmitSpec): (() => voi
       if (event === spec.interactionEvent && first !== null && typeof first === 'object') {
         beginInteraction(context, first, spec.createdAt?.(first));
       }
+      const args = arguments;
       try {
-        return handlerStorage.run(context, Reflect.apply, emit, this, arguments) as boolean;
+        return runHandler(context, (settling) => (settling === undefined
+          ? Reflect.apply(emit, this, args)
+          : emitSettling(this, emit as (this: unknown, ...a: unknown[]) => unknown, args, settling)) as boolean);
       } catch (error) {
         // A listener stopped by strict mode (reported already) must not break the library's packet handling.
         if (isBlockingCallError(error)) return true;

@@ -1,9 +1,10 @@
 import { handlerStorage, type HandlerContext } from '../context';
 import type { Callers } from '../guard/callers';
 import { stackOf } from '../guard/callers';
+import { observeHandlers } from '../handlers/lifecycle';
 import { docsFor } from './docs';
 import type { Pair } from './sampling';
-import type { HandlerSummary, Report, Sink, SiteTotal, Summary } from './types';
+import type { HandlerSummary, Observation, Report, Sink, SiteTotal, Summary } from './types';
 
 /** One blocking call (or another reportable event) as the guard saw it. */
 export interface Occurrence {
@@ -34,6 +35,31 @@ interface SiteRecord extends SiteTotal {
   pendingEstimated: boolean;
 }
 
+/** A call at a hot site counted without its stack. */
+export interface SampledCall {
+  api: string;
+  kind: Report['kind'];
+  time: number;
+  handler: HandlerContext | undefined;
+  hint: string;
+}
+
+function observationOf(o: Occurrence): Observation {
+  const { site, via } = o.callers;
+  return {
+    type: o.type ?? 'blocking-call', api: o.api, kind: o.kind, outcome: o.outcome, durationMs: o.durationMs,
+    time: o.time, handler: o.handler, sampled: false, site, via, module: o.module, detail: o.detail,
+    hint: o.hint, docs: docsFor(o.kind), stack: () => stackOf(o.callers), extra: o.extra,
+  };
+}
+
+function sampledObservation(call: SampledCall, durationMs: number): Observation {
+  return {
+    ...call, type: 'blocking-call', outcome: 'ran', durationMs, sampled: true, site: undefined, via: undefined,
+    module: undefined, detail: undefined, docs: docsFor(call.kind), stack: () => '', extra: undefined,
+  };
+}
+
 export const siteCap = 5000;
 const flushEveryMs = 10_000;
 
@@ -55,6 +81,8 @@ function keyOf(o: Occurrence): string {
  */
 export class Dispatcher {
   private readonly sinks: Sink[] = [];
+  /** The sinks that want every call (`observe`). */
+  private readonly observing: Sink[] = [];
   private readonly observers: ((o: Occurrence) => void)[] = [];
   private readonly sites = new Map<string, SiteRecord>();
   private pending = new Set<SiteRecord>();
@@ -70,9 +98,14 @@ export class Dispatcher {
 
   addSink(sink: Sink): () => void {
     this.sinks.push(sink);
+    if (sink.observe !== undefined) this.observing.push(sink);
+    const unobserve = sink.handlers === undefined ? undefined : observeHandlers(sink.handlers, (error, where) => this.countError(error, `${where} (${sink.name})`));
     return () => {
-      const at = this.sinks.indexOf(sink);
-      if (at >= 0) this.sinks.splice(at, 1);
+      unobserve?.();
+      for (const list of [this.sinks, this.observing]) {
+        const at = list.indexOf(sink);
+        if (at >= 0) list.splice(at, 1);
+      }
     };
   }
 
@@ -98,7 +131,8 @@ export class Dispatcher {
    * A blocking call whose stack was not read (a hot pair, see sampling.ts). It goes where the
    * pair's next sampled call goes: a site, or nowhere if that call is not reported (allowed).
    */
-  sampledOut(pair: Pair, durationMs: number): void {
+  sampledOut(pair: Pair, durationMs: number, call: SampledCall): void {
+    if (this.observing.length > 0) this.tell(sampledObservation(call, durationMs));
     pair.carryCount++;
     pair.carryMs += durationMs;
     if (durationMs > pair.carryMax) pair.carryMax = durationMs;
@@ -109,6 +143,7 @@ export class Dispatcher {
   /** Records a call and returns the report of its site (the first call's, for a known site). */
   record(o: Occurrence): Report {
     for (const observe of this.observers) observe(o);
+    if (this.observing.length > 0) this.tell(observationOf(o));
     if (o.type === undefined || o.type === 'blocking-call') {
       this.calls++;
       if (o.outcome === 'thrown') this.stopped++;
@@ -193,6 +228,16 @@ export class Dispatcher {
     if (o.module !== undefined) report.module = o.module;
     if (o.detail !== undefined) report.detail = o.detail;
     return report;
+  }
+
+  private tell(observation: Observation): void {
+    for (const sink of this.observing) {
+      try {
+        sink.observe?.(observation);
+      } catch (error) {
+        this.countError(error, `the ${sink.name} sink`);
+      }
+    }
   }
 
   private deliver(report: Report): void {

@@ -1,5 +1,6 @@
 import type { ApiKind } from '../apis/types';
-import type { AttributeValue } from '../context';
+import type { AttributeValue, HandlerContext } from '../context';
+import type { HandlerObserver } from '../handlers/lifecycle';
 import type { Site } from '../guard/callers';
 
 export type { Site };
@@ -114,11 +115,46 @@ export interface SiteTotal {
   estimated: boolean;
 }
 
+/**
+ * One blocking call (or interaction acknowledgement) as it happens, before aggregation: what sinks
+ * that keep a record per call (traces, metrics) get.
+ */
+export interface Observation {
+  readonly type: Report['type'];
+  readonly api: string;
+  readonly kind: Report['kind'];
+  readonly outcome: string;
+  readonly durationMs: number;
+  /** When it started: milliseconds since the epoch, with a fraction. */
+  readonly time: number;
+  /** The live handler context: the same object for everything observed in one handled event. */
+  readonly handler: HandlerContext | undefined;
+  /**
+   * A call at a hot site that was timed and counted without reading its stack (see
+   * LOOPGUARD_SAMPLE_ABOVE): no site, no stack.
+   */
+  readonly sampled: boolean;
+  readonly site: Site | undefined;
+  readonly via: string | undefined;
+  readonly module: string | undefined;
+  readonly detail: string | undefined;
+  readonly hint: string;
+  readonly docs: string;
+  /** The stack without loopguard's frames, formatted when asked (it costs: ask when recording it). */
+  stack(): string;
+  /** The report type's own fields (for `interaction-ack`: `ackDelayMs`, `deadlineMs`, `blockers`). */
+  readonly extra: Readonly<Record<string, unknown>> | undefined;
+}
+
 /** Where reports go. Adding a reporter is adding a Sink. */
 export interface Sink {
   readonly name: string;
   /** A new call site (count 1) or an aggregate of repeats. Must not block or throw (throws are caught). */
   write(report: Report): void;
+  /** Every call as it happens, also repeats and sampled calls. Must not block or throw. */
+  observe?(observation: Observation): void;
+  /** Follows every handler from start to settlement, while the sink is added. */
+  readonly handlers?: HandlerObserver;
   /** Called once at exit (synchronously) or on uninstall; must finish before returning. */
   close?(summary: Summary): void;
 }

@@ -1,0 +1,145 @@
+import { createContext, handlerStorage, type HandlerContext, type HandlerInfo } from '../context';
+
+/*
+ * A handler's life: it starts when its event is emitted and ends when its work settles — every
+ * listener returned and the promises they returned settled. Observers (the OpenTelemetry sink's
+ * handler spans) follow it. With no observer, a handler is one `handlerStorage.run` and nothing
+ * else: following promises costs, so it is done only when someone records it.
+ */
+
+/** Follows handlers from start to settlement. */
+export interface HandlerObserver {
+  /** A handler starts. Returns its scope, or undefined to stay out of this one. */
+  start(handler: HandlerContext): HandlerScope | undefined;
+}
+
+export interface HandlerScope {
+  /** Runs the handler's listeners (e.g. with the handler's span active): calls `fn` once, synchronously. */
+  run<R>(fn: () => R): R;
+  /** The handler's work settled. `errors`: what listeners threw or rejected with. */
+  end(errors: readonly unknown[]): void;
+}
+
+/** What the listeners of one event returned, for the scopes to wait on. */
+export interface Settling {
+  promises: PromiseLike<unknown>[];
+  /**
+   * Whether the emitter handles its listeners' rejections itself (captureRejections). When it does
+   * not, a rejection that nobody else would have seen is raised again as unhandled once observed,
+   * so observing never hides a crash the app would have had.
+   */
+  handled: boolean;
+}
+
+/** An observer that throws is caught and its error handed to `onError`: handlers go on. */
+interface Registered {
+  observer: HandlerObserver;
+  onError(error: unknown, where: string): void;
+}
+
+const observers: Registered[] = [];
+
+export function observeHandlers(observer: HandlerObserver, onError: Registered['onError']): () => void {
+  const registered = { observer, onError };
+  observers.push(registered);
+  return () => {
+    const at = observers.indexOf(registered);
+    if (at >= 0) observers.splice(at, 1);
+  };
+}
+
+interface Started {
+  scope: HandlerScope;
+  onError: Registered['onError'];
+}
+
+/**
+ * Runs one handled event: `invoke` calls the listeners inside `context`. When observers follow
+ * handlers, `invoke` gets a Settling to put the listeners' promises in.
+ */
+export function runHandler<R>(context: HandlerContext, invoke: (settling: Settling | undefined) => R): R {
+  if (observers.length === 0) return handlerStorage.run(context, invoke, undefined);
+  const scopes = startScopes(context);
+  if (scopes.length === 0) return handlerStorage.run(context, invoke, undefined);
+  const settling: Settling = { promises: [], handled: true };
+  let result: R;
+  try {
+    result = within(scopes, 0, () => handlerStorage.run(context, invoke, settling));
+  } catch (error) {
+    settle(scopes, settling, [error]);
+    throw error;
+  }
+  settle(scopes, settling, []);
+  return result;
+}
+
+/**
+ * Runs `fn` as an event handler: blocking calls in it, its awaits and its timers are judged.
+ * A promise it returns is the handler's work (its end, for observers).
+ */
+export function runInHandler<R>(info: HandlerInfo, fn: () => R): R {
+  return runHandler(createContext(info), (settling) => {
+    const result = fn();
+    if (settling === undefined || !isThenable(result)) return result;
+    // Observing the promise marks it handled, so the caller gets one that settles with it: if
+    // the caller drops that one, its rejection is unhandled, as the original's would have been.
+    settling.promises.push(result);
+    return Promise.resolve(result).then((value) => value) as R;
+  });
+}
+
+function startScopes(context: HandlerContext): Started[] {
+  const scopes: Started[] = [];
+  for (const { observer, onError } of observers) {
+    try {
+      const scope = observer.start(context);
+      if (scope !== undefined) scopes.push({ scope, onError });
+    } catch (error) {
+      onError(error, 'starting a handler observer');
+    }
+  }
+  return scopes;
+}
+
+function within<R>(scopes: readonly Started[], at: number, fn: () => R): R {
+  const started = scopes[at];
+  return started === undefined ? fn() : started.scope.run(() => within(scopes, at + 1, fn));
+}
+
+function end(scopes: readonly Started[], errors: readonly unknown[]): void {
+  for (const { scope, onError } of scopes) {
+    try {
+      scope.end(errors);
+    } catch (error) {
+      onError(error, 'ending a handler observer');
+    }
+  }
+}
+
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null
+    && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/** Ends the scopes once every promise settled, with the errors they rejected with. */
+function settle(scopes: readonly Started[], settling: Settling, errors: unknown[]): void {
+  let waiting = settling.promises.length;
+  if (waiting === 0) return end(scopes, errors);
+  const done = () => {
+    if (--waiting === 0) end(scopes, errors);
+  };
+  for (const promise of settling.promises) {
+    try {
+      promise.then(done, (error: unknown) => {
+        errors.push(error);
+        done();
+        // The unhandled rejection the app would have had, with the same reason.
+        if (!settling.handled) void Promise.reject(error);
+      });
+    } catch (error) {
+      // A thenable whose `then` throws: the emitter saw the same when it called it (or never will).
+      errors.push(error);
+      done();
+    }
+  }
+}

@@ -1,0 +1,45 @@
+/*
+ * Every name loopguard uses in OpenTelemetry, in one place (the README documents them from here).
+ * loopguard's own attributes live under `loopguard.`; code locations use the stable semantic
+ * conventions (`code.*`); exceptions use `exception.*` through `recordException`.
+ */
+
+export const scopeName = 'loopguard';
+
+export const attr = {
+  api: 'loopguard.api',
+  kind: 'loopguard.kind',
+  outcome: 'loopguard.outcome',
+  hint: 'loopguard.hint',
+  docs: 'loopguard.docs',
+  via: 'loopguard.via',
+  module: 'loopguard.module',
+  detail: 'loopguard.detail',
+  /** Prefix of the handler's attributes: `loopguard.handler.source`, `.event`, `.guild_id`, ... */
+  handler: 'loopguard.handler.',
+  ackDelay: 'loopguard.interaction.ack_delay_ms',
+  ackDeadline: 'loopguard.interaction.deadline_ms',
+  codeFunction: 'code.function.name',
+  codeFile: 'code.file.path',
+  codeLine: 'code.line.number',
+  codeColumn: 'code.column.number',
+  codeStack: 'code.stacktrace',
+} as const;
+
+export const metric = {
+  calls: { name: 'loopguard.blocking_calls', unit: '{call}', description: 'Blocking calls made inside event handlers (strict mode: stopped ones too, with loopguard.outcome=thrown).' },
+  duration: { name: 'loopguard.blocking_call.duration', unit: 's', description: 'How long each blocking call inside an event handler blocked the event loop.' },
+  acks: { name: 'loopguard.interaction_acks', unit: '{interaction}', description: 'Interactions acknowledged late (after 3 s) or after blocking calls delayed them.' },
+} as const;
+
+/** Bucket boundaries (seconds) for blocking durations: from 1 ms to Discord's 3 s acknowledgement deadline and beyond. */
+export const durationBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export const eventName = {
+  interactionAck: 'loopguard.interaction_ack',
+} as const;
+
+/** A handler attribute's name in OpenTelemetry: `guildId` → `loopguard.handler.guild_id`. */
+export function handlerAttribute(key: string): string {
+  return attr.handler + key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}

@@ -1,0 +1,49 @@
+import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
+import type { Sink } from '../../report/types';
+import { loadApi } from './api';
+import { createMetrics, type Metrics } from './metrics';
+import { scopeName } from './names';
+import { createTraces } from './traces';
+
+export interface OtelOptions {
+  /** Where spans go. Default: the global provider (the one an SDK registers, also after loopguard loaded). */
+  tracerProvider?: TracerProvider;
+  /** Where metrics go. Default: the global provider. */
+  meterProvider?: MeterProvider;
+}
+
+const version: string = (require('../../../package.json') as { version: string }).version;
+
+/**
+ * Exports what loopguard sees through OpenTelemetry: a span per handled event, a child span per
+ * blocking call, and metrics. Needs `@opentelemetry/api`; the application owns the SDK.
+ */
+export function otelSink(options: OtelOptions = {}): Sink {
+  const api = loadApi();
+  if (api === undefined) throw new Error('@opentelemetry/api is not installed');
+  // A tracer from the global provider is a proxy that follows an SDK registered later.
+  const tracer = (options.tracerProvider ?? api.trace.getTracerProvider()).getTracer(scopeName, version);
+  const traces = createTraces(api, tracer);
+  // A meter has no such proxy: the global one is looked up again until an SDK has registered.
+  let metrics: Metrics | undefined;
+  let meterProvider: MeterProvider | undefined;
+  const metricsNow = (): Metrics => {
+    const provider = options.meterProvider ?? api.metrics.getMeterProvider();
+    if (provider !== meterProvider || metrics === undefined) {
+      meterProvider = provider;
+      metrics = createMetrics(provider.getMeter(scopeName, version));
+    }
+    return metrics;
+  };
+
+  return {
+    name: 'opentelemetry',
+    handlers: traces.handlers,
+    // Spans and metrics are made per call, from `observe`; aggregates add nothing to them.
+    write() {},
+    observe(o) {
+      traces.call(o);
+      metricsNow().call(o);
+    },
+  };
+}

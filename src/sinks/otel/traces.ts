@@ -1,0 +1,125 @@
+import { fileURLToPath } from 'node:url';
+import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
+import type { HandlerContext } from '../../context';
+import type { HandlerObserver, HandlerScope } from '../../handlers/lifecycle';
+import type { Observation } from '../../report/types';
+import type { OtelApi } from './api';
+import { attr, eventName, handlerAttribute } from './names';
+
+/*
+ * A span per handled event (`discord.js messageCreate`), active while its listeners run and ended
+ * when their work settles; a child span per blocking call, with the call's real start and end, so
+ * the timeline shows how long the loop was blocked and by which line.
+ */
+
+export interface Traces {
+  readonly handlers: HandlerObserver;
+  call(o: Observation): void;
+}
+
+export function createTraces(api: OtelApi, tracer: Tracer): Traces {
+  const { SpanKind, SpanStatusCode } = api;
+  /** The open span of each handled event, for what happens outside the span's context (acks). */
+  const spans = new WeakMap<HandlerContext, Span>();
+
+  function handlerAttributes(handler: HandlerContext): Attributes {
+    const attributes: Attributes = { [handlerAttribute('source')]: handler.source, [handlerAttribute('event')]: handler.event };
+    for (const [key, value] of Object.entries(handler.attributes)) attributes[handlerAttribute(key)] = value;
+    return attributes;
+  }
+
+  const handlers: HandlerObserver = {
+    start(handler) {
+      const span = tracer.startSpan(`${handler.source} ${handler.event}`, {
+        kind: SpanKind.CONSUMER,
+        attributes: handlerAttributes(handler),
+      });
+      // No SDK (a no-op span): stay out, and the handler runs as if OpenTelemetry were off. A span
+      // that is valid but not sampled still goes on: its children must not be sampled either.
+      if (!span.isRecording() && !api.isSpanContextValid(span.spanContext())) return undefined;
+      spans.set(handler, span);
+      const active = api.trace.setSpan(api.context.active(), span);
+      const scope: HandlerScope = {
+        run: (fn) => api.context.with(active, fn),
+        end(errors) {
+          spans.delete(handler);
+          for (const error of errors) {
+            span.recordException(error instanceof Error ? error : String(error));
+          }
+          const first = errors[0];
+          if (first !== undefined) {
+            span.setStatus({ code: SpanStatusCode.ERROR, message: first instanceof Error ? first.message : String(first) });
+          }
+          span.end();
+        },
+      };
+      return scope;
+    },
+  };
+
+  /** The blocking call's parent: the span active where it was made, else its handler's span. */
+  function parentOf(o: Observation): Context {
+    const active = api.context.active();
+    if (api.trace.getSpan(active) !== undefined) return active;
+    const span = o.handler === undefined ? undefined : spans.get(o.handler);
+    return span === undefined ? active : api.trace.setSpan(active, span);
+  }
+
+  function callSpan(o: Observation): void {
+    const span = tracer.startSpan(o.api, { kind: SpanKind.INTERNAL, startTime: o.time }, parentOf(o));
+    if (span.isRecording()) {
+      span.setAttributes(callAttributes(o));
+      if (o.outcome === 'thrown') {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: `stopped by loopguard (strict mode): ${o.api}` });
+      }
+    }
+    span.end(o.time + o.durationMs);
+  }
+
+  function ackEvent(o: Observation): void {
+    const span = o.handler === undefined ? undefined : spans.get(o.handler);
+    if (span === undefined) return;
+    const extra = o.extra ?? {};
+    const attributes: Attributes = { [attr.api]: o.api, [attr.outcome]: o.outcome, ...siteAttributes(o) };
+    if (typeof extra['ackDelayMs'] === 'number') attributes[attr.ackDelay] = extra['ackDelayMs'];
+    if (typeof extra['deadlineMs'] === 'number') attributes[attr.ackDeadline] = extra['deadlineMs'];
+    span.addEvent(eventName.interactionAck, attributes);
+  }
+
+  return {
+    handlers,
+    call(o) {
+      if (o.sampled) return;
+      if (o.type === 'interaction-ack') ackEvent(o);
+      else callSpan(o);
+    },
+  };
+}
+
+function siteAttributes(o: Observation): Attributes {
+  const site = o.site;
+  if (site === undefined) return {};
+  const attributes: Attributes = {
+    [attr.codeFile]: site.file.startsWith('file:') ? fileURLToPath(site.file) : site.file,
+    [attr.codeLine]: site.line,
+    [attr.codeColumn]: site.column,
+  };
+  if (site.function !== undefined) attributes[attr.codeFunction] = site.function;
+  return attributes;
+}
+
+function callAttributes(o: Observation): Attributes {
+  const attributes: Attributes = {
+    [attr.api]: o.api,
+    [attr.kind]: o.kind,
+    [attr.outcome]: o.outcome,
+    [attr.hint]: o.hint,
+    [attr.docs]: o.docs,
+    ...siteAttributes(o),
+    [attr.codeStack]: o.stack(),
+  };
+  if (o.via !== undefined) attributes[attr.via] = o.via;
+  if (o.module !== undefined) attributes[attr.module] = o.module;
+  if (o.detail !== undefined) attributes[attr.detail] = o.detail;
+  return attributes;
+}
