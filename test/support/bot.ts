@@ -18,7 +18,14 @@ const register = resolve(__dirname, '../../dist/register.js');
 /** A real bot process under loopguard (built dist/), connected to a fresh emulator and ready. */
 export async function startBot(
   script: string,
-  options: { preload?: '-r' | '--import'; env?: NodeJS.ProcessEnv; emulator?: EmulatorOptions } = {},
+  options: {
+    preload?: '-r' | '--import';
+    env?: NodeJS.ProcessEnv;
+    emulator?: EmulatorOptions;
+    /** Node arguments before and after loopguard's preload (other preloads). */
+    before?: string[];
+    after?: string[];
+  } = {},
 ): Promise<RunningBot> {
   const dir = mkdtempSync(join(tmpdir(), 'loopguard-bot-'));
   const reportFile = join(dir, 'reports.jsonl');
@@ -29,7 +36,7 @@ export async function startBot(
   const bot = BotProcess.start({
     script,
     emulator,
-    nodeArgs: [preload, preload === '--import' ? `file://${register}` : register],
+    nodeArgs: [...(options.before ?? []), preload, preload === '--import' ? `file://${register}` : register, ...(options.after ?? [])],
     env,
   });
   try {

@@ -57,12 +57,14 @@ export function createTraces(api: OtelApi, tracer: Tracer): Traces {
     },
   };
 
-  /** The blocking call's parent: the span active where it was made, else its handler's span. */
+  /**
+   * The blocking call's parent: the span active where it was made, else its handler's span. Only
+   * the span is kept: an instrumentation that wrapped the same function (instrumentation-fs)
+   * suppresses tracing inside it, and the user's blocking call must still be seen.
+   */
   function parentOf(o: Observation): Context {
-    const active = api.context.active();
-    if (api.trace.getSpan(active) !== undefined) return active;
-    const span = o.handler === undefined ? undefined : spans.get(o.handler);
-    return span === undefined ? active : api.trace.setSpan(active, span);
+    const span = api.trace.getSpan(api.context.active()) ?? (o.handler === undefined ? undefined : spans.get(o.handler));
+    return span === undefined ? api.ROOT_CONTEXT : api.trace.setSpan(api.ROOT_CONTEXT, span);
   }
 
   function callSpan(o: Observation): void {

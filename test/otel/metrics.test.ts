@@ -1,0 +1,78 @@
+import * as fs from 'node:fs';
+import type { Histogram } from '@opentelemetry/sdk-metrics';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addSink, configure, install, runInHandler, uninstall } from '../../src/index';
+import { metricNames, otelSink } from '../../src/otel';
+import { Scratch } from '../support/scratch';
+import { startSdk, type Sdk } from './support';
+
+/* Metrics through the real metrics SDK, read by a real MetricReader. */
+
+const scratch = new Scratch();
+const file = scratch.file('db.json', '{}');
+let sdk: Sdk;
+let removeSink: () => void;
+
+beforeAll(() => {
+  sdk = startSdk();
+  install({ env: false, console: false, otel: 'off' });
+  removeSink = addSink(otelSink({ tracerProvider: sdk.tracerProvider, meterProvider: sdk.meterProvider }));
+});
+afterAll(async () => {
+  removeSink();
+  uninstall();
+  await sdk.shutdown();
+  scratch.remove();
+});
+
+const key = (attributes: Record<string, unknown>) => `${String(attributes['loopguard.api'])} ${String(attributes['loopguard.handler.event'])} ${String(attributes['loopguard.outcome'])}`;
+
+describe('metrics', () => {
+  it('count every blocking call by API, handler event and outcome, and record each duration in seconds', async () => {
+    runInHandler({ source: 'bot', event: 'messageCreate' }, () => {
+      for (let i = 0; i < 3; i++) fs.readFileSync(file);
+      fs.statSync(file);
+    });
+    runInHandler({ source: 'bot', event: 'interactionCreate' }, () => fs.readFileSync(file));
+    fs.readFileSync(file); // outside handlers: not a blocking call in a handler
+    configure({ mode: 'strict' });
+    try {
+      runInHandler({ source: 'bot', event: 'interactionCreate' }, () => fs.readFileSync(file));
+    } catch {
+      // stopped, as strict mode does
+    } finally {
+      configure({ mode: 'report' });
+    }
+
+    const calls = await sdk.points(metricNames.calls.name);
+    expect(Object.fromEntries(calls.map((p) => [key(p.attributes), p.value]))).toEqual({
+      'fs.readFileSync messageCreate ran': 3,
+      'fs.statSync messageCreate ran': 1,
+      'fs.readFileSync interactionCreate ran': 1,
+      'fs.readFileSync interactionCreate thrown': 1,
+    });
+    const durations = await sdk.points(metricNames.duration.name);
+    const reads = durations.find((p) => key(p.attributes) === 'fs.readFileSync messageCreate ran')?.value as Histogram;
+    expect(reads.count).toBe(3);
+    expect(reads.sum).toBeGreaterThan(0);
+    expect(reads.sum).toBeLessThan(1); // seconds, not milliseconds
+    expect(reads.buckets.boundaries[0]).toBe(0.001);
+    expect(durations.map((p) => key(p.attributes))).not.toContain('fs.readFileSync interactionCreate thrown');
+  });
+
+  it('stay exact where reports sample a hot site', async () => {
+    configure({ sampleAbove: 5 });
+    try {
+      runInHandler({ source: 'bot', event: 'hot' }, () => {
+        for (let i = 0; i < 500; i++) fs.existsSync(file);
+      });
+    } finally {
+      configure({ sampleAbove: 50 });
+    }
+    const calls = await sdk.points(metricNames.calls.name);
+    expect(calls.find((p) => key(p.attributes) === 'fs.existsSync hot ran')?.value).toBe(500);
+    const spans = sdk.spans().filter((s) => s.name === 'fs.existsSync');
+    expect(spans.length).toBeGreaterThanOrEqual(5);
+    expect(spans.length).toBeLessThan(500);
+  });
+});
