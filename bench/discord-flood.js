@@ -11,9 +11,15 @@ const fs = require('node:fs');
 const rounds = Number(process.env.FLOOD_ROUNDS ?? 7);
 const count = Number(process.env.FLOOD_COUNT ?? 20000);
 const register = require.resolve('loopguard/register');
+const otelSdk = path.join(__dirname, 'flood/otel-sdk.js');
 const variants = {
   'without loopguard': { args: [], env: {} },
   'with loopguard': { args: ['-r', register], env: { LOOPGUARD_CONSOLE: 'off' } },
+  // OpenTelemetry: `with loopguard` above has @opentelemetry/api installed but no SDK (LOOPGUARD_OTEL
+  // auto); these record every handler and call with a real SDK, or turn OpenTelemetry off.
+  'loopguard, OTel off': { args: ['-r', register], env: { LOOPGUARD_CONSOLE: 'off', LOOPGUARD_OTEL: 'off' } },
+  'loopguard + OTel SDK': { args: ['-r', otelSdk, '-r', register], env: { LOOPGUARD_CONSOLE: 'off' } },
+  'OTel SDK, no loopguard': { args: ['-r', otelSdk], env: {} },
   // Reference point: the same AsyncLocalStorage.run around each event, without loopguard (what
   // any async-context tool costs on this Node).
   'bare ALS, no loopguard': { args: [], env: { FLOOD_BARE_ALS: '1' } },
@@ -72,7 +78,7 @@ async function main() {
       samples[name].push(Number(value));
       bot.kill();
       await new Promise((resolve) => bot.once('exit', resolve));
-      process.stdout.write(`  round ${r + 1}: ${name.padEnd(20)} ${value} msg/s\n`);
+      process.stdout.write(`  round ${r + 1}: ${name.padEnd(24)} ${value} msg/s\n`);
     }
   }
   emulator.stdin.write('quit\n');
@@ -84,6 +90,10 @@ async function main() {
   }
   const ratio = median(samples['with loopguard']) / base;
   console.log(`\nloopguard keeps ${ratio.toFixed(3)} of the throughput (goal >= 0.97: ${ratio >= 0.97 ? 'met' : 'not met'})`);
+  const otel = median(samples['loopguard + OTel SDK']) / median(samples['with loopguard']);
+  console.log(`loopguard with a recording OpenTelemetry SDK keeps ${otel.toFixed(3)} of loopguard's throughput without an SDK`);
+  const noop = median(samples['with loopguard']) / median(samples['loopguard, OTel off']);
+  console.log(`@opentelemetry/api installed, no SDK (LOOPGUARD_OTEL=auto) vs LOOPGUARD_OTEL=off: ${noop.toFixed(3)}`);
 }
 
 main().catch((error) => {

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Report } from '../../src/index';
+import { afterEach } from 'vitest';
 import { BotProcess, GatewayEmulator, type BotExit, type EmulatorOptions } from '../../src/testing/index';
 
 export const botFixture = (name: string): string => resolve(__dirname, '../fixtures/bots', name);
@@ -14,6 +15,17 @@ export interface RunningBot {
 }
 
 const register = resolve(__dirname, '../../dist/register.js');
+
+/** Bots a failed test did not stop: killed after it, so that no process outlives its test. */
+const running = new Set<RunningBot>();
+afterEach(async () => {
+  const left = [...running];
+  running.clear();
+  await Promise.all(left.map(async ({ bot, emulator }) => {
+    await bot.stop('SIGKILL');
+    await emulator.close();
+  }));
+});
 
 /** A real bot process under loopguard (built dist/), connected to a fresh emulator and ready. */
 export async function startBot(
@@ -46,10 +58,11 @@ export async function startBot(
     await emulator.close();
     throw error;
   }
-  return {
+  const started: RunningBot = {
     emulator,
     bot,
     async stop() {
+      running.delete(started);
       const exit = await bot.stop();
       await emulator.close();
       const text = existsSync(reportFile) ? readFileSync(reportFile, 'utf8') : '';
@@ -57,4 +70,6 @@ export async function startBot(
       return { ...exit, reports: text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Report) };
     },
   };
+  running.add(started);
+  return started;
 }
