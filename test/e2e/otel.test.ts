@@ -178,3 +178,21 @@ describe('an OTLP endpoint that is down', () => {
     expect(reports.map((r) => r.api)).toEqual(['fs.readFileSync']);
   });
 });
+
+describe('examples/otel/tracing.js (the documented setup)', () => {
+  it('exports loopguard\'s spans and metrics over OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT', async () => {
+    const example = resolve(__dirname, '../../examples/otel/tracing.js');
+    const { emulator, stop } = await startBot(script, {
+      before: ['-r', example],
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_METRIC_EXPORT_INTERVAL: '200' },
+    });
+    emulator.sendMessage('!read');
+    await emulator.waitForMessages(1);
+    await receiver.waitFor((r) => r.spans.some(named('fs.readFileSync'))
+      && ['loopguard.blocking_calls', 'loopguard.blocking_call.duration'].every((n) => r.metrics.some((m) => m.name === n)));
+    await stop();
+    const handler = receiver.spans.find(named('discord.js messageCreate'));
+    expect(childrenOf(handler).map((s) => s.name)).toContain('fs.readFileSync');
+    expect(receiver.metrics.find((m) => m.name === 'loopguard.blocking_call.duration')?.unit).toBe('s');
+  });
+});
