@@ -43,6 +43,12 @@ function configTable(settings, defaults) {
   return rows.join('\n');
 }
 
+function metricsTable(metrics) {
+  const rows = ['| metric | instrument | unit | what it measures |', '|---|---|---|---|'];
+  for (const m of Object.values(metrics)) rows.push(`| \`${m.name}\` | ${m.type} | \`${m.unit}\` | ${cell(m.description)} |`);
+  return rows.join('\n');
+}
+
 function replaceBetween(text, name, body) {
   const start = `<!-- ${name}:start -->`;
   const end = `<!-- ${name}:end -->`;
@@ -53,10 +59,11 @@ function replaceBetween(text, name, body) {
 }
 
 /** The README with its generated blocks brought up to date. */
-function renderReadme(readme, { apis, settings, defaults }) {
+function renderReadme(readme, { apis, settings, defaults, metrics }) {
   let out = replaceBetween(readme, 'api-table', apiTable(apis));
   out = replaceBetween(out, 'config-table', configTable(settings, defaults));
+  out = replaceBetween(out, 'otel-metrics', metricsTable(metrics));
   return out;
 }
 
-module.exports = { renderReadme, apiTable, configTable };
+module.exports = { renderReadme, apiTable, configTable, metricsTable };

@@ -4,16 +4,17 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { nodeApis } from '../src/apis/node';
 import { defaults, settings } from '../src/config';
+import { attributeNames, eventNames, metricNames } from '../src/otel';
 
 const require = createRequire(__filename);
 const { renderReadme } = require('../scripts/docs-tables.js') as {
-  renderReadme(readme: string, tables: { apis: unknown; settings: unknown; defaults: unknown }): string;
+  renderReadme(readme: string, tables: { apis: unknown; settings: unknown; defaults: unknown; metrics: unknown }): string;
 };
 const readmePath = join(__dirname, '..', 'README.md');
 
 it('README tables match the API table and the settings table (run `npm run docs` after changing them)', () => {
   const readme = readFileSync(readmePath, 'utf8');
-  expect(renderReadme(readme, { apis: nodeApis, settings, defaults })).toBe(readme);
+  expect(renderReadme(readme, { apis: nodeApis, settings, defaults, metrics: metricNames })).toBe(readme);
 });
 
 it('README has a "fixing" section for every kind the reports link to', () => {
@@ -22,4 +23,9 @@ it('README has a "fixing" section for every kind the reports link to', () => {
     expect(readme).toContain(`<a id="fixing-${kind}"></a>`);
   }
   expect(readme).toContain('<a id="fixing-blocking-calls"></a>');
+});
+
+it('README names every OpenTelemetry attribute and span event loopguard sets', () => {
+  const readme = readFileSync(readmePath, 'utf8');
+  for (const name of [...Object.values(attributeNames), ...Object.values(eventNames)]) expect(readme).toContain(`\`${name}`);
 });

@@ -26,10 +26,11 @@ export const attr = {
   codeStack: 'code.stacktrace',
 } as const;
 
+/** Every metric has the attributes loopguard.api, .kind, .outcome and loopguard.handler.source, .event (no ids). */
 export const metric = {
-  calls: { name: 'loopguard.blocking_calls', unit: '{call}', description: 'Blocking calls made inside event handlers (strict mode: stopped ones too, with loopguard.outcome=thrown).' },
-  duration: { name: 'loopguard.blocking_call.duration', unit: 's', description: 'How long each blocking call inside an event handler blocked the event loop.' },
-  acks: { name: 'loopguard.interaction_acks', unit: '{interaction}', description: 'Interactions acknowledged late (after 3 s) or after blocking calls delayed them.' },
+  calls: { name: 'loopguard.blocking_calls', type: 'counter', unit: '{call}', description: 'Blocking calls made inside event handlers (strict mode: stopped ones too, with loopguard.outcome=thrown).' },
+  duration: { name: 'loopguard.blocking_call.duration', type: 'histogram', unit: 's', description: 'How long each blocking call inside an event handler blocked the event loop.' },
+  acks: { name: 'loopguard.interaction_acks', type: 'counter', unit: '{interaction}', description: 'Interactions acknowledged late (after 3 s, outcome=late) or after blocking calls delayed them (outcome=delayed).' },
 } as const;
 
 /** Bucket boundaries (seconds) for blocking durations: from 1 ms to Discord's 3 s acknowledgement deadline and beyond. */
