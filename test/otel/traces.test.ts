@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { addSink, configure, install, runInHandler, track, uninstall } from '../../src/index';
@@ -208,6 +209,25 @@ describe('the emitter behaves as before while spans are recorded', () => {
     emitter.emit('e', 1);
     await sleep(5);
     expect(seen).toEqual([['e', error]]);
+  });
+});
+
+describe('@discordjs/core\'s emitter (@vladfrangu/async_event_emitter)', () => {
+  it('the handler span ends when the listener\'s promise settles', async () => {
+    // The copy @discordjs/core uses.
+    const fromCore = createRequire(require.resolve('@discordjs/core'));
+    const { AsyncEventEmitter } = fromCore('@vladfrangu/async_event_emitter') as { AsyncEventEmitter: new () => EventEmitter };
+    const emitter = new AsyncEventEmitter();
+    track(emitter, { source: 'core' });
+    emitter.on('MESSAGE_CREATE', async () => {
+      await sleep(20);
+      fs.statSync(file);
+    });
+    emitter.emit('MESSAGE_CREATE', {});
+    await sleep(5);
+    expect(sdk.spans()).toEqual([]);
+    await sleep(40);
+    expect(tree(sdk.spans())).toEqual([['fs.statSync', 'core MESSAGE_CREATE'], ['core MESSAGE_CREATE', undefined]]);
   });
 });
 
