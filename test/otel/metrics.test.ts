@@ -1,29 +1,17 @@
 import * as fs from 'node:fs';
 import type { Histogram } from '@opentelemetry/sdk-metrics';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addSink, configure, install, runInHandler, uninstall } from '../../src/index';
-import { metricNames, otelSink } from '../../src/otel';
+import { afterAll, describe, expect, it } from 'vitest';
+import { configure, runInHandler } from '../../src/index';
+import { metricNames } from '../../src/otel';
 import { Scratch } from '../support/scratch';
-import { startSdk, type Sdk } from './support';
+import { guardWithSdk } from './support';
 
 /* Metrics through the real metrics SDK, read by a real MetricReader. */
 
 const scratch = new Scratch();
 const file = scratch.file('db.json', '{}');
-let sdk: Sdk;
-let removeSink: () => void;
-
-beforeAll(() => {
-  sdk = startSdk();
-  install({ env: false, console: false, otel: 'off' });
-  removeSink = addSink(otelSink({ tracerProvider: sdk.tracerProvider, meterProvider: sdk.meterProvider }));
-});
-afterAll(async () => {
-  removeSink();
-  uninstall();
-  await sdk.shutdown();
-  scratch.remove();
-});
+const guarded = guardWithSdk();
+afterAll(() => scratch.remove());
 
 const key = (attributes: Record<string, unknown>) => `${String(attributes['loopguard.api'])} ${String(attributes['loopguard.handler.event'])} ${String(attributes['loopguard.outcome'])}`;
 
@@ -44,14 +32,14 @@ describe('metrics', () => {
       configure({ mode: 'report' });
     }
 
-    const calls = await sdk.points(metricNames.calls.name);
+    const calls = await guarded.sdk.points(metricNames.calls.name);
     expect(Object.fromEntries(calls.map((p) => [key(p.attributes), p.value]))).toEqual({
       'fs.readFileSync messageCreate ran': 3,
       'fs.statSync messageCreate ran': 1,
       'fs.readFileSync interactionCreate ran': 1,
       'fs.readFileSync interactionCreate thrown': 1,
     });
-    const durations = await sdk.points(metricNames.duration.name);
+    const durations = await guarded.sdk.points(metricNames.duration.name);
     const reads = durations.find((p) => key(p.attributes) === 'fs.readFileSync messageCreate ran')?.value as Histogram;
     expect(reads.count).toBe(3);
     expect(reads.sum).toBeGreaterThan(0);
@@ -69,9 +57,9 @@ describe('metrics', () => {
     } finally {
       configure({ sampleAbove: 50 });
     }
-    const calls = await sdk.points(metricNames.calls.name);
+    const calls = await guarded.sdk.points(metricNames.calls.name);
     expect(calls.find((p) => key(p.attributes) === 'fs.existsSync hot ran')?.value).toBe(500);
-    const spans = sdk.spans().filter((s) => s.name === 'fs.existsSync');
+    const spans = guarded.sdk.spans().filter((s) => s.name === 'fs.existsSync');
     expect(spans.length).toBeGreaterThanOrEqual(5);
     expect(spans.length).toBeLessThan(500);
   });

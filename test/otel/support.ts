@@ -1,4 +1,7 @@
 import { context, type Attributes } from '@opentelemetry/api';
+import { afterAll, beforeAll } from 'vitest';
+import { addSink, install, uninstall } from '../../src/index';
+import { otelSink } from '../../src/otel';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { MeterProvider, MetricReader, type DataPoint, type Histogram } from '@opentelemetry/sdk-metrics';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
@@ -54,4 +57,43 @@ export function tree(spans: readonly ReadableSpan[]): [string, string | undefine
 
 export function attributesOf(span: ReadableSpan | undefined): Attributes {
   return span?.attributes ?? {};
+}
+
+export interface Guarded {
+  /** The SDK, once the file's tests run. */
+  readonly sdk: Sdk;
+  /** Removes the OpenTelemetry sink (until `connect`). */
+  disconnect(): void;
+  connect(): void;
+}
+
+/** For the file's tests: loopguard installed, exporting to a fresh in-memory SDK (the settings' own OTel sink off). */
+export function guardWithSdk(): Guarded {
+  let sdk: Sdk | undefined;
+  let remove: (() => void) | undefined;
+  const guarded: Guarded = {
+    get sdk() {
+      if (sdk === undefined) throw new Error('the SDK starts in beforeAll');
+      return sdk;
+    },
+    disconnect() {
+      remove?.();
+      remove = undefined;
+    },
+    connect() {
+      guarded.disconnect();
+      remove = addSink(otelSink({ tracerProvider: guarded.sdk.tracerProvider, meterProvider: guarded.sdk.meterProvider }));
+    },
+  };
+  beforeAll(() => {
+    sdk = startSdk();
+    install({ env: false, console: false, otel: 'off' });
+    guarded.connect();
+  });
+  afterAll(async () => {
+    guarded.disconnect();
+    uninstall();
+    await sdk?.shutdown();
+  });
+  return guarded;
 }

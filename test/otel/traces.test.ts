@@ -3,12 +3,12 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { addSink, configure, install, runInHandler, track, uninstall } from '../../src/index';
-import { otelSink } from '../../src/otel';
-import { Scratch } from '../support/scratch';
-import { attributesOf, startSdk, tree, type Sdk } from './support';
-import { lineOf } from '../support/run-node';
 import { resolve } from 'node:path';
+import { addSink, configure, runInHandler, track } from '../../src/index';
+import { otelSink } from '../../src/otel';
+import { lineOf } from '../support/run-node';
+import { Scratch } from '../support/scratch';
+import { attributesOf, guardWithSdk, tree, type Sdk } from './support';
 
 const handlers = require('../fixtures/otel/handlers.js') as { loadPoints(file: string): Promise<void>; strictRead(file: string): Promise<void> };
 const handlersFile = resolve(__dirname, '../fixtures/otel/handlers.js');
@@ -18,24 +18,17 @@ const handlersFile = resolve(__dirname, '../fixtures/otel/handlers.js');
 const scratch = new Scratch();
 const file = scratch.file('db.json', '{"points":1}');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const guarded = guardWithSdk();
 let sdk: Sdk;
-let removeSink: () => void;
 
 beforeAll(() => {
-  sdk = startSdk();
-  install({ env: false, console: false, otel: 'off' });
-  removeSink = addSink(otelSink({ tracerProvider: sdk.tracerProvider, meterProvider: sdk.meterProvider }));
+  sdk = guarded.sdk;
 });
 afterEach(() => {
   sdk.reset();
   configure({ mode: 'report' });
 });
-afterAll(async () => {
-  removeSink();
-  uninstall();
-  await sdk.shutdown();
-  scratch.remove();
-});
+afterAll(() => scratch.remove());
 
 function bot(options?: ConstructorParameters<typeof EventEmitter>[0]) {
   const emitter = new EventEmitter(options);
@@ -233,7 +226,7 @@ describe('@discordjs/core\'s emitter (@vladfrangu/async_event_emitter)', () => {
 
 describe('without a recording SDK', () => {
   it('a no-op tracer (no SDK registered) makes no spans and the listeners run as before', () => {
-    removeSink();
+    guarded.disconnect();
     const noop = addSink(otelSink({ tracerProvider: trace.getTracerProvider() }));
     try {
       const emitter = bot();
@@ -246,7 +239,7 @@ describe('without a recording SDK', () => {
       expect(sdk.spans()).toEqual([]);
     } finally {
       noop();
-      removeSink = addSink(otelSink({ tracerProvider: sdk.tracerProvider, meterProvider: sdk.meterProvider }));
+      guarded.connect();
     }
   });
 });
