@@ -40,7 +40,15 @@ export const eventName = {
   interactionAck: 'loopguard.interaction_ack',
 } as const;
 
+const handlerNames = new Map<string, string>();
+
 /** A handler attribute's name in OpenTelemetry: `guildId` → `loopguard.handler.guild_id`. */
 export function handlerAttribute(key: string): string {
-  return attr.handler + key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  let name = handlerNames.get(key);
+  if (name === undefined) {
+    name = attr.handler + key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+    // Keys are few (the integrations' ids, track() attributes); a runaway set is not cached.
+    if (handlerNames.size < 1000) handlerNames.set(key, name);
+  }
+  return name;
 }

@@ -22,8 +22,13 @@ export function otelSink(options: OtelOptions = {}): Sink {
   const api = loadApi();
   if (api === undefined) throw new Error('@opentelemetry/api is not installed');
   // A tracer from the global provider is a proxy that follows an SDK registered later.
-  const tracer = (options.tracerProvider ?? api.trace.getTracerProvider()).getTracer(scopeName, version);
-  const traces = createTraces(api, tracer);
+  const provider = options.tracerProvider ?? api.trace.getTracerProvider();
+  const tracer = provider.getTracer(scopeName, version);
+  // Until an SDK registers, the global proxy delegates to the API's no-op provider (the one a
+  // fresh proxy returns): then handlers are left alone at the cost of one comparison.
+  const noop = new api.ProxyTracerProvider().getDelegate();
+  const proxy = provider instanceof api.ProxyTracerProvider ? provider : undefined;
+  const traces = createTraces(api, tracer, () => proxy === undefined || proxy.getDelegate() !== noop);
   // A meter has no such proxy: the global one is looked up again until an SDK has registered.
   let metrics: Metrics | undefined;
   let meterProvider: MeterProvider | undefined;

@@ -17,7 +17,8 @@ export interface Traces {
   call(o: Observation): void;
 }
 
-export function createTraces(api: OtelApi, tracer: Tracer): Traces {
+/** `tracing()`: false while no SDK is registered, so that nothing is done per event. */
+export function createTraces(api: OtelApi, tracer: Tracer, tracing: () => boolean): Traces {
   const { SpanKind, SpanStatusCode } = api;
   /** The open span of each handled event, for what happens outside the span's context (acks). */
   const spans = new WeakMap<HandlerContext, Span>();
@@ -30,6 +31,7 @@ export function createTraces(api: OtelApi, tracer: Tracer): Traces {
 
   const handlers: HandlerObserver = {
     start(handler) {
+      if (!tracing()) return undefined;
       const span = tracer.startSpan(`${handler.source} ${handler.event}`, {
         kind: SpanKind.CONSUMER,
         attributes: handlerAttributes(handler),
@@ -91,7 +93,7 @@ export function createTraces(api: OtelApi, tracer: Tracer): Traces {
   return {
     handlers,
     call(o) {
-      if (o.sampled) return;
+      if (o.sampled || !tracing()) return;
       if (o.type === 'interaction-ack') ackEvent(o);
       else callSpan(o);
     },
