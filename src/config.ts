@@ -24,6 +24,8 @@ export interface Settings {
   sampleAbove: number;
   /** Show child processes' whole command lines in reports (off: the program's name only). */
   reportArgs: boolean;
+  /** The event loop not turning for this long is a stall (Infinity: no watchdog). */
+  stallMs: number;
 }
 
 export const defaults: Readonly<Settings> = Object.freeze({
@@ -40,6 +42,7 @@ export const defaults: Readonly<Settings> = Object.freeze({
   integrations: 'auto',
   sampleAbove: 50,
   reportArgs: false,
+  stallMs: 1000,
 });
 
 /** A setting with a value it does not accept. The message is one line naming both. */
@@ -71,10 +74,11 @@ const nonNegative = (raw: unknown): number | undefined => {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
 };
 
-const atLeastOne = (raw: unknown): number | undefined => {
+const atLeast = (min: number) => (raw: unknown): number | undefined => {
   const value = nonNegative(raw);
-  return value !== undefined && value >= 1 ? value : undefined;
+  return value !== undefined && value >= min ? value : undefined;
 };
+const atLeastOne = atLeast(1);
 
 const flagWords: Record<string, boolean> = { '1': true, true: true, on: true, yes: true, '0': false, false: false, off: false, no: false };
 const flagFromEnv = (raw: string): boolean | undefined => flagWords[raw.trim().toLowerCase()];
@@ -168,9 +172,15 @@ export const settings = [
     description: 'Show the whole command line of child-process calls in reports. Off: only the program\'s name (command lines can hold tokens).',
     fromEnv: flagFromEnv, fromCode: flagFromCode,
   }),
+  spec({
+    key: 'stallMs', env: 'LOOPGUARD_STALL_MS', accepted: 'a number of milliseconds >= 50, or off',
+    description: 'A watchdog thread reports when the event loop has not turned for this long, with the stack of the code that holds it and what was at risk (heartbeats, interactions). 1000: a third of the 3 s interaction deadline, far above garbage-collection pauses. `off`: no watchdog.',
+    fromEnv: (raw) => (raw.trim().toLowerCase() === 'off' ? Infinity : atLeast(50)(raw)),
+    fromCode: (value) => (value === 'off' || value === Infinity ? Infinity : atLeast(50)(value)),
+  }),
 ] as const;
 
-export type Options = Partial<Omit<Settings, 'sampleAbove'>> & { sampleAbove?: number | 'off' };
+export type Options = Partial<Omit<Settings, 'sampleAbove' | 'stallMs'>> & { sampleAbove?: number | 'off'; stallMs?: number | 'off' };
 
 function reject(name: string, shown: string, accepted: string): never {
   throw new ConfigError(name, `loopguard: invalid ${name} ${shown}; accepted: ${accepted}`);
