@@ -57,9 +57,14 @@ function heartbeatsAtRisk(start: number, end: number): HeartbeatAtRisk[] {
   return out;
 }
 
-function interactionsAtRisk(end: number, deadlineMs: number): InteractionAtRisk[] {
+/** The interactions waiting now (read while the loop is stuck: the handler may acknowledge right after). */
+export function waitingInteractions(): PendingInteraction[] {
+  return [...pending];
+}
+
+function interactionsAtRisk(waiting: readonly PendingInteraction[], end: number, deadlineMs: number): InteractionAtRisk[] {
   const out: InteractionAtRisk[] = [];
-  for (const p of pending) {
+  for (const p of waiting) {
     if (end - p.startedAt > forgetAfterMs) {
       pending.delete(p);
       continue;
@@ -75,9 +80,12 @@ function interactionsAtRisk(end: number, deadlineMs: number): InteractionAtRisk[
   return out;
 }
 
-/** What was at risk during a stall from `start` to `end` (Date.now() times). */
-export function atRisk(start: number, end: number, deadlineMs: number): AtRisk {
-  return { heartbeats: heartbeatsAtRisk(start, end), interactions: interactionsAtRisk(end, deadlineMs) };
+/**
+ * What was at risk during a stall from `start` to `end` (Date.now() times): `waiting` are the
+ * interactions pending while it was stuck, when known, else those still pending at its end.
+ */
+export function atRisk(start: number, end: number, deadlineMs: number, waiting: readonly PendingInteraction[] = [...pending]): AtRisk {
+  return { heartbeats: heartbeatsAtRisk(start, end), interactions: interactionsAtRisk(waiting, end, deadlineMs) };
 }
 
 export function resetAtRisk(): void {

@@ -1,5 +1,6 @@
 import { handlerStorage, type HandlerContext } from '../context';
 import { captureFrames } from '../guard/callers';
+import { waitingInteractions, type PendingInteraction } from './at-risk';
 import { BEAT, captureKey, clock } from './layout';
 
 /*
@@ -13,6 +14,8 @@ export interface Capture {
   beat: number;
   frames: NodeJS.CallSite[];
   handler: HandlerContext | undefined;
+  /** Interactions waiting for their acknowledgement while the loop was stuck. */
+  waiting: PendingInteraction[];
   /** From the watchdog deciding the loop is stalled to the stack being read. */
   delayMs: number;
 }
@@ -25,7 +28,7 @@ function capture(beat: number, decidedAt: number): void {
   // The loop turned since the watchdog asked (the request waited for a native call to return):
   // this stack is not the stall's.
   if (shared === undefined || Atomics.load(shared, BEAT) !== beat) return;
-  last = { beat, frames: captureFrames(capture, 32), handler: handlerStorage.getStore(), delayMs: clock() - origin - decidedAt };
+  last = { beat, frames: captureFrames(capture, 32), handler: handlerStorage.getStore(), waiting: waitingInteractions(), delayMs: clock() - origin - decidedAt };
 }
 
 const holder = globalThis as typeof globalThis & Record<symbol, unknown>;

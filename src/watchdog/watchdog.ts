@@ -170,7 +170,7 @@ function report(r: Running, durationMs: number, captured: Capture | undefined, h
     hooks.warn('watchdog-stack', 'loopguard: the watchdog cannot connect to the main thread\'s inspector: stall reports come without stacks');
   }
   const callers: Callers = readCallers(frames);
-  const extra: Record<string, unknown> = { thresholdMs: r.stallMs, atRisk: atRisk(end - durationMs, end, deadlineMs) };
+  const extra: Record<string, unknown> = { thresholdMs: r.stallMs, atRisk: atRisk(end - durationMs, end, deadlineMs, captured?.waiting) };
   if (captured !== undefined) extra['captureDelayMs'] = Math.max(0, Math.round(captured.delayMs * 10) / 10);
   else extra['stackUnavailable'] = why ?? 'native';
   state.dispatcher.record({
