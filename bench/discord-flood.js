@@ -14,6 +14,8 @@ const register = require.resolve('loopguard/register');
 const variants = {
   'without loopguard': { args: [], env: {} },
   'with loopguard': { args: ['-r', register], env: { LOOPGUARD_CONSOLE: 'off' } },
+  // The stall watchdog is on by default: the same without it shows what it costs.
+  'loopguard, no watchdog': { args: ['-r', register], env: { LOOPGUARD_CONSOLE: 'off', LOOPGUARD_STALL_MS: 'off' } },
   // Reference point: the same AsyncLocalStorage.run around each event, without loopguard (what
   // any async-context tool costs on this Node).
   'bare ALS, no loopguard': { args: [], env: { FLOOD_BARE_ALS: '1' } },
@@ -84,6 +86,8 @@ async function main() {
   }
   const ratio = median(samples['with loopguard']) / base;
   console.log(`\nloopguard keeps ${ratio.toFixed(3)} of the throughput (goal >= 0.97: ${ratio >= 0.97 ? 'met' : 'not met'})`);
+  const watchdog = median(samples['with loopguard']) / median(samples['loopguard, no watchdog']);
+  console.log(`the stall watchdog keeps ${watchdog.toFixed(3)} of loopguard's throughput without it (goal >= 0.99: ${watchdog >= 0.99 ? 'met' : 'not met'})`);
 }
 
 main().catch((error) => {
