@@ -15,7 +15,7 @@ export { BlockingCallError } from './report/errors';
 export { ConfigError, settings as settingsTable } from './config';
 export type { Mode, ModuleLoads, Options, Scope, Settings } from './config';
 export type {
-  BlockingCallReport, Blocker, HandlerSummary, InteractionAckReport, Report, ReportBase, Site, Sink, SiteTotal, Summary,
+  AtRisk, BlockingCallReport, Blocker, HandlerSummary, HeartbeatAtRisk, InteractionAckReport, InteractionAtRisk, Report, ReportBase, Site, Sink, SiteTotal, StallReport, Summary,
 } from './report/types';
 export { nodeApis as apiTable } from './apis/node';
 export type { ApiEntry, ApiKind, Exemption } from './apis/types';

@@ -21,6 +21,7 @@ const valid: Record<string, [string, unknown][]> = {
   LOOPGUARD_INTEGRATIONS: [['off', 'off'], ['AUTO', 'auto'], ['discord.js', ['discord.js']]],
   LOOPGUARD_SAMPLE_ABOVE: [['100', 100], ['off', Infinity]],
   LOOPGUARD_REPORT_ARGS: [['1', true], ['off', false]],
+  LOOPGUARD_STALL_MS: [['250', 250], [' 2000 ', 2000], ['off', Infinity], ['OFF', Infinity]],
 };
 const invalid: Record<string, string> = {
   LOOPGUARD_MODE: 'loud',
@@ -31,6 +32,7 @@ const invalid: Record<string, string> = {
   LOOPGUARD_STRICT_MODULE_LOADS: '2',
   LOOPGUARD_STDIO: 'yes please',
   LOOPGUARD_SAMPLE_ABOVE: '0.5',
+  LOOPGUARD_STALL_MS: '10',
 };
 
 describe.each(settings.map((s) => [s.env, s] as const))('%s', (env, s) => {
