@@ -2,7 +2,8 @@
 // Throughput of a real discord.js bot receiving a flood of MESSAGE_CREATE from the emulator (in
 // another process), its handler making one small sync call: with and without loopguard,
 // interleaved, printed as a ratio of medians. Goal: loopguard keeps >= 0.97 of the throughput.
-//   npm run bench:flood    (FLOOD_ROUNDS, FLOOD_COUNT, FLOOD_VARIANTS to change it)
+//   npm run bench:flood    (FLOOD_ROUNDS, FLOOD_COUNT, FLOOD_VARIANTS to change it; FLOOD_ONLY: a
+//   comma-separated list of the variants to run, e.g. "with loopguard,loopguard + OTel SDK")
 const { spawn } = require('node:child_process');
 const path = require('node:path');
 
@@ -12,7 +13,7 @@ const rounds = Number(process.env.FLOOD_ROUNDS ?? 7);
 const count = Number(process.env.FLOOD_COUNT ?? 20000);
 const register = require.resolve('loopguard/register');
 const otelSdk = path.join(__dirname, 'flood/otel-sdk.js');
-const variants = {
+const allVariants = {
   'without loopguard': { args: [], env: {} },
   'with loopguard': { args: ['-r', register], env: { LOOPGUARD_CONSOLE: 'off' } },
   // OpenTelemetry: `with loopguard` above has @opentelemetry/api installed but no SDK (LOOPGUARD_OTEL
@@ -20,11 +21,26 @@ const variants = {
   'loopguard, OTel off': { args: ['-r', register], env: { LOOPGUARD_CONSOLE: 'off', LOOPGUARD_OTEL: 'off' } },
   'loopguard + OTel SDK': { args: ['-r', otelSdk, '-r', register], env: { LOOPGUARD_CONSOLE: 'off' } },
   'OTel SDK, no loopguard': { args: ['-r', otelSdk], env: {} },
+  // The stall watchdog is on by default: the same without it shows what it costs.
+  'loopguard, no watchdog': { args: ['-r', register], env: { LOOPGUARD_CONSOLE: 'off', LOOPGUARD_STALL_MS: 'off' } },
   // Reference point: the same AsyncLocalStorage.run around each event, without loopguard (what
   // any async-context tool costs on this Node).
   'bare ALS, no loopguard': { args: [], env: { FLOOD_BARE_ALS: '1' } },
   ...(process.env.FLOOD_VARIANTS ? JSON.parse(process.env.FLOOD_VARIANTS) : {}),
 };
+const only = process.env.FLOOD_ONLY?.split(',').map((s) => s.trim());
+const variants = only ? Object.fromEntries(only.map((name) => {
+  if (!allVariants[name]) throw new Error(`FLOOD_ONLY: no variant "${name}"; variants: ${Object.keys(allVariants).join(', ')}`);
+  return [name, allVariants[name]];
+})) : allVariants;
+
+/** The ratios printed at the end: [what it says, variant, baseline, goal]. */
+const comparisons = [
+  ['loopguard keeps {r} of the throughput', 'with loopguard', 'without loopguard', 0.97],
+  ['loopguard with a recording OpenTelemetry SDK keeps {r} of loopguard\'s throughput without an SDK', 'loopguard + OTel SDK', 'with loopguard'],
+  ['@opentelemetry/api installed, no SDK (LOOPGUARD_OTEL=auto): {r} of LOOPGUARD_OTEL=off', 'with loopguard', 'loopguard, OTel off'],
+  ['the stall watchdog keeps {r} of loopguard\'s throughput without it', 'with loopguard', 'loopguard, no watchdog', 0.99],
+];
 
 // On a 2-core machine, the emulator and the bot each get a core of their own (less noise).
 const taskset = ['/usr/bin/taskset', '/bin/taskset'].find((p) => fs.existsSync(p));
@@ -83,17 +99,17 @@ async function main() {
   }
   emulator.stdin.write('quit\n');
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const base = median(samples['without loopguard']);
+  const base = samples['without loopguard'] ? median(samples['without loopguard']) : undefined;
   console.log('\nmedians:');
   for (const [name, xs] of Object.entries(samples)) {
-    console.log(`  ${name.padEnd(24)} ${String(median(xs)).padStart(6)} msg/s   ratio ${(median(xs) / base).toFixed(3)}`);
+    console.log(`  ${name.padEnd(24)} ${String(median(xs)).padStart(6)} msg/s${base ? `   ratio ${(median(xs) / base).toFixed(3)}` : ''}`);
   }
-  const ratio = median(samples['with loopguard']) / base;
-  console.log(`\nloopguard keeps ${ratio.toFixed(3)} of the throughput (goal >= 0.97: ${ratio >= 0.97 ? 'met' : 'not met'})`);
-  const otel = median(samples['loopguard + OTel SDK']) / median(samples['with loopguard']);
-  console.log(`loopguard with a recording OpenTelemetry SDK keeps ${otel.toFixed(3)} of loopguard's throughput without an SDK`);
-  const noop = median(samples['with loopguard']) / median(samples['loopguard, OTel off']);
-  console.log(`@opentelemetry/api installed, no SDK (LOOPGUARD_OTEL=auto) vs LOOPGUARD_OTEL=off: ${noop.toFixed(3)}`);
+  console.log('');
+  for (const [text, variant, baseline, goal] of comparisons) {
+    if (!samples[variant] || !samples[baseline]) continue;
+    const r = median(samples[variant]) / median(samples[baseline]);
+    console.log(`${text.replace('{r}', r.toFixed(3))}${goal ? ` (goal >= ${goal}: ${r >= goal ? 'met' : 'not met'})` : ''}`);
+  }
 }
 
 main().catch((error) => {

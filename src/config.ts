@@ -27,6 +27,8 @@ export interface Settings {
   reportArgs: boolean;
   /** OpenTelemetry spans and metrics: `auto` when `@opentelemetry/api` is installed. */
   otel: Otel;
+  /** The event loop not turning for this long is a stall (Infinity: no watchdog). */
+  stallMs: number;
 }
 
 export const defaults: Readonly<Settings> = Object.freeze({
@@ -44,6 +46,7 @@ export const defaults: Readonly<Settings> = Object.freeze({
   sampleAbove: 50,
   reportArgs: false,
   otel: 'auto',
+  stallMs: 1000,
 });
 
 /** A setting with a value it does not accept. The message is one line naming both. */
@@ -75,10 +78,11 @@ const nonNegative = (raw: unknown): number | undefined => {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
 };
 
-const atLeastOne = (raw: unknown): number | undefined => {
+const atLeast = (min: number) => (raw: unknown): number | undefined => {
   const value = nonNegative(raw);
-  return value !== undefined && value >= 1 ? value : undefined;
+  return value !== undefined && value >= min ? value : undefined;
 };
+const atLeastOne = atLeast(1);
 
 const flagWords: Record<string, boolean> = { '1': true, true: true, on: true, yes: true, '0': false, false: false, off: false, no: false };
 const flagFromEnv = (raw: string): boolean | undefined => flagWords[raw.trim().toLowerCase()];
@@ -178,9 +182,15 @@ export const settings = [
     description: 'OpenTelemetry spans (a span per handled event, a child span per blocking call) and metrics, sent to the SDK the app registers. `auto`: when `@opentelemetry/api` is installed. `on`: stop at start-up if it is not.',
     fromEnv: oneOf(otels), fromCode: oneOf(otels),
   }),
+  spec({
+    key: 'stallMs', env: 'LOOPGUARD_STALL_MS', accepted: 'a number of milliseconds >= 50, or off',
+    description: 'A watchdog thread reports when the event loop has not turned for this long, with the stack of the code that holds it and what was at risk (heartbeats, interactions). 1000: a third of the 3 s interaction deadline, far above garbage-collection pauses. `off`: no watchdog.',
+    fromEnv: (raw) => (raw.trim().toLowerCase() === 'off' ? Infinity : atLeast(50)(raw)),
+    fromCode: (value) => (value === 'off' || value === Infinity ? Infinity : atLeast(50)(value)),
+  }),
 ] as const;
 
-export type Options = Partial<Omit<Settings, 'sampleAbove'>> & { sampleAbove?: number | 'off' };
+export type Options = Partial<Omit<Settings, 'sampleAbove' | 'stallMs'>> & { sampleAbove?: number | 'off'; stallMs?: number | 'off' };
 
 function reject(name: string, shown: string, accepted: string): never {
   throw new ConfigError(name, `loopguard: invalid ${name} ${shown}; accepted: ${accepted}`);

@@ -16,7 +16,8 @@ export { BlockingCallError } from './report/errors';
 export { ConfigError, settings as settingsTable } from './config';
 export type { Mode, ModuleLoads, Options, Otel, Scope, Settings } from './config';
 export type {
-  BlockingCallReport, Blocker, HandlerSummary, InteractionAckReport, Observation, Report, ReportBase, Site, Sink, SiteTotal, Summary,
+  AtRisk, BlockingCallReport, Blocker, HandlerSummary, HeartbeatAtRisk, InteractionAckReport, InteractionAtRisk, Observation, Report, ReportBase, Site, Sink, SiteTotal,
+  StallReport, Summary,
 } from './report/types';
 export type { HandlerObserver, HandlerScope } from './handlers/lifecycle';
 export { nodeApis as apiTable } from './apis/node';

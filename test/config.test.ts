@@ -22,6 +22,7 @@ const valid: Record<string, [string, unknown][]> = {
   LOOPGUARD_SAMPLE_ABOVE: [['100', 100], ['off', Infinity]],
   LOOPGUARD_REPORT_ARGS: [['1', true], ['off', false]],
   LOOPGUARD_OTEL: [['on', 'on'], ['OFF', 'off'], ['auto', 'auto']],
+  LOOPGUARD_STALL_MS: [['250', 250], [' 2000 ', 2000], ['off', Infinity], ['OFF', Infinity]],
 };
 const invalid: Record<string, string> = {
   LOOPGUARD_MODE: 'loud',
@@ -33,6 +34,7 @@ const invalid: Record<string, string> = {
   LOOPGUARD_STDIO: 'yes please',
   LOOPGUARD_SAMPLE_ABOVE: '0.5',
   LOOPGUARD_OTEL: 'jaeger',
+  LOOPGUARD_STALL_MS: '10',
 };
 
 describe.each(settings.map((s) => [s.env, s] as const))('%s', (env, s) => {

@@ -5,6 +5,7 @@ import { handlerStorage, type HandlerContext } from '../context';
 import { BlockingCallError } from '../report/errors';
 import type { Report } from '../report/types';
 import { newPair, sampleThis } from '../report/sampling';
+import { callEnded, callStarted, watched } from '../watchdog/watchdog';
 import { callersOf, packageOf, type Callers, type Site } from './callers';
 import { state, type Guarded } from './state';
 
@@ -104,12 +105,16 @@ function timedCall(
   store: HandlerContext | undefined, wrapper: AnyFunction, known: Callers | undefined,
 ): unknown {
   state.depth++;
+  // The stall watchdog leaves this call's time to its own report.
+  const shared = watched;
+  if (shared !== undefined) callStarted(shared);
   const start = performance.now();
   try {
     return Reflect.apply(original, self, args);
   } finally {
     state.depth--;
     const durationMs = performance.now() - start;
+    if (shared !== undefined) callEnded(shared, durationMs);
     if (durationMs >= state.settings.thresholdMs) reportRan(g, store, wrapper, durationMs, start, known, args);
   }
 }

@@ -15,6 +15,8 @@ import { containStrictErrors } from '../integrations/contain';
 import { hookEsmBuilds } from '../integrations/esm-hooks';
 import { hookIntegrations } from '../integrations/hooks';
 import { integrations } from '../integrations/index';
+import { resetAtRisk } from '../watchdog/at-risk';
+import { stopWatchdog, useWatchdog, watchdogAtExit } from '../watchdog/watchdog';
 import { createWrapper } from './call';
 import { onProcessEnd } from './exit';
 import { createRequireWrapper, loadListeners } from './module-load';
@@ -167,6 +169,7 @@ function useSettings(settings: Settings): void {
   settingSinks = sinks.map((s) => state.dispatcher.addSink(s));
   applySettings(settings);
   containStrictErrors(settings.mode === 'strict');
+  if (state.installed) useWatchdog(settings.stallMs, { warn: warnOnce });
 }
 
 export interface InstallResult {
@@ -225,7 +228,11 @@ export function install(settings: Settings): InstallResult {
   handlerStorage.exit(() => setImmediate(() => {
     state.everywhere = state.installed && state.settings.scope === 'all';
   }));
-  stopExitHook = onProcessEnd(() => state.dispatcher.close());
+  stopExitHook = onProcessEnd(() => {
+    watchdogAtExit();
+    state.dispatcher.close();
+  });
+  useWatchdog(settings.stallMs, { warn: warnOnce });
   return { active: true, wrapped: patches.length };
 }
 
@@ -255,6 +262,8 @@ export function uninstall(): void {
   unhookIntegrations?.();
   unhookIntegrations = undefined;
   resetAcks();
+  stopWatchdog();
+  resetAtRisk();
   containStrictErrors(false);
   syncEsm();
   if (lazyListener !== undefined) loadListeners.splice(loadListeners.indexOf(lazyListener), 1);

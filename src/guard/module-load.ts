@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { handlerStorage, type HandlerContext } from '../context';
 import { callersOf } from './callers';
 import { describeLoad, isAllowedSite } from './call';
+import { explained, watched } from '../watchdog/watchdog';
 import { state, type LoadFrame } from './state';
 
 type RequireFn = (this: unknown, id: string) => unknown;
@@ -58,6 +59,8 @@ function reportLoad(frame: LoadFrame, store: HandlerContext | undefined, wrapper
     const described = describeLoad('require', requirer, frame.id);
     if (described === undefined || isAllowedSite(callers)) return;
     state.dispatcher.record({ ...described, outcome: 'ran', durationMs, time: timeOrigin + start, handler: store, callers });
+    // Reported as a module load: a stall of the same time is not reported again.
+    if (watched !== undefined) explained(watched, durationMs);
   } catch (error) {
     state.dispatcher.countError(error, 'reporting a module load');
   }

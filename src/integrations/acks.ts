@@ -3,6 +3,7 @@ import { callersOf } from '../guard/callers';
 import { state } from '../guard/state';
 import type { Occurrence } from '../report/dispatcher';
 import type { Blocker } from '../report/types';
+import { interactionAcknowledged, interactionStarted, type PendingInteraction } from '../watchdog/at-risk';
 import { undoAll, wrapMethod } from './patching';
 
 /*
@@ -14,12 +15,8 @@ import { undoAll, wrapMethod } from './patching';
 export const deadlineMs = 3000;
 const ackHint = 'acknowledge first (deferReply/deferUpdate), then do slow work asynchronously';
 
-interface Pending {
-  readonly context: HandlerContext;
-  readonly startedAt: number;
-  /** When Discord created the interaction (its snowflake), if known. */
-  readonly createdAt: number | undefined;
-  acknowledged: boolean;
+/** `createdAt`: when Discord created the interaction (its snowflake), if known. */
+interface Pending extends PendingInteraction {
   blockedMs: number;
   blockers: Blocker[];
 }
@@ -42,6 +39,7 @@ export function beginInteraction(context: HandlerContext, interaction: object, c
   const pending: Pending = { context, startedAt: Date.now(), createdAt, acknowledged: false, blockedMs: 0, blockers: [] };
   byContext.set(context, pending);
   byInteraction.set(interaction, pending);
+  interactionStarted(pending); // a stall meanwhile puts it at risk
 }
 
 /**
@@ -52,6 +50,7 @@ export function acknowledging(interaction: object, api: string, above: Function)
   const pending = byInteraction.get(interaction);
   if (pending === undefined || pending.acknowledged) return;
   pending.acknowledged = true;
+  interactionAcknowledged(pending);
   try {
     const now = Date.now();
     const ackDelayMs = now - pending.startedAt;

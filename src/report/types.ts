@@ -16,7 +16,7 @@ export interface HandlerSummary {
 export interface ReportBase {
   type: string;
   api: string;
-  kind: ApiKind | 'interaction';
+  kind: ApiKind | 'interaction' | 'stall';
   outcome: string;
   /** How long the loop was blocked (total over `count` calls). 0 when stopped. */
   durationMs: number;
@@ -91,7 +91,58 @@ export interface InteractionAckReport extends ReportBase {
   blockers: Blocker[];
 }
 
-export type Report = BlockingCallReport | InteractionAckReport;
+/** A gateway connection whose heartbeats a stall held up. */
+export interface HeartbeatAtRisk {
+  shard: number;
+  /** The interval Discord asked for in HELLO. */
+  intervalMs: number;
+  /** Heartbeats that fell due during the stall and were sent late (Discord closes the connection after missing about one and a half). */
+  missed: number;
+}
+
+/** An interaction still waiting for its acknowledgement when the stall ended. */
+export interface InteractionAtRisk {
+  event: string;
+  source: string;
+  interactionId?: string;
+  commandName?: string;
+  /** Since the interaction's handler started (or Discord created it). */
+  waitedMs: number;
+  /** Past Discord's 3 s deadline: the user sees "The application did not respond". */
+  late: boolean;
+}
+
+export interface AtRisk {
+  heartbeats: HeartbeatAtRisk[];
+  interactions: InteractionAtRisk[];
+}
+
+/**
+ * The event loop did not turn for `durationMs` and no wrapped blocking call explains it: a CPU
+ * loop, a huge JSON.parse, a native addon. `time` is when the stall started; `stack` is the main
+ * thread's stack while it was stuck (captured by the watchdog thread), `site` its innermost line
+ * of your code.
+ */
+export interface StallReport extends ReportBase {
+  type: 'stall';
+  /** The innermost function of `site` (or `event-loop` without a stack). */
+  api: string;
+  kind: 'stall';
+  /**
+   * `captured`: the stack is of the code that was stuck. `resumed`: the loop was stuck outside
+   * JavaScript (native code, JSON.parse) and the stack was read where JavaScript resumed: the
+   * call that blocked is the one just before `site`. `no-stack`: see `stackUnavailable`.
+   */
+  outcome: 'captured' | 'resumed' | 'no-stack';
+  /** Why there is no stack: `inspector-busy` (--inspect), `inspector-unavailable`, `native` (stuck outside JavaScript until the end), `late`. */
+  stackUnavailable?: string;
+  /** From the threshold passing to the stack being read. */
+  captureDelayMs?: number;
+  thresholdMs: number;
+  atRisk: AtRisk;
+}
+
+export type Report = BlockingCallReport | InteractionAckReport | StallReport;
 
 /** What the guard counted for the whole run, handed to sinks at exit. */
 export interface Summary {

@@ -1,5 +1,5 @@
 import { describeCall, describeHandler, describeSite } from '../report/errors';
-import type { InteractionAckReport, Report, Sink, Summary } from '../report/types';
+import type { InteractionAckReport, Report, Sink, StallReport, Summary } from '../report/types';
 import { AsyncWriter } from '../util/async-writer';
 
 export interface ConsoleSinkOptions {
@@ -22,9 +22,28 @@ function formatAck(report: InteractionAckReport, cwd: string): string {
     `acknowledged at ${describeSite(report.site, cwd)} → ${report.hint}`;
 }
 
+function formatStall(report: StallReport, cwd: string): string {
+  const where = report.site === null ? '' : ` at ${describeSite(report.site, cwd)}${report.via === undefined ? '' : ` inside ${report.via}`}`;
+  const what = report.outcome === 'captured' ? `, stuck in ${report.api}${where}`
+    : report.outcome === 'resumed' ? `, stuck outside JavaScript in the call just before${where}` : ` (no stack: ${report.stackUnavailable ?? 'unknown'})`;
+  const risks: string[] = [];
+  for (const h of report.atRisk.heartbeats) {
+    if (h.missed > 0) risks.push(`shard ${h.shard} sent ${h.missed} gateway heartbeat${h.missed === 1 ? '' : 's'} late (every ${ms(h.intervalMs)} ms)`);
+  }
+  const waiting = report.atRisk.interactions;
+  if (waiting.length > 0) {
+    const late = waiting.filter((i) => i.late).length;
+    risks.push(`${waiting.length} interaction${waiting.length === 1 ? '' : 's'} waiting for acknowledgement${late > 0 ? ` (${late} past the 3 s deadline)` : ''}`);
+  }
+  const inHandler = report.handler === null ? 'outside any handler' : `in ${describeHandler(report.handler)}`;
+  return `[loopguard] the event loop stalled for ${ms(report.durationMs)} ms ${inHandler}${what}` +
+    `${risks.length > 0 ? `; at risk: ${risks.join(', ')}` : ''} → ${report.hint}`;
+}
+
 /** One line per new call site; repeats are counted; the worst offenders at exit. */
 export function formatLine(report: Report, cwd: string): string {
   if (report.type === 'interaction-ack') return formatAck(report, cwd);
+  if (report.type === 'stall') return formatStall(report, cwd);
   const where = describeSite(report.site, cwd);
   const via = report.via === undefined ? '' : ` inside ${report.via}`;
   const what = report.outcome === 'thrown'
@@ -36,7 +55,8 @@ export function formatLine(report: Report, cwd: string): string {
 export function formatSummary(summary: Summary, cwd: string, worst: number): string {
   const sites = summary.sites.filter((s) => s.report.type === 'blocking-call');
   const acks = summary.sites.filter((s) => s.report.type === 'interaction-ack');
-  if (summary.calls === 0 && acks.length === 0) return '';
+  const stalls = summary.sites.filter((s) => s.report.type === 'stall');
+  if (summary.calls === 0 && acks.length === 0 && stalls.length === 0) return '';
   const lines = [
     `[loopguard] summary: ${summary.calls} blocking call${summary.calls === 1 ? '' : 's'} in handlers at ` +
       `${sites.length} site${sites.length === 1 ? '' : 's'}, ${ms(summary.blockedMs)} ms blocked in all` +
@@ -50,6 +70,12 @@ export function formatSummary(summary: Summary, cwd: string, worst: number): str
   const late = acks.filter((s) => s.report.outcome === 'late').reduce((n, s) => n + s.count, 0);
   const delayed = acks.reduce((n, s) => n + s.count, 0) - late;
   if (acks.length > 0) lines.push(`  interactions: ${late} acknowledged after the 3 s deadline, ${delayed} acknowledged in time but delayed by blocking calls`);
+  if (stalls.length > 0) {
+    const count = stalls.reduce((n, s) => n + s.count, 0);
+    const longest = stalls.reduce((m, s) => Math.max(m, s.maxMs), 0);
+    const worstStall = stalls.reduce((a, b) => (b.blockedMs > a.blockedMs ? b : a));
+    lines.push(`  stalls: ${count} (longest ${ms(longest)} ms), the worst in ${worstStall.report.api} at ${describeSite(worstStall.report.site, cwd)}`);
+  }
   if (summary.overflowCalls > 0) lines.push(`  ${summary.overflowCalls} calls at sites beyond the table's cap were counted only`);
   if (summary.internalErrors > 0) lines.push(`  ${summary.internalErrors} failures inside loopguard were caught`);
   lines.push(`  how to fix each kind: ${summary.sites[0]?.report.docs.replace(/#.*$/, '#fixing-blocking-calls') ?? ''}`);

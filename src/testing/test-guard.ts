@@ -16,6 +16,8 @@ export interface TestGuardOptions {
   mode?: 'strict' | 'report';
   /** Also fail on interactions acknowledged late or delayed by blocking calls. Default true. */
   interactions?: boolean;
+  /** Also fail on stalls in handlers (a CPU loop the watchdog caught, see LOOPGUARD_STALL_MS). Default true. */
+  stalls?: boolean;
   /** Settings for the duration of each test (allow-lists and such). */
   settings?: Omit<Options, 'mode'>;
 }
@@ -34,6 +36,7 @@ function describeOne(o: Occurrence): string {
   if (o.type === 'interaction-ack') {
     return `  ${o.api} ${o.outcome === 'late' ? 'after the 3 s deadline' : 'delayed by blocking calls'} in ${handler} at ${site}`;
   }
+  if (o.type === 'stall') return `  the event loop stalled for ${Math.round(o.durationMs)} ms in ${o.api} in ${handler} at ${site} → ${o.hint}`;
   const call = o.module === undefined ? o.api : `${o.api}(${JSON.stringify(o.module)})`;
   const via = o.callers.via === undefined ? '' : ` (inside ${o.callers.via})`;
   return `  ${call}${o.outcome === 'thrown' ? ' (stopped)' : ''} in ${handler} at ${site}${via} → use ${o.hint}`;
@@ -64,6 +67,7 @@ export function guardTests(hooks: TestHooks, options: TestGuardOptions = {}): vo
     // Every occurrence, not reports: a site already reported in an earlier test must fail this one too.
     stop = state.dispatcher.observe((o) => {
       if (o.type === 'interaction-ack' && options.interactions === false) return;
+      if (o.type === 'stall' && options.stalls === false) return;
       seen.push(o);
     });
   });

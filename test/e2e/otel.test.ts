@@ -84,6 +84,31 @@ describe.each([
   });
 });
 
+describe('stalls', () => {
+  it('a busy loop in a handler is an error span over the stalled time, under the handler\'s span; stall metrics arrive', async () => {
+    const { emulator, stop } = await startBot(script, { before: ['-r', tracing], env: { OTLP_ENDPOINT: receiver.url, LOOPGUARD_STALL_MS: '300' } });
+    emulator.sendMessage('!spin');
+    await emulator.waitForMessages(1);
+    await receiver.waitFor((r) => r.spans.some(named('event loop stall')) && r.spans.some(named('discord.js messageCreate'))
+      && r.metrics.some((m) => m.name === 'loopguard.stall.duration'));
+    await stop();
+    const stall = receiver.spans.find(named('event loop stall'));
+    const handler = receiver.spans.find((s) => s.spanId === stall?.parentSpanId);
+    expect(handler?.name).toBe('discord.js messageCreate');
+    expect(stall).toMatchObject({
+      status: { code: STATUS_ERROR },
+      attributes: {
+        'loopguard.kind': 'stall', 'loopguard.api': 'spinFor', 'loopguard.outcome': 'captured', 'loopguard.stall.threshold_ms': 300,
+        'code.file.path': script, 'code.line.number': lineOf(script, 'spinner'),
+      },
+    });
+    expect(Number(stall!.endNs - stall!.startNs) / 1e6).toBeGreaterThanOrEqual(300);
+    expect(String(stall!.attributes['code.stacktrace'])).toContain(`${script}:${lineOf(script, 'spin')}:`);
+    const duration = receiver.metrics.find((m) => m.name === 'loopguard.stall.duration');
+    expect(duration?.points[0]).toMatchObject({ count: 1, attributes: { 'loopguard.handler.event': 'messageCreate', 'loopguard.kind': 'stall' } });
+  });
+});
+
 describe('strict mode', () => {
   it('the handler span has error status and the BlockingCallError as an exception event; the bot goes on', async () => {
     const { emulator, stop } = await startBot(script, { before: ['-r', tracing], env: { OTLP_ENDPOINT: receiver.url, LOOPGUARD_MODE: 'strict' } });

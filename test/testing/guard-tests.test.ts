@@ -26,6 +26,26 @@ function fakeHooks() {
 }
 
 describe('guardTests with any runner\'s hooks', () => {
+  it('fails a test in which a handler stalled the loop (a CPU loop no wrapper sees)', async () => {
+    const hooks = { before: [] as (() => void)[], after: [] as (() => void)[] };
+    guardTests({ beforeEach: (fn) => hooks.before.push(fn), afterEach: (fn) => hooks.after.push(fn) }, { settings: { stallMs: 100 } });
+    hooks.before.forEach((f) => f());
+    await new Promise((r) => setTimeout(r, 50)); // the watchdog is armed once the loop turns
+    runInHandler({ source: 'test', event: 'messageCreate' }, () => {
+      const end = Date.now() + 400;
+      while (Date.now() < end); // spinning
+    });
+    await new Promise((r) => setTimeout(r, 100)); // the loop turns: the stall is reported
+    let failure: unknown;
+    try {
+      hooks.after.forEach((f) => f());
+    } catch (error) {
+      failure = error;
+    }
+    expect(failure).toBeInstanceOf(BlockedDuringTestError);
+    expect((failure as Error).message).toMatch(/the event loop stalled for \d+ ms in .* in handler "messageCreate" \(test\) at .*guard-tests\.test\.ts/);
+  });
+
   it('fails the test (after-each throws) when a handler blocked, naming the call and the line; strict during the test', () => {
     const { api, run } = fakeHooks();
     guardTests(api);

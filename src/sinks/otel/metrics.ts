@@ -20,6 +20,12 @@ export function createMetrics(meter: Meter): Metrics {
     advice: { explicitBucketBoundaries: durationBuckets },
   });
   const acks: Counter = meter.createCounter(metric.acks.name, { unit: metric.acks.unit, description: metric.acks.description });
+  const stalls: Counter = meter.createCounter(metric.stalls.name, { unit: metric.stalls.unit, description: metric.stalls.description });
+  const stallDuration: Histogram = meter.createHistogram(metric.stallDuration.name, {
+    unit: metric.stallDuration.unit,
+    description: metric.stallDuration.description,
+    advice: { explicitBucketBoundaries: durationBuckets },
+  });
 
   return {
     call(o) {
@@ -30,6 +36,11 @@ export function createMetrics(meter: Meter): Metrics {
       }
       if (o.type === 'interaction-ack') {
         acks.add(1, attributes);
+        return;
+      }
+      if (o.type === 'stall') {
+        stalls.add(1, attributes);
+        stallDuration.record(o.durationMs / 1000, attributes);
         return;
       }
       calls.add(1, attributes);

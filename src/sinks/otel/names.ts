@@ -19,6 +19,11 @@ export const attr = {
   handler: 'loopguard.handler.',
   ackDelay: 'loopguard.interaction.ack_delay_ms',
   ackDeadline: 'loopguard.interaction.deadline_ms',
+  stallThreshold: 'loopguard.stall.threshold_ms',
+  stallCaptureDelay: 'loopguard.stall.capture_delay_ms',
+  stallNoStack: 'loopguard.stall.stack_unavailable',
+  heartbeatsMissed: 'loopguard.stall.heartbeats_missed',
+  interactionsAtRisk: 'loopguard.stall.interactions_waiting',
   codeFunction: 'code.function.name',
   codeFile: 'code.file.path',
   codeLine: 'code.line.number',
@@ -31,6 +36,8 @@ export const metric = {
   calls: { name: 'loopguard.blocking_calls', type: 'counter', unit: '{call}', description: 'Blocking calls made inside event handlers (strict mode: stopped ones too, with loopguard.outcome=thrown).' },
   duration: { name: 'loopguard.blocking_call.duration', type: 'histogram', unit: 's', description: 'How long each blocking call inside an event handler blocked the event loop.' },
   acks: { name: 'loopguard.interaction_acks', type: 'counter', unit: '{interaction}', description: 'Interactions acknowledged late (after 3 s, outcome=late) or after blocking calls delayed them (outcome=delayed).' },
+  stalls: { name: 'loopguard.stalls', type: 'counter', unit: '{stall}', description: 'Stalls: the event loop did not turn for LOOPGUARD_STALL_MS and no wrapped call explains it (loopguard.api: the stuck function).' },
+  stallDuration: { name: 'loopguard.stall.duration', type: 'histogram', unit: 's', description: 'How long each stall held the event loop.' },
 } as const;
 
 /** Bucket boundaries (seconds) for blocking durations: from 1 ms to Discord's 3 s acknowledgement deadline and beyond. */
@@ -38,7 +45,11 @@ export const durationBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.
 
 export const eventName = {
   interactionAck: 'loopguard.interaction_ack',
+  stall: 'loopguard.stall',
 } as const;
+
+/** The name of a stall's span. */
+export const stallSpanName = 'event loop stall';
 
 const handlerNames = new Map<string, string>();
 

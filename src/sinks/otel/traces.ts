@@ -4,7 +4,7 @@ import type { HandlerContext } from '../../context';
 import type { HandlerObserver, HandlerScope } from '../../handlers/lifecycle';
 import type { Observation } from '../../report/types';
 import type { OtelApi } from './api';
-import { attr, eventName, handlerAttribute } from './names';
+import { attr, eventName, handlerAttribute, stallSpanName } from './names';
 
 /*
  * A span per handled event (`discord.js messageCreate`), active while its listeners run and ended
@@ -20,7 +20,10 @@ export interface Traces {
 /** `tracing()`: false while no SDK is registered, so that nothing is done per event. */
 export function createTraces(api: OtelApi, tracer: Tracer, tracing: () => boolean): Traces {
   const { SpanKind, SpanStatusCode } = api;
-  /** The open span of each handled event, for what happens outside the span's context (acks). */
+  /**
+   * The span of each handled event, for what is observed outside its context: acknowledgements,
+   * and stalls, reported when the loop turns again — often after the handler's span ended.
+   */
   const spans = new WeakMap<HandlerContext, Span>();
 
   function handlerAttributes(handler: HandlerContext): Attributes {
@@ -44,7 +47,6 @@ export function createTraces(api: OtelApi, tracer: Tracer, tracing: () => boolea
       const scope: HandlerScope = {
         run: (fn) => api.context.with(active, fn),
         end(errors) {
-          spans.delete(handler);
           for (const error of errors) {
             span.recordException(error instanceof Error ? error : String(error));
           }
@@ -90,11 +92,33 @@ export function createTraces(api: OtelApi, tracer: Tracer, tracing: () => boolea
     span.addEvent(eventName.interactionAck, attributes);
   }
 
+  /**
+   * A stall is a span over the time the loop was held, under the handler it happened in, with
+   * error status; the handler's span, when still open, gets an event and error status too.
+   */
+  function stallSpan(o: Observation): void {
+    const handlerSpan = o.handler === undefined ? undefined : spans.get(o.handler);
+    const parent = handlerSpan === undefined ? api.ROOT_CONTEXT : api.trace.setSpan(api.ROOT_CONTEXT, handlerSpan);
+    const span = tracer.startSpan(stallSpanName, { kind: SpanKind.INTERNAL, startTime: o.time }, parent);
+    const message = `the event loop stalled for ${Math.round(o.durationMs)} ms in ${o.api}`;
+    const attributes = { ...callAttributes(o), ...stallAttributes(o) };
+    if (span.isRecording()) {
+      span.setAttributes(attributes);
+      span.setStatus({ code: SpanStatusCode.ERROR, message });
+    }
+    span.end(o.time + o.durationMs);
+    if (handlerSpan?.isRecording() === true) {
+      handlerSpan.addEvent(eventName.stall, attributes);
+      handlerSpan.setStatus({ code: SpanStatusCode.ERROR, message });
+    }
+  }
+
   return {
     handlers,
     call(o) {
       if (o.sampled || !tracing()) return;
       if (o.type === 'interaction-ack') ackEvent(o);
+      else if (o.type === 'stall') stallSpan(o);
       else callSpan(o);
     },
   };
@@ -125,5 +149,19 @@ function callAttributes(o: Observation): Attributes {
   if (o.via !== undefined) attributes[attr.via] = o.via;
   if (o.module !== undefined) attributes[attr.module] = o.module;
   if (o.detail !== undefined) attributes[attr.detail] = o.detail;
+  return attributes;
+}
+
+function stallAttributes(o: Observation): Attributes {
+  const extra = o.extra ?? {};
+  const attributes: Attributes = {};
+  if (typeof extra['thresholdMs'] === 'number') attributes[attr.stallThreshold] = extra['thresholdMs'];
+  if (typeof extra['captureDelayMs'] === 'number') attributes[attr.stallCaptureDelay] = extra['captureDelayMs'];
+  if (typeof extra['stackUnavailable'] === 'string') attributes[attr.stallNoStack] = extra['stackUnavailable'];
+  const risk = extra['atRisk'] as { heartbeats?: { missed?: number }[]; interactions?: unknown[] } | undefined;
+  if (risk !== undefined) {
+    attributes[attr.heartbeatsMissed] = (risk.heartbeats ?? []).reduce((sum, h) => sum + (h.missed ?? 0), 0);
+    attributes[attr.interactionsAtRisk] = (risk.interactions ?? []).length;
+  }
   return attributes;
 }

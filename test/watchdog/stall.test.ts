@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import type { Report, StallReport } from '../../src/index';
+import { cleanup, fixture, lineOf, runNode } from '../support/run-node';
+
+/* Stalls of a real process under `-r loopguard/register`, watched by the real watchdog thread. */
+
+const app = fixture('stall-app.js');
+const stalls = (reports: Report[]) => reports.filter((r): r is StallReport => r.type === 'stall');
+const run = (scenario: string, env: Record<string, string> = {}, nodeArgs: string[] = []) =>
+  runNode([...nodeArgs, '-r', 'loopguard/register', app, scenario], { LOOPGUARD_STALL_MS: '200', ...env });
+
+describe('the stall watchdog', () => {
+  it('reports a handler that spins, with the spinning function, its line, the handler and the full length', async () => {
+    const result = await run('spin');
+    expect(result.code).toBe(0);
+    const [stall, ...rest] = stalls(result.reports);
+    expect(rest).toEqual([]);
+    expect(stall).toMatchObject({
+      type: 'stall', kind: 'stall', outcome: 'captured', api: 'spinFor', thresholdMs: 200,
+      handler: { source: 'fixture', event: 'spin' },
+      site: { file: app, line: lineOf(app, 'spinner'), function: 'spinFor' },
+      atRisk: { heartbeats: [], interactions: [] },
+      docs: 'https://github.com/loopguard/loopguard#fixing-stall',
+    });
+    expect(stall!.stack).toContain(`${app}:${lineOf(app, 'spin')}:`);
+    expect(stall!.durationMs).toBeGreaterThanOrEqual(590);
+    expect(stall!.durationMs).toBeLessThan(1500);
+    expect(stall!.captureDelayMs).toBeLessThan(50);
+    cleanup(result);
+  });
+
+  it('reports in strict mode too (nothing can be thrown out of a loop)', async () => {
+    const result = await run('spin', { LOOPGUARD_MODE: 'strict' });
+    expect(result.code).toBe(0);
+    expect(stalls(result.reports)).toMatchObject([{ outcome: 'captured', api: 'spinFor', handler: { event: 'spin' } }]);
+    cleanup(result);
+  });
+
+  it('counts repeats at one site instead of reporting each (no report storms)', async () => {
+    const result = await run('repeat');
+    const got = stalls(result.reports);
+    expect(got.map((r) => [r.aggregate, r.count])).toEqual([[false, 1], [true, 2]]);
+    expect(got[1]).toMatchObject({ site: { line: lineOf(app, 'spinner') }, handler: { event: 'repeat' } });
+    cleanup(result);
+  });
+
+  it('judges stalls outside handlers like blocking calls: only with scope all', async () => {
+    const handlersOnly = await run('outside');
+    expect(stalls(handlersOnly.reports)).toEqual([]);
+    const all = await run('outside', { LOOPGUARD_SCOPE: 'all' });
+    expect(stalls(all.reports)).toMatchObject([{ handler: null, api: 'spinFor', site: { line: lineOf(app, 'spinner') } }]);
+    cleanup(handlersOnly);
+    cleanup(all);
+  });
+
+  it('reports no stall for a busy but never stuck process', async () => {
+    const result = await run('idle', { LOOPGUARD_STALL_MS: '50', LOOPGUARD_SCOPE: 'all' });
+    expect(result.code).toBe(0);
+    expect(stalls(result.reports)).toEqual([]);
+    cleanup(result);
+  });
+
+  it('never keeps the process alive, and leaves no inspector session behind at exit', async () => {
+    const started = Date.now();
+    const result = await run('exit', { LOOPGUARD_STALL_MS: '50' });
+    expect(result.code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(result.stderr).toBe('');
+    cleanup(result);
+  });
+
+  it('with a debugger attached (--inspect) reports stalls without stacks, and says so once', async () => {
+    const result = await run('repeat', {}, ['--inspect=127.0.0.1:0']);
+    expect(result.code).toBe(0);
+    const got = stalls(result.reports);
+    expect(got[0]).toMatchObject({ outcome: 'no-stack', stackUnavailable: 'inspector-busy', api: 'event-loop', site: null, stack: '' });
+    expect(got.reduce((n, r) => n + r.count, 0)).toBe(3);
+    expect(result.stderr.match(/a debugger is attached/g)).toHaveLength(1);
+    cleanup(result);
+  });
+
+  it('LOOPGUARD_STALL_MS=off starts no watchdog', async () => {
+    const result = await run('spin', { LOOPGUARD_STALL_MS: 'off' });
+    expect(stalls(result.reports)).toEqual([]);
+    cleanup(result);
+  });
+});
