@@ -17,7 +17,7 @@ export type { Mode, ModuleLoads, Options, Scope, Settings } from './config';
 export type {
   BlockingCallReport, Blocker, HandlerSummary, InteractionAckReport, Report, ReportBase, Site, Sink, SiteTotal, Summary,
 } from './report/types';
-export { nodeApis as apiTable } from './apis/node';
+export { apiTable } from './apis/table';
 export type { ApiEntry, ApiKind, Exemption } from './apis/types';
 export { consoleSink } from './sinks/console';
 export { jsonlSink } from './sinks/jsonl';

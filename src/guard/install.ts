@@ -10,12 +10,13 @@ import { consoleSink } from '../sinks/console';
 import { jsonlSink } from '../sinks/jsonl';
 import { resetAcks } from '../integrations/acks';
 import { containStrictErrors } from '../integrations/contain';
-import { hookEsmBuilds } from '../integrations/esm-hooks';
-import { hookIntegrations } from '../integrations/hooks';
-import { integrations } from '../integrations/index';
+import { integrations, type Integration } from '../integrations/index';
 import { createWrapper } from './call';
+import { hookEsmPackages, type EsmHook } from './esm-hooks';
 import { onProcessEnd } from './exit';
 import { createRequireWrapper, loadListeners } from './module-load';
+import { packageEsmHooks, packageFileHooks } from './package-apis';
+import { hookPackageFiles, type FileHook } from './package-hooks';
 import { isWrapper, patch, unpatch, type Patch } from './patch';
 import { applySettings, state, type Guarded } from './state';
 
@@ -33,7 +34,7 @@ const version: string = (require('../../package.json') as { version: string }).v
 let patches: Patch[] = [];
 let settingSinks: (() => void)[] = [];
 let stopExitHook: (() => void) | undefined;
-let unhookIntegrations: (() => void) | undefined;
+let unhookPackages: (() => void) | undefined;
 let lazyListener: ((id: string) => void) | undefined;
 const warned = new Set<string>();
 
@@ -133,6 +134,46 @@ function installLazy(entries: readonly ApiEntry[]): void {
   if (p !== undefined) patches.push(p);
 }
 
+/** Wraps the blocking APIs of a package the application just loaded. */
+function wrapLoaded(targets: readonly Target[]): void {
+  if (targets.length === 0) return;
+  wrapTargets(targets);
+  applySettings(state.settings);
+}
+
+/** The integrations' files and the blocking APIs of npm packages, patched when the application loads them. */
+function hookPackages(chosen: readonly Integration[]): () => void {
+  const integrationError = (integration: Integration, what: string, error: unknown): void => {
+    const text = error instanceof Error ? error.message : String(error);
+    warnOnce(`integration:${what}`, `loopguard: could not hook ${integration.name} (${what}): ${text}; its handlers are not tracked`);
+  };
+  const packageError = (pkg: string, error: unknown): void => {
+    const text = error instanceof Error ? error.message : String(error);
+    warnOnce(`package:${pkg}`, `loopguard: could not hook ${pkg}: ${text}; its blocking calls are reported as Node's, if at all`);
+  };
+  const files: FileHook[] = packageFileHooks(wrapLoaded, packageError);
+  const esm: EsmHook[] = packageEsmHooks(wrapLoaded, packageError);
+  for (const integration of chosen) {
+    for (const target of integration.targets) {
+      files.push({ file: target.file, patch: (exports) => target.patch(exports), onError: (error) => integrationError(integration, target.file, error) });
+    }
+    const build = integration.esm;
+    if (build !== undefined) {
+      esm.push({
+        package: integration.package,
+        patch: (namespace) => build.patch(namespace),
+        onError: (error) => warnOnce(`esm:${integration.name}`, `loopguard: could not hook ${integration.name}'s ESM build: ${error instanceof Error ? error.message : String(error)}; handlers of ESM apps using it are not tracked`),
+      });
+    }
+  }
+  const unhookCjs = hookPackageFiles(files);
+  const unhookEsm = hookEsmPackages(esm);
+  return () => {
+    unhookEsm?.();
+    unhookCjs();
+  };
+}
+
 function settingsSinks(settings: Settings): Sink[] {
   const sinks: Sink[] = [];
   if (settings.console) sinks.push(consoleSink());
@@ -191,18 +232,7 @@ export function install(settings: Settings): InstallResult {
   // work during a require inside a handler counts as part of that require.
   const chosen = settings.integrations === 'off' ? [] : settings.integrations === 'auto'
     ? integrations : integrations.filter((i) => (settings.integrations as readonly string[]).includes(i.name));
-  const unhookCjs = chosen.length === 0 ? undefined : hookIntegrations(chosen, (integration, target, error) => {
-    const text = error instanceof Error ? error.message : String(error);
-    warnOnce(`integration:${target.file}`, `loopguard: could not hook ${integration.name} (${target.file}): ${text}; its handlers are not tracked`);
-  });
-  const unhookEsm = hookEsmBuilds(chosen, (integration, error) => {
-    const text = error instanceof Error ? error.message : String(error);
-    warnOnce(`esm:${integration.name}`, `loopguard: could not hook ${integration.name}'s ESM build: ${text}; handlers of ESM apps using it are not tracked`);
-  });
-  unhookIntegrations = () => {
-    unhookEsm?.();
-    unhookCjs?.();
-  };
+  unhookPackages = hookPackages(chosen);
   wrapRequire();
   installLazy(entries);
   applySettings(settings);
@@ -234,8 +264,8 @@ export function uninstall(): void {
     if (!unpatch(p)) warnOnce(`unpatch:${p.key}`, `loopguard: ${p.key} was wrapped again by another tool after loopguard; it is left in place`);
   }
   patches = [];
-  unhookIntegrations?.();
-  unhookIntegrations = undefined;
+  unhookPackages?.();
+  unhookPackages = undefined;
   resetAcks();
   containStrictErrors(false);
   syncEsm();
