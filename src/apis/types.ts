@@ -35,8 +35,9 @@ export interface ApiEntry {
    */
   readonly file?: string;
   /**
-   * For packages that wrap another one (quick.db over better-sqlite3): the blocking calls made
-   * during a call of this API, also after its awaits, are counted as this one call.
+   * For packages that wrap another one (quick.db over better-sqlite3; documentation): the blocking
+   * calls made during a call of this API, also after its awaits, are counted as this one call, and
+   * its report's `via` names the module that really blocked (`fs` for quick.db's JSON driver).
    */
   readonly over?: string;
   /** The API returns a promise: strict mode rejects it instead of throwing. */

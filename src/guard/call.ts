@@ -58,7 +58,7 @@ function guardedCall(
 ): unknown {
   if (state.depth > 0) return nestedCall(original, self, args, wrapper);
   const unit = units.getStore();
-  if (unit !== undefined && !unit.done) return callInUnit(unit, original, self, args);
+  if (unit !== undefined && !unit.done) return callInUnit(unit, g, original, self, args);
   if (g.allowed || store?.allowBlocking === true || isExempt(g.entry, args)) return Reflect.apply(original, self, args);
   if (state.settings.mode !== 'strict') return timedCall(g, original, self, args, store, wrapper, undefined);
 
@@ -235,6 +235,8 @@ interface Unit {
   readonly start: number;
   calls: number;
   durationMs: number;
+  /** The module of the first blocking call below it (`better-sqlite3`; `fs` for quick.db's JSON driver). */
+  below: string | undefined;
   /** The call returned (or settled): later calls in its async context are judged on their own. */
   done: boolean;
   /** Strict mode's verdict: the error every blocking call inside throws, or `pass` (allowed site). */
@@ -263,7 +265,7 @@ function unitCall(g: Guarded, original: AnyFunction, self: unknown, args: IArgum
       state.dispatcher.countError(error, 'reading the call site');
     }
   }
-  const unit: Unit = { g, store, wrapper, callers, start: performance.now(), calls: 0, durationMs: 0, done: false, verdict: undefined };
+  const unit: Unit = { g, store, wrapper, callers, start: performance.now(), calls: 0, durationMs: 0, below: undefined, done: false, verdict: undefined };
   let result: unknown;
   try {
     result = units.run(unit, () => Reflect.apply(original, self, args));
@@ -287,8 +289,9 @@ async function settled(promise: PromiseLike<unknown>, unit: Unit): Promise<unkno
   }
 }
 
-function callInUnit(unit: Unit, original: AnyFunction, self: unknown, args: IArguments): unknown {
+function callInUnit(unit: Unit, g: Guarded, original: AnyFunction, self: unknown, args: IArguments): unknown {
   if (unit.g.allowed || unit.store?.allowBlocking === true || unit.verdict === 'pass') return Reflect.apply(original, self, args);
+  unit.below ??= g.entry.module;
   if (state.settings.mode === 'strict') {
     unit.verdict ??= judgeUnit(unit);
     if (unit.verdict !== 'pass') throw unit.verdict;
@@ -311,7 +314,7 @@ function judgeUnit(unit: Unit): Error | 'pass' {
   let described: Described | undefined;
   try {
     callers = unit.callers ?? callersOf(unit.wrapper);
-    described = describeUnit(unit.g.entry, callers);
+    described = describeUnit(unit, callers);
   } catch (error) {
     state.dispatcher.countError(error, 'reading the call site');
   }
@@ -325,7 +328,7 @@ function finishUnit(unit: Unit): void {
   try {
     // A synchronous API returns with its caller still on the stack.
     const callers = unit.callers ?? callersOf(unit.wrapper);
-    const described = describeUnit(unit.g.entry, callers);
+    const described = describeUnit(unit, callers);
     if (described === undefined) return;
     state.dispatcher.record({ ...described, outcome: 'ran', durationMs: unit.durationMs, time: timeOrigin + unit.start, handler: unit.store, callers });
   } catch (error) {
@@ -333,9 +336,10 @@ function finishUnit(unit: Unit): void {
   }
 }
 
-/** `quick.db → better-sqlite3`, after the dependency of the application's that called it, if any. */
-function describeUnit(entry: ApiEntry, callers: Callers): Described | undefined {
+/** `quick.db → better-sqlite3`, after the application's dependency that called it, if any. */
+function describeUnit(unit: Unit, callers: Callers): Described | undefined {
   if (isAllowedSite(callers)) return undefined;
-  const via = [callers.via, entry.module, entry.over].filter((p) => p !== undefined).join(' → ');
+  const entry = unit.g.entry;
+  const via = [callers.via, entry.module, unit.below].filter((p) => p !== undefined).join(' → ');
   return { api: entry.api, kind: entry.kind, hint: entry.alternative, via };
 }

@@ -63,17 +63,20 @@ function wrapTargets(targets: readonly Target[]): void {
 }
 
 /*
- * Libraries that copy fs functions when they load: loaded before loopguard, their copies are the
- * unwrapped originals. Said once, since only the load order can fix it.
+ * Libraries that copy Node functions when they load: loaded before loopguard, their copies are
+ * the unwrapped originals. Said once, since only the load order can fix it.
  */
-const fsCopiers = ['graceful-fs'];
+const earlyCopiers: Readonly<Record<string, string>> = {
+  'graceful-fs': 'copies of fs functions, which are',
+  'sync-fetch': 'copy of child_process.execFileSync, which is',
+};
 
 function warnAboutEarlyCopies(): void {
   const loaded = Object.keys(require.cache);
-  for (const name of fsCopiers) {
+  for (const [name, what] of Object.entries(earlyCopiers)) {
     const marker = `${sep}node_modules${sep}${name}${sep}`;
     if (loaded.some((p) => p.includes(marker))) {
-      warnOnce(`early:${name}`, `loopguard: ${name} was loaded before loopguard and keeps its own copies of fs functions, which are not guarded; load loopguard first (node -r loopguard/register)`);
+      warnOnce(`early:${name}`, `loopguard: ${name} was loaded before loopguard and keeps its own ${what} not guarded; load loopguard first (node -r loopguard/register)`);
     }
   }
 }
