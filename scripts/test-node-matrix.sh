@@ -7,6 +7,7 @@
 # .tmp/node-N, swapped in for that major's run and the original put back at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+mkdir -p .tmp
 addon=node_modules/better-sqlite3/build/Release/better_sqlite3.node
 gyp="$(dirname "$(readlink -f "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js"
 if [ -f "$addon" ]; then
