@@ -27,7 +27,7 @@ describe('CommonJS bot', () => {
     expect(got.map((r) => [r.api, r.site?.file, r.site?.line, r.via, r.handler?.event])).toEqual([
       ['better-sqlite3.Database#prepare', cjs, lineOf(cjs, 'sql'), undefined, 'messageCreate'],
       ['better-sqlite3.Statement#run', cjs, lineOf(cjs, 'sql'), undefined, 'messageCreate'],
-      ['bcrypt.compareSync', cjs, lineOf(cjs, 'bcrypt'), undefined, 'messageCreate'],
+      ['bcrypt.compareSync', cjs, lineOf(cjs, 'bcrypt-native'), undefined, 'messageCreate'],
       ['bcryptjs.compareSync', cjs, lineOf(cjs, 'bcryptjs'), undefined, 'messageCreate'],
       ['@napi-rs/canvas.Canvas#toBuffer', cjs, lineOf(cjs, 'card'), undefined, 'messageCreate'],
       ['sync-fetch', cjs, lineOf(cjs, 'fetch'), 'sync-fetch → child_process.execFileSync', 'messageCreate'],
@@ -72,9 +72,9 @@ describe('CommonJS bot', () => {
 });
 
 describe('ESM bot', () => {
-  it('reports enmap (ESM only) once per call, bcryptjs\' ESM build and lowdb\'s sync adapter; nothing from start-up', async () => {
+  it('reports enmap (ESM only) once per call, bcryptjs\' ESM build, lowdb\'s sync adapter and CommonJS packages imported; nothing from start-up', async () => {
     const { emulator, stop } = await startBot(esm);
-    for (const [i, command] of ['!prefix', '!login', '!count'].entries()) {
+    for (const [i, command] of ['!prefix', '!login', '!native', '!count'].entries()) {
       emulator.sendMessage(command);
       await emulator.waitForMessages(i + 1);
     }
@@ -84,6 +84,9 @@ describe('ESM bot', () => {
     expect(got.map((r) => [r.api, r.site?.file, r.site?.line, r.via])).toEqual([
       ['enmap.Enmap#set', esm, lineOf(esm, 'enmap'), 'enmap → better-sqlite3'],
       ['bcryptjs.compareSync', esm, lineOf(esm, 'bcryptjs'), undefined],
+      ['better-sqlite3.Database#prepare', esm, lineOf(esm, 'sql'), undefined],
+      ['better-sqlite3.Statement#get', esm, lineOf(esm, 'sql'), undefined],
+      ['bcrypt.compareSync', esm, lineOf(esm, 'bcrypt-native'), undefined],
       ['lowdb', esm, lineOf(esm, 'lowdb'), expect.stringMatching(/^lowdb → fs\./)],
     ]);
   });
