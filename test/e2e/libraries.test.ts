@@ -90,4 +90,18 @@ describe('ESM bot', () => {
       ['lowdb', esm, lineOf(esm, 'lowdb'), expect.stringMatching(/^lowdb → fs\./)],
     ]);
   });
+
+  it('strict mode stops an enmap call (synchronous) before its first query; the bot answers the next event', async () => {
+    const { emulator, bot, stop } = await startBot(esm, { env: { LOOPGUARD_MODE: 'strict' } });
+    emulator.sendMessage('!prefix');
+    emulator.sendMessage('!ping');
+    const [reply] = await emulator.waitForMessages(1);
+    expect(reply!['content']).toBe('pong');
+    const { reports, code } = await stop();
+    expect(code).toBe(0);
+    expect(blocking(reports)).toMatchObject([
+      { api: 'enmap.Enmap#set', outcome: 'thrown', via: 'enmap → better-sqlite3', site: { file: esm, line: lineOf(esm, 'enmap') } },
+    ]);
+    expect(bot.stderr).not.toContain('BlockingCallError');
+  });
 });
