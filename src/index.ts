@@ -20,7 +20,7 @@ export type {
   StallReport, Summary,
 } from './report/types';
 export type { HandlerObserver, HandlerScope } from './handlers/lifecycle';
-export { nodeApis as apiTable } from './apis/node';
+export { apiTable } from './apis/table';
 export type { ApiEntry, ApiKind, Exemption } from './apis/types';
 export { consoleSink } from './sinks/console';
 export { jsonlSink } from './sinks/jsonl';

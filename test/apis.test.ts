@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlockingCallError, install, onReport, runInHandler, uninstall, type Report } from '../src/index';
-import { liveTargets, prepareCall } from './support/harness';
+import { directPackageApis, livePackageTargets, liveTargets, prepareCall } from './support/harness';
 
 /*
  * Table-driven: every blocking API the running Node has is reported inside a handler (directly,
@@ -8,7 +8,8 @@ import { liveTargets, prepareCall } from './support/harness';
  * has any effect.
  */
 
-const live = liveTargets();
+const livePackages = livePackageTargets();
+const live = [...liveTargets(), ...livePackages];
 const reports: Report[] = [];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -24,6 +25,10 @@ it('has a definition for every blocking API of this Node', () => {
   const missing = live.filter((l) => l.definition === undefined).map((l) => l.target.entry.api);
   expect(missing).toEqual([]);
   expect(live.length).toBeGreaterThan(60);
+});
+
+it('finds every function of the packages\' table in the installed packages, each with a definition', () => {
+  expect(livePackages.map((l) => l.target.entry.api)).toEqual(directPackageApis.map((e) => e.api));
 });
 
 describe.each(live.filter((l) => l.definition !== undefined).map((l) => [l.target.entry.api, l] as const))('%s', (api, { target, definition }) => {

@@ -5,6 +5,7 @@
  */
 import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as zlib from 'node:zlib';
 import type { Scratch } from './support/scratch';
 
@@ -170,4 +171,60 @@ export const definitions: Definition[] = [
 
   { api: 'dgram.Socket#bindSync', prepare: udpSocket([{ port: 0, address: '127.0.0.1' }]) },
   { api: 'dgram.Socket#connectSync', prepare: udpSocket([9, '127.0.0.1']) },
+];
+
+/*
+ * npm packages (src/apis/packages.ts): the real packages, installed as devDependencies. Wrappers
+ * over other packages (quick.db, enmap) and packages reported through Node's APIs have their own
+ * tests (test/packages.test.ts, test/e2e/libraries.test.ts).
+ */
+const requireHere = createRequire(__filename);
+type Sqlite3Statement = { run(...a: unknown[]): unknown; iterate(): Iterator<unknown> & { return?(): unknown } };
+type Sqlite3 = new (file: string) => { exec(sql: string): unknown; prepare(sql: string): Sqlite3Statement; close(): void };
+const sqlite3 = (s: Scratch) => {
+  const db = new (requireHere('better-sqlite3') as Sqlite3)(s.path('better.sqlite'));
+  db.exec('CREATE TABLE t(x)');
+  return db;
+};
+const onDatabase = (args: unknown[]) => (s: Scratch): Prepared => {
+  const db = sqlite3(s);
+  return { self: db, args, cleanup: () => db.close() };
+};
+const onStatement = (sql: string) => (s: Scratch): Prepared => {
+  const db = sqlite3(s);
+  // An iterator left open keeps the connection busy: close it first.
+  const closeRows = (result: unknown) => (result as { return?: () => unknown } | undefined)?.return?.();
+  return { self: db.prepare(sql), args: [], cleanup: (result) => { closeRows(result); db.close(); } };
+};
+type Bcrypt = { hashSync(pw: string, rounds: number): string };
+const hashed = (pkg: string) => (): Prepared => ({ args: ['hunter2', (requireHere(pkg) as Bcrypt).hashSync('hunter2', 4)] });
+type Canvas = { createCanvas(w: number, h: number): object };
+const onCanvas = (args: unknown[]) => (): Prepared => ({ self: (requireHere('@napi-rs/canvas') as Canvas).createCanvas(32, 32), args });
+
+export const packageDefinitions: Definition[] = [
+  { api: 'better-sqlite3.Database#exec', prepare: onDatabase(['CREATE TABLE u(y)']) },
+  { api: 'better-sqlite3.Database#prepare', prepare: onDatabase(['SELECT x FROM t']) },
+  { api: 'better-sqlite3.Database#pragma', prepare: onDatabase(['user_version = 7']) },
+  { api: 'better-sqlite3.Database#serialize', prepare: onDatabase([]) },
+  { api: 'better-sqlite3.Statement#run', prepare: onStatement('INSERT INTO t VALUES (1)') },
+  { api: 'better-sqlite3.Statement#get', prepare: onStatement('SELECT 1 AS one') },
+  { api: 'better-sqlite3.Statement#all', prepare: onStatement('SELECT 1 AS one') },
+  { api: 'better-sqlite3.Statement#iterate', prepare: onStatement('SELECT 1 AS one') },
+  {
+    api: 'better-sqlite3.StatementIterator#next',
+    prepare: (s) => {
+      const db = sqlite3(s);
+      const rows = db.prepare('SELECT 1 AS one').iterate();
+      return { self: rows, args: [], cleanup: () => { rows.return?.(); db.close(); } };
+    },
+  },
+  { api: 'bcrypt.hashSync', prepare: plain(() => ['hunter2', 4]) },
+  { api: 'bcrypt.compareSync', prepare: hashed('bcrypt') },
+  { api: 'bcrypt.genSaltSync', prepare: plain(() => [4]) },
+  { api: 'bcryptjs.hashSync', prepare: plain(() => ['hunter2', 4]) },
+  { api: 'bcryptjs.compareSync', prepare: hashed('bcryptjs') },
+  { api: 'bcryptjs.genSaltSync', prepare: plain(() => [4]) },
+  { api: '@napi-rs/canvas.Canvas#encodeSync', prepare: onCanvas(['png']) },
+  { api: '@napi-rs/canvas.Canvas#toBuffer', prepare: onCanvas(['image/png']) },
+  { api: '@napi-rs/canvas.Canvas#toDataURL', prepare: onCanvas([]) },
 ];

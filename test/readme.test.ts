@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { nodeApis } from '../src/apis/node';
+import { apiTable } from '../src/apis/table';
 import { defaults, settings } from '../src/config';
 import { attributeNames, eventNames, metricNames } from '../src/otel';
 
@@ -14,12 +14,12 @@ const readmePath = join(__dirname, '..', 'README.md');
 
 it('README tables match the API table and the settings table (run `npm run docs` after changing them)', () => {
   const readme = readFileSync(readmePath, 'utf8');
-  expect(renderReadme(readme, { apis: nodeApis, settings, defaults, metrics: metricNames })).toBe(readme);
+  expect(renderReadme(readme, { apis: apiTable, settings, defaults, metrics: metricNames })).toBe(readme);
 });
 
 it('README has a "fixing" section for every kind the reports link to', () => {
   const readme = readFileSync(readmePath, 'utf8');
-  for (const kind of new Set([...nodeApis.map((e) => e.kind), 'module-load', 'interaction'])) {
+  for (const kind of new Set([...apiTable.map((e) => e.kind), 'module-load', 'interaction'])) {
     expect(readme).toContain(`<a id="fixing-${kind}"></a>`);
   }
   expect(readme).toContain('<a id="fixing-blocking-calls"></a>');

@@ -31,7 +31,8 @@ function walk(root: object, path: readonly string[]): object | undefined {
   return at !== null && (typeof at === 'object' || typeof at === 'function') ? at : undefined;
 }
 
-function targetOf(entry: ApiEntry, root: object): Target | undefined {
+/** The function `entry` names under `root` (a module's exports), if it is there. */
+export function targetOf(entry: ApiEntry, root: object): Target | undefined {
   const owner = walk(root, entry.path.slice(0, -1));
   const key = entry.path[entry.path.length - 1] as string;
   if (owner === undefined || typeof (owner as Record<string, unknown>)[key] !== 'function') return undefined;

@@ -7,6 +7,9 @@ export type ApiKind =
   | 'synchronisation'
   | 'database'
   | 'network'
+  | 'http'
+  | 'image'
+  | 'prompt'
   | 'module-load';
 
 /**
@@ -19,10 +22,28 @@ export type Exemption = 'stdio';
 export interface ApiEntry {
   /** The name reports, errors and allow-lists use, e.g. `fs.readFileSync`. */
   readonly api: string;
-  /** Builtin module id without `node:` (`fs`, `zlib`, ...), or `globalThis`. */
+  /** Builtin module id without `node:` (`fs`, `zlib`, ...), `globalThis`, or an npm package (src/apis/packages.ts). */
   readonly module: string;
-  /** Property path from the module's exports to the function, e.g. `['Dir', 'prototype', 'readSync']`. */
+  /**
+   * Property path from the module's exports to the function, e.g. `['Dir', 'prototype', 'readSync']`.
+   * Empty for a package that blocks only through Node's APIs: those calls are reported as this entry.
+   */
   readonly path: readonly string[];
+  /**
+   * For packages: the file whose exports `path` starts from, as `package/relative/path.js`
+   * (default: the package's main file).
+   */
+  readonly file?: string;
+  /**
+   * For packages that wrap another one (quick.db over better-sqlite3; documentation): the blocking
+   * calls made during a call of this API, also after its awaits, are counted as this one call, and
+   * its report's `via` names the module that really blocked (`fs` for quick.db's JSON driver).
+   */
+  readonly over?: string;
+  /** The API returns a promise: strict mode rejects it instead of throwing. */
+  readonly async?: boolean;
+  /** The package has a separate ESM build, whose namespace (and default export) are patched too. */
+  readonly esm?: boolean;
   readonly kind: ApiKind;
   /** The non-blocking alternative to suggest. */
   readonly alternative: string;

@@ -1,13 +1,14 @@
 import { basename } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { ApiEntry, ApiKind } from '../apis/types';
+import { blockingPackages } from '../apis/packages';
+import type { ApiEntry } from '../apis/types';
 import { handlerStorage, type HandlerContext } from '../context';
-import { BlockingCallError } from '../report/errors';
-import type { Report } from '../report/types';
 import { newPair, sampleThis } from '../report/sampling';
 import { callEnded, callStarted, watched } from '../watchdog/watchdog';
 import { callersOf, packageOf, type Callers, type Site } from './callers';
 import { state, type Guarded } from './state';
+import { callInUnit, createUnitWrapper, currentUnit } from './units';
+import { isAllowedSite, stop, type AnyFunction, type Described } from './verdict';
 
 /*
  * The path of one wrapped call. The fast path (no handler) is one context lookup and a call
@@ -15,19 +16,8 @@ import { state, type Guarded } from './state';
  * inside handlers, in `guardedCall`.
  */
 
-type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
-
 const storage = handlerStorage;
 const timeOrigin = performance.timeOrigin;
-
-/** What a call is reported as. */
-interface Described {
-  api: string;
-  kind: ApiKind;
-  hint: string;
-  detail?: string;
-  module?: string;
-}
 
 /** Sampling states kept per API: one per handler kind (source + event). */
 const pairCap = 1000;
@@ -35,6 +25,7 @@ const pairCap = 1000;
 export const moduleLoadHint = 'a top-level require/import at start-up (or load it once and keep it)';
 
 export function createWrapper(g: Guarded, original: AnyFunction): AnyFunction {
+  if (g.entry.over !== undefined) return createUnitWrapper(g, original);
   const wrapper = function (this: unknown): unknown {
     const store = storage.getStore();
     if (store === undefined && !state.everywhere) return Reflect.apply(original, this, arguments);
@@ -54,6 +45,8 @@ function guardedCall(
 ): unknown {
   if (state.depth > 0) return nestedCall(original, self, args, wrapper);
   if (g.allowed || store?.allowBlocking === true || isExempt(g.entry, args)) return Reflect.apply(original, self, args);
+  const unit = currentUnit();
+  if (unit !== undefined) return callInUnit(unit, g, original, self, args);
   if (state.settings.mode !== 'strict') return timedCall(g, original, self, args, store, wrapper, undefined);
 
   let callers: Callers | undefined;
@@ -146,39 +139,16 @@ function reportRan(
   }
 }
 
-/** Records the call that strict mode stops and builds the error to throw (before it runs). */
-export function stop(described: Described, store: HandlerContext | undefined, callers: Callers, wrapper: AnyFunction): BlockingCallError {
-  let report: Report;
-  try {
-    const time = Date.now();
-    report = { ...state.dispatcher.record({ ...described, outcome: 'thrown', durationMs: 0, time, handler: store, callers }), count: 1, aggregate: false, time };
-  } catch (error) {
-    state.dispatcher.countError(error, 'reporting a stopped call');
-    report = fallbackReport(described, store, callers);
-  }
-  const error = new BlockingCallError(report);
-  Error.captureStackTrace(error, wrapper);
-  return error;
-}
-
-function fallbackReport(d: Described, store: HandlerContext | undefined, callers: Callers): Report {
-  return {
-    type: 'blocking-call', api: d.api, kind: d.kind, outcome: 'thrown', durationMs: 0, maxDurationMs: 0,
-    count: 1, aggregate: false, time: Date.now(),
-    handler: store === undefined ? null : { ...store.attributes, source: store.source, event: store.event },
-    site: callers.site ?? null, stack: '', hint: d.hint, docs: '', pid: process.pid,
-  };
-}
-
-export function isAllowedSite(callers: Callers): boolean {
-  const { origin, site } = callers;
-  return (origin !== undefined && state.allowedSite(origin.file)) || (site !== undefined && state.allowedSite(site.file));
-}
-
 /** What the call is reported as, or undefined when it is not reported at all. */
 function describe(entry: ApiEntry, callers: Callers, args: IArguments | undefined): Described | undefined {
   if (isAllowedSite(callers)) return undefined;
   if (callers.moduleLoad !== undefined) return describeLoad(callers.moduleLoad, callers.requirer, undefined);
+  // Made inside a package that blocks through Node's APIs (sync-fetch → execFileSync): its name, its fix.
+  const pkg = callers.via === undefined ? undefined : blockingPackages.get(callers.via);
+  if (pkg !== undefined) {
+    if (state.allowedApi(pkg.api)) return undefined;
+    return { api: pkg.api, kind: pkg.kind, hint: pkg.alternative, via: `${pkg.module} → ${entry.api}` };
+  }
   const described: Described = { api: entry.api, kind: entry.kind, hint: entry.alternative };
   if (entry.detail === 'program' && args !== undefined) {
     const detail = describeCommand(entry.api, args);

@@ -12,14 +12,15 @@ import { loadApi } from '../sinks/otel/api';
 import { otelSink } from '../sinks/otel/sink';
 import { resetAcks } from '../integrations/acks';
 import { containStrictErrors } from '../integrations/contain';
-import { hookEsmBuilds } from '../integrations/esm-hooks';
-import { hookIntegrations } from '../integrations/hooks';
-import { integrations } from '../integrations/index';
+import { integrations, type Integration } from '../integrations/index';
 import { resetAtRisk } from '../watchdog/at-risk';
 import { stopWatchdog, useWatchdog, watchdogAtExit } from '../watchdog/watchdog';
 import { createWrapper } from './call';
+import { hookEsmPackages, type EsmHook } from './esm-hooks';
 import { onProcessEnd } from './exit';
 import { createRequireWrapper, loadListeners } from './module-load';
+import { packageEsmHooks, packageFileHooks } from './package-apis';
+import { hookPackageFiles, type FileHook } from './package-hooks';
 import { isWrapper, patch, unpatch, type Patch } from './patch';
 import { applySettings, state, type Guarded } from './state';
 
@@ -39,7 +40,7 @@ let settingSinks: (() => void)[] = [];
 /** A LoopguardInstrumentation owns OpenTelemetry export: the settings add no second one. */
 let otelClaimed = false;
 let stopExitHook: (() => void) | undefined;
-let unhookIntegrations: (() => void) | undefined;
+let unhookPackages: (() => void) | undefined;
 let lazyListener: ((id: string) => void) | undefined;
 const warned = new Set<string>();
 
@@ -68,17 +69,20 @@ function wrapTargets(targets: readonly Target[]): void {
 }
 
 /*
- * Libraries that copy fs functions when they load: loaded before loopguard, their copies are the
- * unwrapped originals. Said once, since only the load order can fix it.
+ * Libraries that copy Node functions when they load: loaded before loopguard, their copies are
+ * the unwrapped originals. Said once, since only the load order can fix it.
  */
-const fsCopiers = ['graceful-fs'];
+const earlyCopiers: Readonly<Record<string, string>> = {
+  'graceful-fs': 'copies of fs functions, which are',
+  'sync-fetch': 'copy of child_process.execFileSync, which is',
+};
 
 function warnAboutEarlyCopies(): void {
   const loaded = Object.keys(require.cache);
-  for (const name of fsCopiers) {
+  for (const [name, what] of Object.entries(earlyCopiers)) {
     const marker = `${sep}node_modules${sep}${name}${sep}`;
     if (loaded.some((p) => p.includes(marker))) {
-      warnOnce(`early:${name}`, `loopguard: ${name} was loaded before loopguard and keeps its own copies of fs functions, which are not guarded; load loopguard first (node -r loopguard/register)`);
+      warnOnce(`early:${name}`, `loopguard: ${name} was loaded before loopguard and keeps its own ${what} not guarded; load loopguard first (node -r loopguard/register)`);
     }
   }
 }
@@ -137,6 +141,46 @@ function installLazy(entries: readonly ApiEntry[]): void {
     return Reflect.apply(emitWarning, this, arguments);
   });
   if (p !== undefined) patches.push(p);
+}
+
+/** Wraps the blocking APIs of a package the application just loaded. */
+function wrapLoaded(targets: readonly Target[]): void {
+  if (targets.length === 0) return;
+  wrapTargets(targets);
+  applySettings(state.settings);
+}
+
+/** The integrations' files and the blocking APIs of npm packages, patched when the application loads them. */
+function hookPackages(chosen: readonly Integration[]): () => void {
+  const integrationError = (integration: Integration, what: string, error: unknown): void => {
+    const text = error instanceof Error ? error.message : String(error);
+    warnOnce(`integration:${what}`, `loopguard: could not hook ${integration.name} (${what}): ${text}; its handlers are not tracked`);
+  };
+  const packageError = (pkg: string, error: unknown): void => {
+    const text = error instanceof Error ? error.message : String(error);
+    warnOnce(`package:${pkg}`, `loopguard: could not hook ${pkg}: ${text}; its blocking calls are reported as Node's, if at all`);
+  };
+  const files: FileHook[] = packageFileHooks(wrapLoaded, packageError);
+  const esm: EsmHook[] = packageEsmHooks(wrapLoaded, packageError);
+  for (const integration of chosen) {
+    for (const target of integration.targets) {
+      files.push({ file: target.file, patch: (exports) => target.patch(exports), onError: (error) => integrationError(integration, target.file, error) });
+    }
+    const build = integration.esm;
+    if (build !== undefined) {
+      esm.push({
+        package: integration.package,
+        patch: (namespace) => build.patch(namespace),
+        onError: (error) => warnOnce(`esm:${integration.name}`, `loopguard: could not hook ${integration.name}'s ESM build: ${error instanceof Error ? error.message : String(error)}; handlers of ESM apps using it are not tracked`),
+      });
+    }
+  }
+  const unhookCjs = hookPackageFiles(files);
+  const unhookEsm = hookEsmPackages(esm);
+  return () => {
+    unhookEsm?.();
+    unhookCjs();
+  };
 }
 
 function settingsSinks(settings: Settings): Sink[] {
@@ -206,18 +250,7 @@ export function install(settings: Settings): InstallResult {
   // work during a require inside a handler counts as part of that require.
   const chosen = settings.integrations === 'off' ? [] : settings.integrations === 'auto'
     ? integrations : integrations.filter((i) => (settings.integrations as readonly string[]).includes(i.name));
-  const unhookCjs = chosen.length === 0 ? undefined : hookIntegrations(chosen, (integration, target, error) => {
-    const text = error instanceof Error ? error.message : String(error);
-    warnOnce(`integration:${target.file}`, `loopguard: could not hook ${integration.name} (${target.file}): ${text}; its handlers are not tracked`);
-  });
-  const unhookEsm = hookEsmBuilds(chosen, (integration, error) => {
-    const text = error instanceof Error ? error.message : String(error);
-    warnOnce(`esm:${integration.name}`, `loopguard: could not hook ${integration.name}'s ESM build: ${text}; handlers of ESM apps using it are not tracked`);
-  });
-  unhookIntegrations = () => {
-    unhookEsm?.();
-    unhookCjs?.();
-  };
+  unhookPackages = hookPackages(chosen);
   wrapRequire();
   installLazy(entries);
   applySettings(settings);
@@ -259,8 +292,8 @@ export function uninstall(): void {
     if (!unpatch(p)) warnOnce(`unpatch:${p.key}`, `loopguard: ${p.key} was wrapped again by another tool after loopguard; it is left in place`);
   }
   patches = [];
-  unhookIntegrations?.();
-  unhookIntegrations = undefined;
+  unhookPackages?.();
+  unhookPackages = undefined;
   resetAcks();
   stopWatchdog();
   resetAtRisk();

@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { handlerStorage, type HandlerContext } from '../context';
 import { callersOf } from './callers';
-import { describeLoad, isAllowedSite } from './call';
+import { describeLoad } from './call';
+import { isAllowedSite } from './verdict';
 import { explained, watched } from '../watchdog/watchdog';
 import { state, type LoadFrame } from './state';
 

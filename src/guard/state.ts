@@ -37,6 +37,7 @@ export const state = {
   loading: undefined as LoadFrame | undefined,
   dispatcher: new Dispatcher(),
   allowedSite: (_file: string): boolean => false,
+  allowedApi: (_api: string): boolean => false,
   guarded: [] as Guarded[],
 };
 
@@ -45,5 +46,6 @@ export function applySettings(settings: Settings): void {
   state.settings = settings;
   state.allowedSite = compileMatchers(settings.allowSites, globToRegExp);
   const allowedApi = compileMatchers(settings.allowApis, nameToRegExp);
+  state.allowedApi = allowedApi;
   for (const g of state.guarded) g.allowed = allowedApi(g.entry.api);
 }

@@ -16,6 +16,8 @@ export interface Occurrence {
   module?: string;
   /** What the arguments may show (a child process' program name). */
   detail?: string;
+  /** The packages the blocking went through, when the table knows better than the stack. */
+  via?: string;
   outcome: Report['outcome'];
   durationMs: number;
   time: number;
@@ -205,7 +207,8 @@ export class Dispatcher {
   }
 
   private build(o: Occurrence, withStack = true): Report {
-    const { site, via } = o.callers;
+    const { site } = o.callers;
+    const via = o.via ?? o.callers.via;
     const report = {
       type: o.type ?? 'blocking-call',
       api: o.api,

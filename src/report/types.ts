@@ -32,7 +32,10 @@ export interface ReportBase {
   handler: HandlerSummary | null;
   /** The line that called it, outside loopguard, Node's internals and dependencies. */
   site: Site | null;
-  /** When the blocking call was made inside a dependency called from `site`: that package. */
+  /**
+   * When the blocking call was made inside a dependency called from `site`: that package, or the
+   * chain of them the table knows (`quick.db → better-sqlite3`, `sync-fetch → child_process.execFileSync`).
+   */
   via?: string;
   /** For module loads: what was required or imported. */
   module?: string;

@@ -1,5 +1,8 @@
-import { loadBuiltin, resolveTargets, discoverEntries, type Target } from '../../src/apis/resolve';
-import { definitions, type Definition } from '../definitions';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { packageApis } from '../../src/apis/packages';
+import { loadBuiltin, resolveTargets, discoverEntries, targetOf, type Target } from '../../src/apis/resolve';
+import { definitions, packageDefinitions, type Definition } from '../definitions';
 import { Scratch } from './scratch';
 
 /** Every API the running Node has, with its definition (undefined when the table lacks one). */
@@ -9,6 +12,23 @@ export function liveTargets(): { target: Target; definition: Definition | undefi
     target,
     definition: byApi.get(target.entry.api),
   }));
+}
+
+/** The package entries the table-driven tests call directly: functions, not wrappers of other packages. */
+export const directPackageApis = packageApis.filter((e) => e.path.length > 0 && e.over === undefined);
+
+const requireHere = createRequire(__filename);
+const modules = join(__dirname, '../../node_modules');
+
+/** The package APIs, from their files loaded with require (as a CommonJS app would). */
+export function livePackageTargets(): { target: Target; definition: Definition | undefined }[] {
+  const byApi = new Map(packageDefinitions.map((d) => [d.api, d]));
+  const live: { target: Target; definition: Definition | undefined }[] = [];
+  for (const entry of directPackageApis) {
+    const target = targetOf(entry, requireHere(join(modules, entry.file ?? entry.module)) as object);
+    if (target !== undefined) live.push({ target, definition: byApi.get(entry.api) });
+  }
+  return live;
 }
 
 /** Prepares real inputs outside any handler and returns a function that makes the call once. */

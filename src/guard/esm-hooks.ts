@@ -2,14 +2,21 @@ import Module from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
 import { Hook } from 'import-in-the-middle';
-import type { Integration } from './types';
 
 /*
- * For libraries whose ESM build is a separate file (@discordjs/core's dist/index.mjs), no require
- * hook can see the ESM app's import. import-in-the-middle's loader hook can: in-thread
- * (module.registerHooks) where Node supports it, else off-thread (module.register). The loader is
- * registered only when such a library is installed where the app runs, and only intercepts it.
+ * For packages whose ESM build is a separate file (@discordjs/core's dist/index.mjs, bcryptjs'
+ * index.js) or that are ESM only (enmap), no require hook can see the ESM app's import.
+ * import-in-the-middle's loader hook can: in-thread (module.registerHooks) where Node supports
+ * it, else off-thread (module.register). The loader is registered only when such a package is
+ * installed where the app runs, and only intercepts those packages.
  */
+
+export interface EsmHook {
+  readonly package: string;
+  /** Patches the module's namespace (import-in-the-middle's view of it: setting a name rebinds it). */
+  patch(namespace: Record<string, unknown>): (() => void) | undefined;
+  onError(error: unknown): void;
+}
 
 type SyncLoader = { register(options: { include: string[] }): void };
 
@@ -43,31 +50,37 @@ function registerLoader(include: string[]): void {
 
 let registered = false;
 
-export function hookEsmBuilds(list: readonly Integration[], onError: (integration: Integration, error: unknown) => void): (() => void) | undefined {
+export function hookEsmPackages(hooks: readonly EsmHook[]): (() => void) | undefined {
   // Preloads run again in worker threads, Node 20's loader-hooks thread among them: the loader
   // is registered from the main thread only.
   if (!isMainThread) return undefined;
   // No entry file (node -e/-p, the REPL): no ESM app to hook, and the in-thread loader gets in the
   // way of the evaluated script's requires on Node 22+.
   if (process.argv[1] === undefined || typeof (process as { _eval?: unknown })._eval === 'string') return undefined;
-  const wanted = list.filter((i) => i.esm !== undefined && installed(i.package));
+  const present = new Map<string, boolean>();
+  const wanted = hooks.filter((h) => {
+    if (!present.has(h.package)) present.set(h.package, installed(h.package));
+    return present.get(h.package) === true;
+  });
   if (wanted.length === 0) return undefined;
+  const packages = [...new Set(wanted.map((h) => h.package))];
   try {
-    if (!registered) registerLoader(wanted.map((i) => i.package));
+    if (!registered) registerLoader(packages);
     registered = true;
   } catch (error) {
-    for (const i of wanted) onError(i, error);
+    for (const h of wanted) h.onError(error);
     return undefined;
   }
   const undos: (() => void)[] = [];
-  const hook = new Hook(wanted.map((i) => i.package), (exported, name) => {
-    const integration = wanted.find((i) => i.package === name);
-    if (integration?.esm === undefined) return;
-    try {
-      const undo = integration.esm.patch(exported);
-      if (undo !== undefined) undos.push(undo);
-    } catch (error) {
-      onError(integration, error);
+  const hook = new Hook(packages, (exported, name) => {
+    for (const h of wanted) {
+      if (h.package !== name) continue;
+      try {
+        const undo = h.patch(exported);
+        if (undo !== undefined) undos.push(undo);
+      } catch (error) {
+        h.onError(error);
+      }
     }
   });
   return () => {

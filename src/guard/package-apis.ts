@@ -1,0 +1,57 @@
+import { packageApis } from '../apis/packages';
+import { targetOf, type Target } from '../apis/resolve';
+import type { ApiEntry } from '../apis/types';
+import type { EsmHook } from './esm-hooks';
+import { packageOfFile, type FileHook } from './package-hooks';
+
+/*
+ * The hooks that wrap the blocking APIs of npm packages (src/apis/packages.ts) when the
+ * application loads them: one per file for CommonJS, one per package for ESM builds.
+ */
+
+type Wrap = (targets: readonly Target[]) => void;
+type OnError = (pkg: string, error: unknown) => void;
+
+const hooked = packageApis.filter((e) => e.path.length > 0);
+
+function targetsIn(entries: readonly ApiEntry[], roots: readonly unknown[]): Target[] {
+  const targets: Target[] = [];
+  for (const root of roots) {
+    if (root === null || (typeof root !== 'object' && typeof root !== 'function')) continue;
+    for (const entry of entries) {
+      const target = targetOf(entry, root);
+      if (target !== undefined) targets.push(target);
+    }
+  }
+  return targets;
+}
+
+export function packageFileHooks(wrap: Wrap, onError: OnError): FileHook[] {
+  const byFile = new Map<string, ApiEntry[]>();
+  for (const entry of hooked) {
+    const file = entry.file ?? entry.module;
+    byFile.set(file, [...(byFile.get(file) ?? []), entry]);
+  }
+  return [...byFile].map(([file, entries]) => ({
+    file,
+    patch(exports) {
+      wrap(targetsIn(entries, [exports]));
+      return undefined; // uninstall restores every wrapped function
+    },
+    onError: (error) => onError(packageOfFile(file), error),
+  }));
+}
+
+/** ESM builds: the namespace's bindings and the default export's properties (`bcrypt.default.hashSync`). */
+export function packageEsmHooks(wrap: Wrap, onError: OnError): EsmHook[] {
+  const byPackage = new Map<string, ApiEntry[]>();
+  for (const entry of hooked) if (entry.esm === true) byPackage.set(entry.module, [...(byPackage.get(entry.module) ?? []), entry]);
+  return [...byPackage].map(([pkg, entries]) => ({
+    package: pkg,
+    patch(namespace) {
+      wrap(targetsIn(entries, [namespace, namespace['default']]));
+      return undefined;
+    },
+    onError: (error) => onError(pkg, error),
+  }));
+}
