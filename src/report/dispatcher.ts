@@ -1,5 +1,5 @@
 import { handlerStorage, type HandlerContext } from '../context';
-import type { Callers } from '../guard/callers';
+import type { Callers, Site } from '../guard/callers';
 import { stackOf } from '../guard/callers';
 import { observeHandlers } from '../handlers/lifecycle';
 import { docsFor } from './docs';
@@ -46,20 +46,47 @@ export interface SampledCall {
   hint: string;
 }
 
+/*
+ * What `observe` sinks get, made for every call they see (also hot, sampled ones): one class, its
+ * fields in one order, the stack and the docs link made only when asked.
+ */
+class Observed implements Observation {
+  constructor(
+    readonly type: Report['type'],
+    readonly api: string,
+    readonly kind: Report['kind'],
+    readonly outcome: string,
+    readonly durationMs: number,
+    readonly time: number,
+    readonly handler: HandlerContext | undefined,
+    readonly sampled: boolean,
+    readonly site: Site | undefined,
+    readonly via: string | undefined,
+    readonly module: string | undefined,
+    readonly detail: string | undefined,
+    readonly hint: string,
+    readonly extra: Readonly<Record<string, unknown>> | undefined,
+    private readonly callers: Callers | undefined,
+  ) {}
+
+  get docs(): string {
+    return docsFor(this.kind);
+  }
+
+  stack(): string {
+    return this.callers === undefined ? '' : stackOf(this.callers);
+  }
+}
+
 function observationOf(o: Occurrence): Observation {
   const { site, via } = o.callers;
-  return {
-    type: o.type ?? 'blocking-call', api: o.api, kind: o.kind, outcome: o.outcome, durationMs: o.durationMs,
-    time: o.time, handler: o.handler, sampled: false, site, via, module: o.module, detail: o.detail,
-    hint: o.hint, docs: docsFor(o.kind), stack: () => stackOf(o.callers), extra: o.extra,
-  };
+  return new Observed(o.type ?? 'blocking-call', o.api, o.kind, o.outcome, o.durationMs, o.time, o.handler, false,
+    site, via, o.module, o.detail, o.hint, o.extra, o.callers);
 }
 
 function sampledObservation(call: SampledCall, durationMs: number): Observation {
-  return {
-    ...call, type: 'blocking-call', outcome: 'ran', durationMs, sampled: true, site: undefined, via: undefined,
-    module: undefined, detail: undefined, docs: docsFor(call.kind), stack: () => '', extra: undefined,
-  };
+  return new Observed('blocking-call', call.api, call.kind, 'ran', durationMs, call.time, call.handler, true,
+    undefined, undefined, undefined, undefined, call.hint, undefined, undefined);
 }
 
 export const siteCap = 5000;
