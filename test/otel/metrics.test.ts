@@ -48,7 +48,7 @@ describe('metrics', () => {
     expect(durations.map((p) => key(p.attributes))).not.toContain('fs.readFileSync interactionCreate thrown');
   });
 
-  it('stay exact where reports sample a hot site', async () => {
+  it('count every call where reports sample a hot site; the duration histogram gets the sample', async () => {
     configure({ sampleAbove: 5 });
     try {
       runInHandler({ source: 'bot', event: 'hot' }, () => {
@@ -59,6 +59,10 @@ describe('metrics', () => {
     }
     const calls = await guarded.sdk.points(metricNames.calls.name);
     expect(calls.find((p) => key(p.attributes) === 'fs.existsSync hot ran')?.value).toBe(500);
+    const durations = await guarded.sdk.points(metricNames.duration.name);
+    const sampled = durations.find((p) => key(p.attributes) === 'fs.existsSync hot ran')?.value as Histogram;
+    expect(sampled.count).toBeGreaterThanOrEqual(5); // the histogram gets the sampled calls
+    expect(sampled.count).toBeLessThan(500);
     const spans = guarded.sdk.spans().filter((s) => s.name === 'fs.existsSync');
     expect(spans.length).toBeGreaterThanOrEqual(5);
     expect(spans.length).toBeLessThan(500);

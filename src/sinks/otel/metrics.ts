@@ -1,19 +1,36 @@
-import type { Attributes, Counter, Histogram, Meter } from '@opentelemetry/api';
+import type { Attributes, Counter, Histogram, Meter, ObservableResult } from '@opentelemetry/api';
 import type { Observation } from '../../report/types';
 import { attr, durationBuckets, handlerAttribute, metric } from './names';
 
 /*
- * Counters and a duration histogram keyed by API and handler event. Every call counts, also the
- * calls of hot sites whose stacks were not read, so the numbers are exact where reports sample.
- * Attributes stay few and bounded (API, kind, outcome, handler source and event): no ids.
+ * Counters and duration histograms keyed by API and handler event. Attributes stay few and
+ * bounded (API, kind, outcome, handler source and event): no ids.
+ *
+ * The call counter counts every call, also the calls at hot sites whose stacks were not read, so
+ * it is exact where reports sample. It is an observable counter over totals kept here: the SDK
+ * hashes a measurement's attributes on every `add`, which at thousands of calls a second costs
+ * more than the call. The duration histogram records the calls whose stacks were read: every
+ * call below LOOPGUARD_SAMPLE_ABOVE, a random sample of a hot site's calls above it.
  */
 
 export interface Metrics {
   call(o: Observation): void;
 }
 
+/** Past this many attribute sets, totals are kept without the handler's source and event. */
+const seriesCap = 2000;
+
+interface Total {
+  attributes: Attributes;
+  value: number;
+}
+
 export function createMetrics(meter: Meter): Metrics {
-  const calls: Counter = meter.createCounter(metric.calls.name, { unit: metric.calls.unit, description: metric.calls.description });
+  const totals = new Map<string, Total>();
+  meter.createObservableCounter(metric.calls.name, { unit: metric.calls.unit, description: metric.calls.description })
+    .addCallback((result: ObservableResult) => {
+      for (const t of totals.values()) result.observe(t.value, t.attributes);
+    });
   const duration: Histogram = meter.createHistogram(metric.duration.name, {
     unit: metric.duration.unit,
     description: metric.duration.description,
@@ -27,24 +44,43 @@ export function createMetrics(meter: Meter): Metrics {
     advice: { explicitBucketBoundaries: durationBuckets },
   });
 
+  function attributesOf(o: Observation, withHandler: boolean): Attributes {
+    const attributes: Attributes = { [attr.api]: o.api, [attr.kind]: o.kind, [attr.outcome]: o.outcome };
+    if (withHandler && o.handler !== undefined) {
+      attributes[handlerAttribute('source')] = o.handler.source;
+      attributes[handlerAttribute('event')] = o.handler.event;
+    }
+    return attributes;
+  }
+
+  function count(o: Observation): void {
+    const h = o.handler;
+    const key = `${o.api}\0${o.kind}\0${o.outcome}\0${h?.source ?? ''}\0${h?.event ?? ''}`;
+    let total = totals.get(key);
+    if (total === undefined) {
+      const capped = totals.size >= seriesCap;
+      const shortKey = `${o.api}\0${o.kind}\0${o.outcome}`;
+      total = capped ? totals.get(shortKey) : undefined;
+      if (total === undefined) {
+        total = { attributes: attributesOf(o, !capped), value: 0 };
+        totals.set(capped ? shortKey : key, total);
+      }
+    }
+    total.value++;
+  }
+
   return {
     call(o) {
-      const attributes: Attributes = { [attr.api]: o.api, [attr.kind]: o.kind, [attr.outcome]: o.outcome };
-      if (o.handler !== undefined) {
-        attributes[handlerAttribute('source')] = o.handler.source;
-        attributes[handlerAttribute('event')] = o.handler.event;
-      }
       if (o.type === 'interaction-ack') {
-        acks.add(1, attributes);
-        return;
-      }
-      if (o.type === 'stall') {
+        acks.add(1, attributesOf(o, true));
+      } else if (o.type === 'stall') {
+        const attributes = attributesOf(o, true);
         stalls.add(1, attributes);
         stallDuration.record(o.durationMs / 1000, attributes);
-        return;
+      } else {
+        count(o);
+        if (!o.sampled && o.outcome === 'ran') duration.record(o.durationMs / 1000, attributesOf(o, true));
       }
-      calls.add(1, attributes);
-      if (o.outcome === 'ran') duration.record(o.durationMs / 1000, attributes);
     },
   };
 }

@@ -33,8 +33,8 @@ export const attr = {
 
 /** Every metric has the attributes loopguard.api, .kind, .outcome and loopguard.handler.source, .event (no ids). */
 export const metric = {
-  calls: { name: 'loopguard.blocking_calls', type: 'counter', unit: '{call}', description: 'Blocking calls made inside event handlers (strict mode: stopped ones too, with loopguard.outcome=thrown).' },
-  duration: { name: 'loopguard.blocking_call.duration', type: 'histogram', unit: 's', description: 'How long each blocking call inside an event handler blocked the event loop.' },
+  calls: { name: 'loopguard.blocking_calls', type: 'observable counter', unit: '{call}', description: 'Blocking calls made inside event handlers (strict mode: stopped ones too, with loopguard.outcome=thrown).' },
+  duration: { name: 'loopguard.blocking_call.duration', type: 'histogram', unit: 's', description: 'How long each blocking call inside an event handler blocked the event loop (at hot sites above LOOPGUARD_SAMPLE_ABOVE, a random sample of their calls; loopguard.blocking_calls counts them all).' },
   acks: { name: 'loopguard.interaction_acks', type: 'counter', unit: '{interaction}', description: 'Interactions acknowledged late (after 3 s, outcome=late) or after blocking calls delayed them (outcome=delayed).' },
   stalls: { name: 'loopguard.stalls', type: 'counter', unit: '{stall}', description: 'Stalls: the event loop did not turn for LOOPGUARD_STALL_MS and no wrapped call explains it (loopguard.api: the stuck function).' },
   stallDuration: { name: 'loopguard.stall.duration', type: 'histogram', unit: 's', description: 'How long each stall held the event loop.' },
