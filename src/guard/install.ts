@@ -17,12 +17,13 @@ import { resetAtRisk } from '../watchdog/at-risk';
 import { stopWatchdog, useWatchdog, watchdogAtExit } from '../watchdog/watchdog';
 import { createWrapper } from './call';
 import { hookEsmPackages, type EsmHook } from './esm-hooks';
-import { onProcessEnd } from './exit';
 import { createRequireWrapper, loadListeners } from './module-load';
 import { packageEsmHooks, packageFileHooks } from './package-apis';
 import { hookPackageFiles, type FileHook } from './package-hooks';
 import { isWrapper, patch, unpatch, type Patch } from './patch';
 import { applySettings, state, type Guarded } from './state';
+import { startRelay, type Relay } from '../util/line-relay';
+import { onProcessEnd } from '../util/process-end';
 
 const kInstance = Symbol.for('loopguard.instance');
 /** What the active copy of loopguard publishes, so that other copies report through it. */
@@ -40,6 +41,8 @@ let settingSinks: (() => void)[] = [];
 /** A LoopguardInstrumentation owns OpenTelemetry export: the settings add no second one. */
 let otelClaimed = false;
 let stopExitHook: (() => void) | undefined;
+/** Main thread: writes the report lines of worker threads. */
+let relay: Relay | undefined;
 let unhookPackages: (() => void) | undefined;
 let lazyListener: ((id: string) => void) | undefined;
 const warned = new Set<string>();
@@ -261,9 +264,11 @@ export function install(settings: Settings): InstallResult {
   handlerStorage.exit(() => setImmediate(() => {
     state.everywhere = state.installed && state.settings.scope === 'all';
   }));
+  relay = startRelay((error, to) => state.dispatcher.countError(error, `writing ${String(to)} for a worker thread`));
   stopExitHook = onProcessEnd(() => {
     watchdogAtExit();
     state.dispatcher.close();
+    relay?.end();
   });
   useWatchdog(settings.stallMs, { warn: warnOnce });
   return { active: true, wrapped: patches.length };
@@ -304,6 +309,8 @@ export function uninstall(): void {
   stopExitHook?.();
   stopExitHook = undefined;
   state.dispatcher.close();
+  relay?.end();
+  relay = undefined;
   state.dispatcher = new Dispatcher();
   settingSinks = [];
   state.guarded = [];

@@ -1,6 +1,7 @@
 import { describeCall, describeHandler, describeSite } from '../report/errors';
 import type { InteractionAckReport, Report, Sink, StallReport, Summary } from '../report/types';
 import { AsyncWriter } from '../util/async-writer';
+import { relayedWriter } from '../util/line-relay';
 
 export interface ConsoleSinkOptions {
   /** File descriptor to write to (default 2, stderr). */
@@ -85,7 +86,8 @@ export function formatSummary(summary: Summary, cwd: string, worst: number): str
 export function consoleSink(options: ConsoleSinkOptions = {}): Sink {
   const cwd = options.cwd ?? process.cwd();
   const worst = options.worst ?? 5;
-  const out = new AsyncWriter(options.fd ?? 2, () => {});
+  const fd = options.fd ?? 2;
+  const out = relayedWriter(fd) ?? new AsyncWriter(fd, () => {});
   return {
     name: 'console',
     write(report) {
@@ -93,7 +95,7 @@ export function consoleSink(options: ConsoleSinkOptions = {}): Sink {
       if (!report.aggregate) out.write(formatLine(report, cwd) + '\n');
     },
     close(summary) {
-      out.flushSync(formatSummary(summary, cwd, worst));
+      out.end(formatSummary(summary, cwd, worst));
     },
   };
 }

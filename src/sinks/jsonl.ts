@@ -1,6 +1,7 @@
 import { threadId } from 'node:worker_threads';
 import type { Sink } from '../report/types';
 import { AsyncWriter } from '../util/async-writer';
+import { relayedWriter } from '../util/line-relay';
 import { raw } from '../util/raw-fs';
 
 /** `%p` in a report file path becomes the process id, `%t` the thread id (one file per shard). */
@@ -11,25 +12,22 @@ export function expandReportPath(path: string): string {
 /**
  * One JSON object per line. The file is opened (created 0600, appended to) when the sink is
  * made, so that an unwritable path fails at start-up; lines are written without blocking and
- * whatever is still queued at exit is written before the process ends.
+ * whatever is still queued at exit is written before the process ends. In a worker thread the
+ * main thread writes them (see line-relay.ts).
  */
 export function jsonlSink(path: string, onError: (error: Error) => void = () => {}): Sink {
-  const fd = raw.openSync(expandReportPath(path), 'a', 0o600);
-  const out = new AsyncWriter(fd, onError);
+  const file = expandReportPath(path);
+  const fd = raw.openSync(file, 'a', 0o600);
+  const relayed = relayedWriter(file);
+  if (relayed !== undefined) raw.closeSync(fd);
+  const out = relayed ?? new AsyncWriter(fd, onError, true);
   return {
     name: 'jsonl',
     write(report) {
       out.write(JSON.stringify(report) + '\n');
     },
     close() {
-      out.flushSync();
-      out.whenIdle(() => {
-        try {
-          raw.closeSync(fd);
-        } catch {
-          // Already closed: nothing left to lose.
-        }
-      });
+      out.end();
     },
   };
 }

@@ -1,27 +1,42 @@
 import { handlerStorage } from '../context';
 import { raw } from './raw-fs';
 
+/** Where loopguard's sinks put their lines: written without blocking, the rest at exit. */
+export interface LineWriter {
+  write(text: string): void;
+  /** At exit or uninstall: writes what is queued (and `last`) synchronously; closes a file it opened. */
+  end(last?: string): void;
+}
+
 /**
  * Appends text to a file descriptor without blocking the event loop: writes go through libuv's
- * thread pool, one at a time, in order. `flushSync()` (for exit) writes what is still queued.
+ * thread pool, one at a time, in order. Given a path, it opens the file (0600, appending) itself,
+ * also without blocking, and closes it at `end()`; given a descriptor, it leaves it open.
  */
-export class AsyncWriter {
+export class AsyncWriter implements LineWriter {
   private queue: string[] = [];
   private writing = false;
   private failed = false;
+  private fd: number | undefined;
+  private readonly path: string | undefined;
   private onIdle: (() => void) | undefined;
 
   constructor(
-    private readonly fd: number,
+    target: number | string,
     private readonly onError: (error: Error) => void,
-  ) {}
+    /** Close the descriptor at `end()` (it was opened for this writer). */
+    private readonly owned = typeof target === 'string',
+  ) {
+    if (typeof target === 'number') this.fd = target;
+    else this.path = target;
+  }
 
   write(text: string): void {
     if (this.failed) return;
     this.queue.push(text);
     if (this.writing) return;
     // Start on the next turn: lines of one turn go out in one write, and lines queued during
-    // exit stay queued for flushSync() instead of starting a write that would never finish.
+    // exit stay queued for end() instead of starting a write that would never finish.
     this.writing = true;
     handlerStorage.exit(() => setImmediate(() => this.next()));
   }
@@ -34,29 +49,33 @@ export class AsyncWriter {
       idle?.();
       return;
     }
+    const fd = this.fd;
+    if (fd === undefined) {
+      raw.open(this.path as string, 'a', 0o600, (error, opened) => {
+        if (error) return this.fail(error);
+        if (this.fd === undefined) this.fd = opened;
+        else raw.close(opened, () => {}); // end() opened it meanwhile
+        this.next();
+      });
+      return;
+    }
     const chunk = Buffer.from(this.queue.join(''));
     this.queue = [];
-    this.send(chunk, 0);
+    this.send(fd, chunk, 0);
   }
 
-  private send(chunk: Buffer, offset: number): void {
-    raw.write(this.fd, chunk, offset, chunk.length - offset, null, (error, written) => {
-      if (error) {
-        this.failed = true;
-        this.writing = false;
-        this.onError(error);
-      } else if (offset + written < chunk.length) {
-        this.send(chunk, offset + written);
-      } else {
-        this.next();
-      }
+  private send(fd: number, chunk: Buffer, offset: number): void {
+    raw.write(fd, chunk, offset, chunk.length - offset, null, (error, written) => {
+      if (error) this.fail(error);
+      else if (offset + written < chunk.length) this.send(fd, chunk, offset + written);
+      else this.next();
     });
   }
 
-  /** Runs `fn` once nothing is being written (now, or when the write in flight is done). */
-  whenIdle(fn: () => void): void {
-    if (this.writing) this.onIdle = fn;
-    else fn();
+  private fail(error: Error): void {
+    this.failed = true;
+    this.writing = false;
+    this.onError(error);
   }
 
   /**
@@ -70,11 +89,30 @@ export class AsyncWriter {
     const chunk = Buffer.from(this.queue.join(''));
     this.queue = [];
     try {
+      this.fd ??= raw.openSync(this.path as string, 'a', 0o600);
       let offset = 0;
       while (offset < chunk.length) offset += raw.writeSync(this.fd, chunk, offset, chunk.length - offset);
     } catch (error) {
       this.failed = true;
       this.onError(error as Error);
     }
+  }
+
+  end(last = ''): void {
+    this.flushSync(last);
+    if (!this.owned) return;
+    const close = (): void => {
+      const fd = this.fd;
+      this.fd = undefined;
+      if (fd === undefined) return;
+      try {
+        raw.closeSync(fd);
+      } catch {
+        // Already closed: nothing left to lose.
+      }
+    };
+    // A write in flight still needs the descriptor: close once it is done.
+    if (this.writing) this.onIdle = close;
+    else close();
   }
 }

@@ -8,5 +8,7 @@ export const raw = {
   openSync: fs.openSync,
   writeSync: fs.writeSync,
   closeSync: fs.closeSync,
+  open: fs.open,
   write: fs.write,
+  close: fs.close,
 };
