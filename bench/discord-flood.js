@@ -18,14 +18,14 @@ const allVariants = {
   'with loopguard': { args: ['-r', register], env: { LOOPGUARD_CONSOLE: 'off' } },
   // OpenTelemetry: `with loopguard` above has @opentelemetry/api installed but no SDK (LOOPGUARD_OTEL
   // auto); these record every handler and call with a real SDK, or turn OpenTelemetry off.
-  'loopguard, OTel off': { args: ['-r', register], env: { LOOPGUARD_CONSOLE: 'off', LOOPGUARD_OTEL: 'off' } },
+  'loopguard (OTel off)': { args: ['-r', register], env: { LOOPGUARD_CONSOLE: 'off', LOOPGUARD_OTEL: 'off' } },
   'loopguard + OTel SDK': { args: ['-r', otelSdk, '-r', register], env: { LOOPGUARD_CONSOLE: 'off' } },
-  'OTel SDK, no loopguard': { args: ['-r', otelSdk], env: {} },
+  'OTel SDK without loopguard': { args: ['-r', otelSdk], env: {} },
   // The stall watchdog is on by default: the same without it shows what it costs.
-  'loopguard, no watchdog': { args: ['-r', register], env: { LOOPGUARD_CONSOLE: 'off', LOOPGUARD_STALL_MS: 'off' } },
+  'loopguard (no watchdog)': { args: ['-r', register], env: { LOOPGUARD_CONSOLE: 'off', LOOPGUARD_STALL_MS: 'off' } },
   // Reference point: the same AsyncLocalStorage.run around each event, without loopguard (what
   // any async-context tool costs on this Node).
-  'bare ALS, no loopguard': { args: [], env: { FLOOD_BARE_ALS: '1' } },
+  'bare ALS (no loopguard)': { args: [], env: { FLOOD_BARE_ALS: '1' } },
   ...(process.env.FLOOD_VARIANTS ? JSON.parse(process.env.FLOOD_VARIANTS) : {}),
 };
 const only = process.env.FLOOD_ONLY?.split(',').map((s) => s.trim());
@@ -38,8 +38,8 @@ const variants = only ? Object.fromEntries(only.map((name) => {
 const comparisons = [
   ['loopguard keeps {r} of the throughput', 'with loopguard', 'without loopguard', 0.97],
   ['loopguard with a recording OpenTelemetry SDK keeps {r} of loopguard\'s throughput without an SDK', 'loopguard + OTel SDK', 'with loopguard'],
-  ['@opentelemetry/api installed, no SDK (LOOPGUARD_OTEL=auto): {r} of LOOPGUARD_OTEL=off', 'with loopguard', 'loopguard, OTel off'],
-  ['the stall watchdog keeps {r} of loopguard\'s throughput without it', 'with loopguard', 'loopguard, no watchdog', 0.99],
+  ['@opentelemetry/api installed, no SDK (LOOPGUARD_OTEL=auto): {r} of LOOPGUARD_OTEL=off', 'with loopguard', 'loopguard (OTel off)'],
+  ['the stall watchdog keeps {r} of loopguard\'s throughput without it', 'with loopguard', 'loopguard (no watchdog)', 0.99],
 ];
 
 // On a 2-core machine, the emulator and the bot each get a core of their own (less noise).

@@ -67,4 +67,16 @@ describe('metrics', () => {
     expect(spans.length).toBeGreaterThanOrEqual(5);
     expect(spans.length).toBeLessThan(500);
   });
+
+  it('keep the number of series bounded: past 1000, new handler events are counted without the handler (within the SDK\'s own limit)', async () => {
+    const events = 1200;
+    for (let i = 0; i < events; i++) runInHandler({ source: 'bot', event: `cap-${i}` }, () => fs.lstatSync(file));
+    const calls = (await guarded.sdk.points(metricNames.calls.name)).filter((p) => p.attributes['loopguard.api'] === 'fs.lstatSync');
+    const withoutHandler = calls.filter((p) => p.attributes['loopguard.handler.event'] === undefined);
+    expect(withoutHandler).toHaveLength(1);
+    expect(withoutHandler[0]!.value).toBeGreaterThan(0);
+    expect(calls.length).toBeLessThanOrEqual(1001);
+    expect(calls.reduce((sum, p) => sum + (p.value as number), 0)).toBe(events); // every call counted
+    expect(calls.filter((p) => p !== withoutHandler[0]).every((p) => p.value === 1)).toBe(true);
+  });
 });

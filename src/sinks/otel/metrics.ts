@@ -17,19 +17,35 @@ export interface Metrics {
   call(o: Observation): void;
 }
 
-/** Past this many attribute sets, totals are kept without the handler's source and event. */
-const seriesCap = 2000;
+/**
+ * Past this many attribute sets, totals are kept without the handler's source and event. Below
+ * the SDK's default cardinality limit (2000 per instrument), which would fold the overflow into
+ * one series without even the API.
+ */
+const seriesCap = 1000;
 
-interface Total {
+interface Series {
   attributes: Attributes;
   value: number;
 }
 
+/** Totals by handler kind, API and outcome: keyed by strings the call already has, none built per call. */
+type Totals = Map<string, Map<string, Map<string, Series>>>;
+
+function child<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) map.set(key, value = make());
+  return value;
+}
+
 export function createMetrics(meter: Meter): Metrics {
-  const totals = new Map<string, Total>();
+  const totals: Totals = new Map();
+  let series = 0;
   meter.createObservableCounter(metric.calls.name, { unit: metric.calls.unit, description: metric.calls.description })
     .addCallback((result: ObservableResult) => {
-      for (const t of totals.values()) result.observe(t.value, t.attributes);
+      for (const byApi of totals.values()) {
+        for (const byOutcome of byApi.values()) for (const t of byOutcome.values()) result.observe(t.value, t.attributes);
+      }
     });
   const duration: Histogram = meter.createHistogram(metric.duration.name, {
     unit: metric.duration.unit,
@@ -53,19 +69,21 @@ export function createMetrics(meter: Meter): Metrics {
     return attributes;
   }
 
+  /** A new series; past the cap, without the handler (under kind ''). */
+  function seriesOf(o: Observation, withHandler: boolean): Series {
+    const kind = withHandler && o.handler !== undefined ? o.handler.kind : '';
+    const byOutcome = child(child(totals, kind, () => new Map()), o.api, () => new Map());
+    let total = byOutcome.get(o.outcome);
+    if (total === undefined) {
+      series++;
+      byOutcome.set(o.outcome, total = { attributes: attributesOf(o, kind !== ''), value: 0 });
+    }
+    return total;
+  }
+
   function count(o: Observation): void {
     const h = o.handler;
-    const key = `${o.api}\0${o.kind}\0${o.outcome}\0${h?.source ?? ''}\0${h?.event ?? ''}`;
-    let total = totals.get(key);
-    if (total === undefined) {
-      const capped = totals.size >= seriesCap;
-      const shortKey = `${o.api}\0${o.kind}\0${o.outcome}`;
-      total = capped ? totals.get(shortKey) : undefined;
-      if (total === undefined) {
-        total = { attributes: attributesOf(o, !capped), value: 0 };
-        totals.set(capped ? shortKey : key, total);
-      }
-    }
+    const total = (h === undefined ? undefined : totals.get(h.kind)?.get(o.api)?.get(o.outcome)) ?? seriesOf(o, series < seriesCap);
     total.value++;
   }
 
