@@ -57,7 +57,27 @@ export function createContext(info: HandlerInfo, allowBlocking = false): Handler
 export function contextOf(
   source: string, event: string, attributes: Readonly<Record<string, AttributeValue>>, allowBlocking = false,
 ): HandlerContext {
-  return { id: nextId++, source, event, attributes, startedAt: Date.now(), allowBlocking, kind: `${source}\0${event}` };
+  return { id: nextId++, source, event, attributes, startedAt: Date.now(), allowBlocking, kind: kindOf(source, event) };
+}
+
+/*
+ * One `kind` string per source and event, not one per handled event: the tables keyed by it
+ * (sampling, metrics) then hash a string whose hash is known instead of a new one each time.
+ */
+const kinds = new Map<string, Map<string, string>>();
+const kindCap = 10_000;
+let kindCount = 0;
+
+function kindOf(source: string, event: string): string {
+  let bySource = kinds.get(source);
+  const known = bySource?.get(event);
+  if (known !== undefined) return known;
+  const kind = `${source}\0${event}`;
+  if (kindCount >= kindCap) return kind; // event names made of ids: not worth keeping
+  if (bySource === undefined) kinds.set(source, bySource = new Map());
+  bySource.set(event, kind);
+  kindCount++;
+  return kind;
 }
 
 /**

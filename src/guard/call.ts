@@ -122,8 +122,7 @@ function reportRan(
     // Handler kinds are few in practice; past the cap (event names made of ids?) calls are exact.
     if (store !== undefined && known === undefined && pair === undefined && g.pairs.size < pairCap) g.pairs.set(store.kind, pair = newPair());
     if (pair !== undefined && !sampleThis(pair, start, state.settings.sampleAbove)) {
-      const { api, kind, alternative: hint } = g.entry;
-      state.dispatcher.sampledOut(pair, durationMs, { api, kind, time: timeOrigin + start, handler: store, hint });
+      state.dispatcher.sampledOut(pair, g.entry, durationMs, timeOrigin + start, store);
       return;
     }
     const callers = known ?? callersOf(wrapper);

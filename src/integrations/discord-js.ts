@@ -1,5 +1,5 @@
 import { patchAcknowledgers } from './acks';
-import { patchEmit, pick, prototypeOf, trackPackets } from './emitter';
+import { fields, patchEmit, pick, prototypeOf, trackPackets } from './emitter';
 import type { Integration } from './types';
 
 /*
@@ -11,13 +11,17 @@ import type { Integration } from './types';
 const internalEvents = new Set(['debug', 'raw', 'warn', 'cacheSweep', 'error', 'shardDisconnect', 'shardReconnecting', 'shardResume', 'shardError', 'invalidated']);
 const ackMethods = ['reply', 'deferReply', 'deferUpdate', 'update', 'showModal', 'respond'];
 
+const placeIds = fields({ guildId: 'guildId', channelId: 'channelId' });
+const interactionIds = fields({ id: 'interactionId', commandName: 'commandName' });
+const messageIds = fields({ id: 'messageId' });
+
 const spec = {
   source: 'discord.js',
   internalEvents,
   ids(event: string, first: object) {
-    const ids = pick(first, { guildId: 'guildId', channelId: 'channelId' });
-    if (event === 'interactionCreate') Object.assign(ids, pick(first, { id: 'interactionId', commandName: 'commandName' }));
-    else if (event === 'messageCreate') Object.assign(ids, pick(first, { id: 'messageId' }));
+    const ids = pick(first, placeIds);
+    if (event === 'interactionCreate') pick(first, interactionIds, ids);
+    else if (event === 'messageCreate') pick(first, messageIds, ids);
     return ids;
   },
   interactionEvent: 'interactionCreate',

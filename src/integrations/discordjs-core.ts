@@ -1,4 +1,4 @@
-import { patchEmit, pick } from './emitter';
+import { fields, patchEmit, pick, type Fields } from './emitter';
 import type { Integration } from './types';
 
 /*
@@ -7,18 +7,20 @@ import type { Integration } from './types';
  * hook sees it); ESM apps load the separate dist/index.mjs (the ESM loader hook sees it).
  */
 
-const idNames: Record<string, string> = { MESSAGE_CREATE: 'messageId', INTERACTION_CREATE: 'interactionId' };
+const placeIds = fields({ guild_id: 'guildId', channel_id: 'channelId' });
+const eventIds: Readonly<Record<string, Fields>> = { MESSAGE_CREATE: fields({ id: 'messageId' }), INTERACTION_CREATE: fields({ id: 'interactionId' }) };
+const commandName = fields({ name: 'commandName' });
 
 function ids(event: string, first: object) {
   const { data, shardId } = first as { data?: unknown; shardId?: unknown };
   const out: Record<string, string | number> = { dispatch: event };
   if (typeof shardId === 'number') out['shard'] = shardId;
   if (data === null || typeof data !== 'object') return out;
-  Object.assign(out, pick(data, { guild_id: 'guildId', channel_id: 'channelId' }));
-  const idName = idNames[event];
-  if (idName !== undefined) Object.assign(out, pick(data, { id: idName }));
+  pick(data, placeIds, out);
+  const id = eventIds[event];
+  if (id !== undefined) pick(data, id, out);
   const command = (data as { data?: unknown }).data;
-  if (event === 'INTERACTION_CREATE' && command !== null && typeof command === 'object') Object.assign(out, pick(command, { name: 'commandName' }));
+  if (event === 'INTERACTION_CREATE' && command !== null && typeof command === 'object') pick(command, commandName, out);
   return out;
 }
 

@@ -87,12 +87,17 @@ export function patchEmit(proto: object | undefined, spec: EmitSpec): (() => voi
  * The ids of a `messageCreate` message or an `interactionCreate` interaction in libraries whose
  * structures have `id` and, for interactions, `data.name` (Eris, Oceanic.js).
  */
-export function eventIds(event: string, first: object): Record<string, AttributeValue> {
-  if (event === 'messageCreate') return pick(first, { id: 'messageId' });
-  if (event !== 'interactionCreate') return {};
+export function eventIds(event: string, first: object, into: Record<string, AttributeValue> = {}): Record<string, AttributeValue> {
+  if (event === 'messageCreate') return pick(first, messageId, into);
+  if (event !== 'interactionCreate') return into;
+  pick(first, interactionId, into);
   const data = (first as { data?: unknown }).data;
-  return { ...pick(first, { id: 'interactionId' }), ...(data !== null && typeof data === 'object' ? pick(data, { name: 'commandName' }) : {}) };
+  return data !== null && typeof data === 'object' ? pick(data, commandName, into) : into;
 }
+
+const messageId = fields({ id: 'messageId' });
+const interactionId = fields({ id: 'interactionId' });
+const commandName = fields({ name: 'commandName' });
 
 /** The prototype of a module's exported class (`module.exports = Class`, or TypeScript's `exports.default`). */
 export function prototypeOf(exports: unknown): object | undefined {
@@ -100,12 +105,22 @@ export function prototypeOf(exports: unknown): object | undefined {
   return e?.prototype ?? e?.default?.prototype;
 }
 
-/** Copies the string (or number) fields `names` of `from` into attributes under `as` names. */
-export function pick(from: object, fields: Record<string, string>): Record<string, AttributeValue> {
-  const out: Record<string, AttributeValue> = {};
-  for (const [name, as] of Object.entries(fields)) {
-    const value = (from as Record<string, unknown>)[name];
-    if (typeof value === 'string' || typeof value === 'number') out[as] = value;
+/** Which fields of an event's object become which attributes: `[field, attribute]` pairs, made once. */
+export type Fields = readonly (readonly [string, string])[];
+
+export function fields(names: Readonly<Record<string, string>>): Fields {
+  return Object.entries(names);
+}
+
+/**
+ * Copies the string (or number) `which` fields of `from` into `into` (a new object by default),
+ * under their attribute names. Runs for every handled event: no allocation beyond `into`.
+ */
+export function pick(from: object, which: Fields, into: Record<string, AttributeValue> = {}): Record<string, AttributeValue> {
+  for (let i = 0; i < which.length; i++) {
+    const pair = which[i] as readonly [string, string];
+    const value = (from as Record<string, unknown>)[pair[0]];
+    if (typeof value === 'string' || typeof value === 'number') into[pair[1]] = value;
   }
-  return out;
+  return into;
 }

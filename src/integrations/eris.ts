@@ -1,4 +1,4 @@
-import { eventIds, patchEmit, pick, prototypeOf, trackPackets } from './emitter';
+import { eventIds, fields, patchEmit, pick, prototypeOf, trackPackets } from './emitter';
 import type { Integration } from './types';
 
 /*
@@ -7,7 +7,8 @@ import type { Integration } from './types';
  */
 
 const internalEvents = new Set(['debug', 'warn', 'error', 'rawWS', 'rawREST', 'unknown', 'connect', 'disconnect', 'hello', 'shardPreReady', 'shardReady', 'shardResume', 'shardDisconnect']);
-
+const guildIds = fields({ guildID: 'guildId' });
+const channelIds = fields({ id: 'channelId' });
 
 export const eris: Integration = {
   name: 'eris',
@@ -19,9 +20,10 @@ export const eris: Integration = {
         source: 'eris',
         internalEvents,
         ids(event, first) {
+          const ids = pick(first, guildIds);
           const channel = (first as { channel?: unknown }).channel;
-          const channelIds = channel !== null && typeof channel === 'object' ? pick(channel, { id: 'channelId' }) : {};
-          return { ...pick(first, { guildID: 'guildId' }), ...channelIds, ...eventIds(event, first) };
+          if (channel !== null && typeof channel === 'object') pick(channel, channelIds, ids);
+          return eventIds(event, first, ids);
         },
       }),
     },

@@ -1,5 +1,5 @@
 import { patchAcknowledgers } from './acks';
-import { eventIds, patchEmit, pick, prototypeOf, trackPackets } from './emitter';
+import { eventIds, fields, patchEmit, pick, prototypeOf, trackPackets } from './emitter';
 import type { Integration } from './types';
 
 /*
@@ -11,7 +11,7 @@ const internalEvents = new Set(['debug', 'warn', 'error', 'packet', 'request', '
 
 /** The methods that answer an interaction for the first time. */
 const ackMethods = ['createMessage', 'createModal', 'defer', 'deferUpdate', 'editParent', 'result'];
-
+const placeIds = fields({ guildID: 'guildId', channelID: 'channelId' });
 
 export const oceanic: Integration = {
   name: 'oceanic.js',
@@ -22,7 +22,7 @@ export const oceanic: Integration = {
       patch: (exports) => patchEmit(prototypeOf(exports), {
         source: 'oceanic.js',
         internalEvents,
-        ids: (event, first) => ({ ...pick(first, { guildID: 'guildId', channelID: 'channelId' }), ...eventIds(event, first) }),
+        ids: (event, first) => eventIds(event, first, pick(first, placeIds)),
         interactionEvent: 'interactionCreate',
         createdAt: (interaction) => {
           const at = (interaction as { createdAt?: unknown }).createdAt;

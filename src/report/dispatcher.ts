@@ -1,3 +1,4 @@
+import type { ApiEntry } from '../apis/types';
 import { handlerStorage, type HandlerContext } from '../context';
 import type { Callers, Site } from '../guard/callers';
 import { stackOf } from '../guard/callers';
@@ -35,15 +36,6 @@ interface SiteRecord extends SiteTotal {
   pendingMax: number;
   pendingTime: number;
   pendingEstimated: boolean;
-}
-
-/** A call at a hot site counted without its stack. */
-export interface SampledCall {
-  api: string;
-  kind: Report['kind'];
-  time: number;
-  handler: HandlerContext | undefined;
-  hint: string;
 }
 
 /*
@@ -84,9 +76,9 @@ function observationOf(o: Occurrence): Observation {
     site, via, o.module, o.detail, o.hint, o.extra, o.callers);
 }
 
-function sampledObservation(call: SampledCall, durationMs: number): Observation {
-  return new Observed('blocking-call', call.api, call.kind, 'ran', durationMs, call.time, call.handler, true,
-    undefined, undefined, undefined, undefined, call.hint, undefined, undefined);
+function sampledObservation(entry: ApiEntry, durationMs: number, time: number, handler: HandlerContext | undefined): Observation {
+  return new Observed('blocking-call', entry.api, entry.kind, 'ran', durationMs, time, handler, true,
+    undefined, undefined, undefined, undefined, entry.alternative, undefined, undefined);
 }
 
 export const siteCap = 5000;
@@ -160,8 +152,8 @@ export class Dispatcher {
    * A blocking call whose stack was not read (a hot pair, see sampling.ts). It goes where the
    * pair's next sampled call goes: a site, or nowhere if that call is not reported (allowed).
    */
-  sampledOut(pair: Pair, durationMs: number, call: SampledCall): void {
-    if (this.observing.length > 0) this.tell(sampledObservation(call, durationMs));
+  sampledOut(pair: Pair, entry: ApiEntry, durationMs: number, time: number, handler: HandlerContext | undefined): void {
+    if (this.observing.length > 0) this.tell(sampledObservation(entry, durationMs, time, handler));
     pair.carryCount++;
     pair.carryMs += durationMs;
     if (durationMs > pair.carryMax) pair.carryMax = durationMs;

@@ -29,14 +29,17 @@ export function otelSink(options: OtelOptions = {}): Sink {
   const noop = new api.ProxyTracerProvider().getDelegate();
   const proxy = provider instanceof api.ProxyTracerProvider ? provider : undefined;
   const traces = createTraces(api, tracer, () => proxy === undefined || proxy.getDelegate() !== noop);
-  // A meter has no such proxy: the global one is looked up again until an SDK has registered.
+  // A meter has no such proxy: the global one is looked up again until an SDK has registered,
+  // and until then (the API's no-op meter) nothing is counted.
+  const noopMeter = api.createNoopMeter().constructor;
   let metrics: Metrics | undefined;
   let meterProvider: MeterProvider | undefined;
-  const metricsNow = (): Metrics => {
+  const metricsNow = (): Metrics | undefined => {
     const provider = options.meterProvider ?? api.metrics.getMeterProvider();
-    if (provider !== meterProvider || metrics === undefined) {
+    if (provider !== meterProvider) {
       meterProvider = provider;
-      metrics = createMetrics(provider.getMeter(scopeName, version));
+      const meter = provider.getMeter(scopeName, version);
+      metrics = meter.constructor === noopMeter ? undefined : createMetrics(meter);
     }
     return metrics;
   };
@@ -48,7 +51,7 @@ export function otelSink(options: OtelOptions = {}): Sink {
     write() {},
     observe(o) {
       traces.call(o);
-      metricsNow().call(o);
+      metricsNow()?.call(o);
     },
   };
 }
