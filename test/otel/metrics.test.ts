@@ -1,10 +1,13 @@
 import * as fs from 'node:fs';
 import type { Histogram } from '@opentelemetry/sdk-metrics';
 import { afterAll, describe, expect, it } from 'vitest';
-import { configure, runInHandler } from '../../src/index';
+import { metrics } from '@opentelemetry/api';
+import { configure, runInHandler, type Observation } from '../../src/index';
+import { otelSink } from '../../src/otel';
 import { metricNames } from '../../src/otel';
 import { Scratch } from '../support/scratch';
-import { guardWithSdk } from './support';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { CollectingReader, guardWithSdk } from './support';
 
 /* Metrics through the real metrics SDK, read by a real MetricReader. */
 
@@ -78,5 +81,32 @@ describe('metrics', () => {
     expect(calls.length).toBeLessThanOrEqual(1001);
     expect(calls.reduce((sum, p) => sum + (p.value as number), 0)).toBe(events); // every call counted
     expect(calls.filter((p) => p !== withoutHandler[0]).every((p) => p.value === 1)).toBe(true);
+  });
+});
+
+describe('an SDK that registers its meter provider after loopguard', () => {
+  const call = (time: number): Observation => ({
+    type: 'blocking-call', api: 'fs.readFileSync', kind: 'file-system', outcome: 'ran', durationMs: 2, time,
+    handler: undefined, sampled: true, site: undefined, via: undefined, module: undefined, detail: undefined,
+    hint: '', docs: '', extra: undefined, stack: () => '',
+  });
+
+  it('is seen by the first call a second later; until one registers, nothing is counted', async () => {
+    const sink = otelSink(); // the global providers, as with LOOPGUARD_OTEL=auto
+    const reader = new CollectingReader();
+    const provider = new MeterProvider({ readers: [reader] });
+    try {
+      sink.observe?.(call(0)); // no SDK yet: the API's no-op meter
+      metrics.setGlobalMeterProvider(provider);
+      sink.observe?.(call(500)); // within the second: not looked up again
+      sink.observe?.(call(1000));
+      sink.observe?.(call(1200));
+      const { resourceMetrics } = await reader.collect();
+      const calls = resourceMetrics.scopeMetrics.flatMap((m) => m.metrics).filter((m) => m.descriptor.name === metricNames.calls.name);
+      expect(calls.flatMap((m) => m.dataPoints.map((p) => p.value))).toEqual([2]);
+    } finally {
+      metrics.disable();
+      await provider.shutdown();
+    }
   });
 });

@@ -9,7 +9,7 @@ import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 
 /* The real OpenTelemetry SDK with in-memory exporting, as an application would set it up. */
 
-class CollectingReader extends MetricReader {
+export class CollectingReader extends MetricReader {
   protected override async onForceFlush(): Promise<void> {}
   protected override async onShutdown(): Promise<void> {}
 }

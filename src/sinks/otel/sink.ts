@@ -29,12 +29,16 @@ export function otelSink(options: OtelOptions = {}): Sink {
   const noop = new api.ProxyTracerProvider().getDelegate();
   const proxy = provider instanceof api.ProxyTracerProvider ? provider : undefined;
   const traces = createTraces(api, tracer, () => proxy === undefined || proxy.getDelegate() !== noop);
-  // A meter has no such proxy: the global one is looked up again until an SDK has registered,
-  // and until then (the API's no-op meter) nothing is counted.
+  // A meter has no such proxy: the global provider is looked up again once a second of calls (an
+  // SDK registered later is seen by the first call a second after), and until one registers (the
+  // API's no-op meter) nothing is counted.
   const noopMeter = api.createNoopMeter().constructor;
   let metrics: Metrics | undefined;
   let meterProvider: MeterProvider | undefined;
-  const metricsNow = (): Metrics | undefined => {
+  let checkedAt = -Infinity;
+  const metricsAt = (time: number): Metrics | undefined => {
+    if (time - checkedAt < 1000) return metrics;
+    checkedAt = time;
     const provider = options.meterProvider ?? api.metrics.getMeterProvider();
     if (provider !== meterProvider) {
       meterProvider = provider;
@@ -51,7 +55,7 @@ export function otelSink(options: OtelOptions = {}): Sink {
     write() {},
     observe(o) {
       traces.call(o);
-      metricsNow()?.call(o);
+      metricsAt(o.time)?.call(o);
     },
   };
 }
