@@ -60,7 +60,7 @@ interface Started {
 export function runHandler<R>(context: HandlerContext, invoke: (settling: Settling | undefined) => R): R {
   if (observers.length === 0) return handlerStorage.run(context, invoke, undefined);
   const scopes = startScopes(context);
-  if (scopes.length === 0) return handlerStorage.run(context, invoke, undefined);
+  if (scopes === undefined) return handlerStorage.run(context, invoke, undefined);
   const settling: Settling = { promises: [], handled: true };
   let result: R;
   try {
@@ -88,12 +88,14 @@ export function runInHandler<R>(info: HandlerInfo, fn: () => R): R {
   });
 }
 
-function startScopes(context: HandlerContext): Started[] {
-  const scopes: Started[] = [];
-  for (const { observer, onError } of observers) {
+/** The scopes of the observers that follow this handler; undefined (nothing made) when none does. */
+function startScopes(context: HandlerContext): Started[] | undefined {
+  let scopes: Started[] | undefined;
+  for (let i = 0; i < observers.length; i++) {
+    const { observer, onError } = observers[i] as Registered;
     try {
       const scope = observer.start(context);
-      if (scope !== undefined) scopes.push({ scope, onError });
+      if (scope !== undefined) (scopes ??= []).push({ scope, onError });
     } catch (error) {
       onError(error, 'starting a handler observer');
     }

@@ -26,9 +26,16 @@ export function createTraces(api: OtelApi, tracer: Tracer, tracing: () => boolea
    */
   const spans = new WeakMap<HandlerContext, Span>();
 
+  const sourceAttribute = handlerAttribute('source');
+  const eventAttribute = handlerAttribute('event');
+
+  /** Made for every handled event: no intermediate arrays. */
   function handlerAttributes(handler: HandlerContext): Attributes {
-    const attributes: Attributes = { [handlerAttribute('source')]: handler.source, [handlerAttribute('event')]: handler.event };
-    for (const [key, value] of Object.entries(handler.attributes)) attributes[handlerAttribute(key)] = value;
+    const attributes: Attributes = {};
+    attributes[sourceAttribute] = handler.source;
+    attributes[eventAttribute] = handler.event;
+    const own = handler.attributes;
+    for (const key in own) attributes[handlerAttribute(key)] = own[key];
     return attributes;
   }
 
