@@ -3,7 +3,7 @@ import { callersOf } from '../guard/callers';
 import { state } from '../guard/state';
 import type { Occurrence } from '../report/dispatcher';
 import type { Blocker } from '../report/types';
-import { interactionAcknowledged, interactionStarted, type PendingInteraction } from '../watchdog/at-risk';
+import { forgetAfterMs, interactionAcknowledged, interactionStarted, type PendingInteraction } from '../watchdog/at-risk';
 import { undoAll, wrapMethod } from './patching';
 
 /*
@@ -23,7 +23,12 @@ interface Pending extends PendingInteraction {
 
 const byContext = new WeakMap<HandlerContext, Pending>();
 const byInteraction = new WeakMap<object, Pending>();
+/** Libraries whose interactions are plain data (@discordjs/core) acknowledge them by id. */
+const byId = new Map<string, Pending>();
 let unobserve: (() => void) | undefined;
+
+/** An interaction: the library's object for it, or its id. */
+export type InteractionKey = object | string;
 
 function observe(o: Occurrence): void {
   if (o.handler === undefined || (o.type !== undefined && o.type !== 'blocking-call')) return;
@@ -34,11 +39,20 @@ function observe(o: Occurrence): void {
 }
 
 /** Starts watching an interaction handled in `context` (call it when the handler starts). */
-export function beginInteraction(context: HandlerContext, interaction: object, createdAt: number | undefined): void {
+export function beginInteraction(context: HandlerContext, interaction: InteractionKey, createdAt: number | undefined): void {
   if (unobserve === undefined) unobserve = state.dispatcher.observe(observe);
   const pending: Pending = { context, startedAt: Date.now(), createdAt, acknowledged: false, blockedMs: 0, blockers: [] };
   byContext.set(context, pending);
-  byInteraction.set(interaction, pending);
+  if (typeof interaction === 'string') {
+    byId.set(interaction, pending);
+    // Oldest first: ids of interactions never acknowledged leave once Discord has forgotten them.
+    for (const [id, old] of byId) {
+      if (pending.startedAt - old.startedAt <= forgetAfterMs) break;
+      byId.delete(id);
+    }
+  } else {
+    byInteraction.set(interaction, pending);
+  }
   interactionStarted(pending); // a stall meanwhile puts it at risk
 }
 
@@ -46,9 +60,10 @@ export function beginInteraction(context: HandlerContext, interaction: object, c
  * Called by the acknowledging methods (`reply`, `deferReply`, ...) before they run; `above` is
  * the wrapper, so the report's site is the line that acknowledged.
  */
-export function acknowledging(interaction: object, api: string, above: Function): void {
-  const pending = byInteraction.get(interaction);
+export function acknowledging(interaction: InteractionKey, api: string, above: Function): void {
+  const pending = typeof interaction === 'string' ? byId.get(interaction) : byInteraction.get(interaction);
   if (pending === undefined || pending.acknowledged) return;
+  if (typeof interaction === 'string') byId.delete(interaction);
   pending.acknowledged = true;
   interactionAcknowledged(pending);
   try {
@@ -77,16 +92,28 @@ export function acknowledging(interaction: object, api: string, above: Function)
   }
 }
 
+/** Which interaction an acknowledging method answers, and what reports call the method. */
+export interface Acknowledger {
+  /** `interaction` (`interaction.reply`), `api.interactions` (`api.interactions.reply`). */
+  prefix: string;
+  interaction(self: object, args: readonly unknown[]): InteractionKey | undefined;
+}
+
+/** Methods of the interaction's own class (discord.js, Oceanic.js, Eris). */
+const onInteraction: Acknowledger = { prefix: 'interaction', interaction: (self) => self };
+
 /**
- * Patches the acknowledging methods a library's interaction class has as its own (or copied onto
- * it), so that the first of them to run on an interaction marks its acknowledgement.
+ * Patches the acknowledging methods a class has as its own (or copied onto it), so that the first
+ * of them to run on an interaction marks its acknowledgement.
  */
-export function patchAcknowledgers(proto: object | undefined, methods: readonly string[]): (() => void) | undefined {
+export function patchAcknowledgers(proto: object | undefined, methods: readonly string[], how: Acknowledger = onInteraction): (() => void) | undefined {
   return undoAll(methods.map((name) => {
     if (proto === undefined || !Object.prototype.hasOwnProperty.call(proto, name)) return undefined;
+    const api = `${how.prefix}.${name}`;
     return wrapMethod(proto, name, (original) => {
       const wrapper = function (this: object, ...args: unknown[]): unknown {
-        acknowledging(this, `interaction.${name}`, wrapper);
+        const interaction = how.interaction(this, args);
+        if (interaction !== undefined) acknowledging(interaction, api, wrapper);
         return Reflect.apply(original, this, args);
       };
       return wrapper as (this: unknown, ...args: unknown[]) => unknown;
@@ -98,4 +125,5 @@ export function patchAcknowledgers(proto: object | undefined, methods: readonly 
 export function resetAcks(): void {
   unobserve?.();
   unobserve = undefined;
+  byId.clear();
 }

@@ -1,10 +1,14 @@
+import { patchAcknowledgers } from './acks';
 import { fields, patchEmit, pick, type Fields } from './emitter';
+import { undoAll } from './patching';
 import type { Integration } from './types';
 
 /*
  * @discordjs/core 2. Its Client emits each gateway dispatch under its own type (`MESSAGE_CREATE`,
  * `INTERACTION_CREATE`) with `{ data, api, shardId }`. CommonJS apps load dist/index.js (a require
- * hook sees it); ESM apps load the separate dist/index.mjs (the ESM loader hook sees it).
+ * hook sees it); ESM apps load the separate dist/index.mjs (the ESM loader hook sees it). The
+ * bot answers an interaction through the REST API (`api.interactions.reply(id, token, ...)`),
+ * so acknowledgements are matched by the interaction's id.
  */
 
 const placeIds = fields({ guild_id: 'guildId', channel_id: 'channelId' });
@@ -24,19 +28,50 @@ function ids(event: string, first: object) {
   return out;
 }
 
-const patchClient = (exports: unknown) =>
-  patchEmit((exports as { Client?: { prototype?: object } } | undefined)?.Client?.prototype, {
-    source: '@discordjs/core',
-    internalEvents: new Set(['error']),
-    ids,
-  });
+/** When Discord created a snowflake id (ms since the epoch), if it is one. */
+function snowflakeTime(id: unknown): number | undefined {
+  if (typeof id !== 'string' || !/^\d{1,20}$/.test(id)) return undefined;
+  return Number(BigInt(id) >> 22n) + 1420070400000;
+}
+
+/** `{ data }` of an INTERACTION_CREATE: the interaction, known to the REST methods by its id. */
+const interactionData = (first: object): { id?: unknown } | undefined => {
+  const data = (first as { data?: unknown }).data;
+  return data !== null && typeof data === 'object' ? data : undefined;
+};
+
+/** InteractionsAPI's methods that answer an interaction for the first time: `(interactionId, token, ...)`. */
+const ackMethods = ['reply', 'defer', 'deferMessageUpdate', 'updateMessage', 'createAutocompleteResponse', 'createModal', 'launchActivity'];
+
+type CoreExports = { Client?: { prototype?: object }; InteractionsAPI?: { prototype?: object } } | undefined;
+
+const patchCore = (exports: unknown) => {
+  const core = exports as CoreExports;
+  return undoAll([
+    patchEmit(core?.Client?.prototype, {
+      source: '@discordjs/core',
+      internalEvents: new Set(['error']),
+      ids,
+      interactionEvent: 'INTERACTION_CREATE',
+      interactionKey: (first) => {
+        const id = interactionData(first)?.id;
+        return typeof id === 'string' ? id : undefined;
+      },
+      createdAt: (first) => snowflakeTime(interactionData(first)?.id),
+    }),
+    patchAcknowledgers(core?.InteractionsAPI?.prototype, ackMethods, {
+      prefix: 'api.interactions',
+      interaction: (_self, [id]) => (typeof id === 'string' ? id : undefined),
+    }),
+  ]);
+};
 
 export const discordjsCore: Integration = {
   name: '@discordjs/core',
   package: '@discordjs/core',
   targets: [
-    { file: '@discordjs/core', patch: patchClient },
-    { file: '@discordjs/core/dist/index.js', patch: patchClient },
+    { file: '@discordjs/core', patch: patchCore },
+    { file: '@discordjs/core/dist/index.js', patch: patchCore },
   ],
-  esm: { patch: patchClient },
+  esm: { patch: patchCore },
 };

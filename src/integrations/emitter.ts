@@ -1,7 +1,7 @@
 import { contextOf, type AttributeValue } from '../context';
 import { emitSettling } from '../handlers/emit';
 import { runHandler } from '../handlers/lifecycle';
-import { beginInteraction } from './acks';
+import { beginInteraction, type InteractionKey } from './acks';
 import { isBlockingCallError } from './contain';
 import { wrapMethod } from './patching';
 
@@ -40,6 +40,8 @@ export interface EmitSpec {
   ids(event: string, first: object): Record<string, AttributeValue>;
   /** The event that carries interactions (their acknowledgements are watched), if supported. */
   interactionEvent?: string;
+  /** What the acknowledging methods know the interaction by (default: the event's first argument). */
+  interactionKey?(first: object): InteractionKey | undefined;
   /** When Discord created the interaction (its snowflake time), if the library tells. */
   createdAt?(interaction: object): number | undefined;
 }
@@ -67,7 +69,8 @@ export function patchEmit(proto: object | undefined, spec: EmitSpec): (() => voi
       }
       const context = contextOf(spec.source, event, attributesOf(spec, event, first));
       if (event === spec.interactionEvent && first !== null && typeof first === 'object') {
-        beginInteraction(context, first, spec.createdAt?.(first));
+        const key = spec.interactionKey === undefined ? first : spec.interactionKey(first);
+        if (key !== undefined) beginInteraction(context, key, spec.createdAt?.(first));
       }
       const args = arguments;
       try {

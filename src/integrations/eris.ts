@@ -1,12 +1,17 @@
+import { patchAcknowledgers } from './acks';
 import { eventIds, fields, patchEmit, pick, prototypeOf, trackPackets } from './emitter';
 import type { Integration } from './types';
 
 /*
  * Eris. Shards forward their events to Client#emit; Shard#wsEvent handles one gateway dispatch.
- * Eris names ids with an `ID` suffix (guildID); channels are objects.
+ * Eris names ids with an `ID` suffix (guildID); channels are objects. Each interaction class has
+ * its own response methods.
  */
 
 const internalEvents = new Set(['debug', 'warn', 'error', 'rawWS', 'rawREST', 'unknown', 'connect', 'disconnect', 'hello', 'shardPreReady', 'shardReady', 'shardResume', 'shardDisconnect']);
+/** The methods that answer an interaction for the first time (`acknowledge` calls one of the others). */
+const ackMethods = ['acknowledge', 'createMessage', 'createModal', 'defer', 'deferUpdate', 'editParent', 'result'];
+
 const guildIds = fields({ guildID: 'guildId' });
 const channelIds = fields({ id: 'channelId' });
 
@@ -25,8 +30,17 @@ export const eris: Integration = {
           if (channel !== null && typeof channel === 'object') pick(channel, channelIds, ids);
           return eventIds(event, first, ids);
         },
+        interactionEvent: 'interactionCreate',
+        createdAt: (interaction) => {
+          const at = (interaction as { createdAt?: unknown }).createdAt;
+          return typeof at === 'number' ? at : undefined;
+        },
       }),
     },
+    ...['CommandInteraction', 'ComponentInteraction', 'ModalSubmitInteraction', 'AutocompleteInteraction'].map((cls) => ({
+      file: `eris/lib/structures/${cls}.js`,
+      patch: (exports: unknown) => patchAcknowledgers(prototypeOf(exports), ackMethods),
+    })),
     {
       file: 'eris/lib/gateway/Shard.js',
       patch: (exports) => trackPackets(prototypeOf(exports), 'wsEvent', (self, [packet]) => ({

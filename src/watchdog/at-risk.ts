@@ -33,10 +33,15 @@ export interface PendingInteraction {
 
 const pending = new Set<PendingInteraction>();
 /** Discord forgets an interaction's token after 15 minutes; past that it is at no risk. */
-const forgetAfterMs = 15 * 60_000;
+export const forgetAfterMs = 15 * 60_000;
 
 export function interactionStarted(p: PendingInteraction): void {
   pending.add(p);
+  // Oldest first: interactions a bot never acknowledges (one it ignores) leave after 15 minutes.
+  for (const old of pending) {
+    if (p.startedAt - old.startedAt <= forgetAfterMs) break;
+    pending.delete(old);
+  }
 }
 
 export function interactionAcknowledged(p: PendingInteraction): void {

@@ -45,3 +45,24 @@ describe('Oceanic.js interactions', () => {
     });
   });
 });
+
+describe.each([
+  ['@discordjs/core (CJS)', 'core-bot.js', '@discordjs/core', 'INTERACTION_CREATE', 'api.interactions.reply'],
+  ['@discordjs/core (ESM)', 'core-bot.mjs', '@discordjs/core', 'INTERACTION_CREATE', 'api.interactions.reply'],
+  ['Eris', 'eris-bot.js', 'eris', 'interactionCreate', 'interaction.createMessage'],
+] as const)('%s interactions', (_name, file, source, event, api) => {
+  it('reports an acknowledgement delayed by a blocking call, at the acknowledging line, with the blocker', async () => {
+    const script = botFixture(file);
+    const { emulator, bot, stop } = await startBot(script);
+    const command = emulator.sendCommand('points');
+    if (source === 'eris') await bot.waitForOutput(/acknowledged points/);
+    else expect((await command.acknowledged).late).toBe(false);
+    const { reports } = await stop();
+    expect(reports.filter((r) => r.type === 'interaction-ack')).toMatchObject([{
+      api, outcome: 'delayed',
+      site: { file: script, line: lineOf(script, 'points-ack') },
+      handler: { source, event },
+      blockers: [{ api: 'fs.readFileSync', site: { line: lineOf(script, 'points') } }],
+    }]);
+  });
+});
