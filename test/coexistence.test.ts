@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cleanup, fixture, lineOf, root, runNode } from './support/run-node';
@@ -88,6 +89,41 @@ describe('faults', () => {
       expect(run.stderr.match(/Atomics\.wait cannot be replaced here/g) ?? []).toHaveLength(atomicsGuarded ? 0 : 1);
     } finally {
       cleanup(run);
+    }
+  });
+
+  it('a report file deleted while the bot runs is made again; when its folder is gone, one warning says so and the app goes on', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'loopguard-deleted-'));
+    const file = join(dir, 'reports.jsonl');
+    const run = await runNode(['-r', 'loopguard/register', '-e', `
+      const fs = require('fs');
+      const path = require('path');
+      const { runInHandler } = require('loopguard');
+      const file = process.env.LOOPGUARD_REPORT_FILE;
+      const tick = () => new Promise((resolve) => setTimeout(resolve, 50));
+      const events = () => fs.readFileSync(file, 'utf8').trim().split('\\n').map((l) => JSON.parse(l).handler.event).join(',');
+      (async () => {
+        runInHandler({ event: 'before' }, () => fs.statSync('/'));
+        await tick();
+        console.log(events());
+        fs.rmSync(file); // a clean-up job, or log rotation without "create"
+        runInHandler({ event: 'after-file' }, () => fs.statSync('/'));
+        await tick();
+        console.log(events());
+        fs.rmSync(path.dirname(file), { recursive: true });
+        runInHandler({ event: 'after-folder' }, () => fs.statSync('/'));
+        await tick();
+        console.log('app still running');
+      })();
+    `], { LOOPGUARD_CONSOLE: 'off', LOOPGUARD_REPORT_FILE: file });
+    try {
+      expect(run.code).toBe(0);
+      expect(run.stdout).toBe('before\nafter-file\napp still running\n');
+      expect(run.stderr.match(/LoopguardWarning/g)).toHaveLength(1);
+      expect(run.stderr).toContain(`writing ${file} failed (the file was deleted and cannot be made again (ENOENT)`);
+    } finally {
+      cleanup(run);
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -101,9 +101,9 @@ describe('loading', () => {
     }
   });
 
-  it('writes every report before process.exit() ends the process, to a file only its owner can read', async () => {
+  it.each(['now', 'later'])('writes every report before process.exit() (%s) ends the process, to a file only its owner can read', async (when) => {
     const app = fixture('exit-app.js');
-    const run = await runNode(['-r', 'loopguard/register', app]);
+    const run = await runNode(['-r', 'loopguard/register', app, when]);
     try {
       expect(run.code).toBe(0);
       expect(run.reports.map((r) => [r.api, r.site?.line, r.count, r.aggregate])).toEqual([

@@ -20,7 +20,7 @@ export function jsonlSink(path: string, onError: (error: Error) => void = () => 
   const fd = raw.openSync(file, 'a', 0o600);
   const relayed = relayedWriter(file);
   if (relayed !== undefined) raw.closeSync(fd);
-  const out = relayed ?? new AsyncWriter(fd, onError, true);
+  const out = relayed ?? new AsyncWriter(fd, onError, { close: true, path: file });
   return {
     name: 'jsonl',
     write(report) {

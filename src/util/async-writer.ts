@@ -8,10 +8,19 @@ export interface LineWriter {
   end(last?: string): void;
 }
 
+export interface WriterOptions {
+  /** Close the descriptor at `end()` (it was opened for this writer). Default: when given a path. */
+  close?: boolean;
+  /** The file the descriptor is open on: made again if it is deleted meanwhile. */
+  path?: string;
+}
+
 /**
  * Appends text to a file descriptor without blocking the event loop: writes go through libuv's
  * thread pool, one at a time, in order. Given a path, it opens the file (0600, appending) itself,
- * also without blocking, and closes it at `end()`; given a descriptor, it leaves it open.
+ * also without blocking, and closes it at `end()`; given a descriptor, it leaves it open. A file
+ * deleted while it is written to (rm, or its folder removed) is made again before the next write,
+ * or the writer fails with the reason, instead of writing into a file nobody can read.
  */
 export class AsyncWriter implements LineWriter {
   private queue: string[] = [];
@@ -19,16 +28,19 @@ export class AsyncWriter implements LineWriter {
   private failed = false;
   private fd: number | undefined;
   private readonly path: string | undefined;
+  private readonly owned: boolean;
+  /** Lines taken from the queue while the file is checked, not yet handed to a write. */
+  private held: string | undefined;
   private onIdle: (() => void) | undefined;
 
   constructor(
     target: number | string,
     private readonly onError: (error: Error) => void,
-    /** Close the descriptor at `end()` (it was opened for this writer). */
-    private readonly owned = typeof target === 'string',
+    options: WriterOptions = {},
   ) {
     if (typeof target === 'number') this.fd = target;
-    else this.path = target;
+    this.path = typeof target === 'string' ? target : options.path;
+    this.owned = options.close ?? typeof target === 'string';
   }
 
   write(text: string): void {
@@ -59,9 +71,26 @@ export class AsyncWriter implements LineWriter {
       });
       return;
     }
-    const chunk = Buffer.from(this.queue.join(''));
+    const text = this.queue.join('');
     this.queue = [];
-    this.send(fd, chunk, 0);
+    if (this.path === undefined) return this.send(fd, Buffer.from(text), 0);
+    // Until the write starts, end() (at exit, when this callback never comes) writes them itself.
+    this.held = text;
+    const write = (to: number): void => {
+      if (this.held !== text) return this.next(); // end() wrote them meanwhile
+      this.held = undefined;
+      this.send(to, Buffer.from(text), 0);
+    };
+    raw.fstat(fd, (error, stats) => {
+      // fstat failing is for the write to tell.
+      if (error !== null || stats.nlink > 0) return write(fd);
+      raw.open(this.path as string, 'a', 0o600, (openError, reopened) => {
+        if (openError !== null) return this.fail(deleted(openError));
+        raw.close(fd, () => {});
+        this.fd = reopened;
+        write(reopened);
+      });
+    });
   }
 
   private send(fd: number, chunk: Buffer, offset: number): void {
@@ -84,12 +113,23 @@ export class AsyncWriter implements LineWriter {
    * are whole and none is lost or doubled.
    */
   flushSync(last = ''): void {
+    if (this.held !== undefined) this.queue.unshift(this.held);
+    this.held = undefined;
     if (last !== '') this.queue.push(last);
     if (this.failed || this.queue.length === 0) return;
     const chunk = Buffer.from(this.queue.join(''));
     this.queue = [];
     try {
       this.fd ??= raw.openSync(this.path as string, 'a', 0o600);
+      if (this.path !== undefined && raw.fstatSync(this.fd).nlink === 0) {
+        const gone = this.fd;
+        try {
+          this.fd = raw.openSync(this.path, 'a', 0o600);
+        } catch (error) {
+          throw deleted(error as Error);
+        }
+        raw.closeSync(gone);
+      }
       let offset = 0;
       while (offset < chunk.length) offset += raw.writeSync(this.fd, chunk, offset, chunk.length - offset);
     } catch (error) {
@@ -115,4 +155,9 @@ export class AsyncWriter implements LineWriter {
     if (this.writing) this.onIdle = close;
     else close();
   }
+}
+
+function deleted(error: Error): Error {
+  const code = (error as NodeJS.ErrnoException).code ?? error.message;
+  return new Error(`the file was deleted and cannot be made again (${code}); the reports since are lost`);
 }

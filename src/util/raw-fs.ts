@@ -8,7 +8,9 @@ export const raw = {
   openSync: fs.openSync,
   writeSync: fs.writeSync,
   closeSync: fs.closeSync,
+  fstatSync: fs.fstatSync,
   open: fs.open,
   write: fs.write,
   close: fs.close,
+  fstat: fs.fstat,
 };
