@@ -117,6 +117,30 @@ describe('loading', () => {
     }
   });
 
+  it('a SIGTERM the app has no handler for: reports and summary are written, also a line still in the thread pool; the process dies by the signal', async () => {
+    const app = fixture('signal-app.js');
+    const run = await runNode(['-r', 'loopguard/register', app]);
+    try {
+      expect([run.code, run.signal]).toEqual([null, 'SIGTERM']);
+      expect(run.reports.map((r) => [r.api, r.handler?.event, r.site?.line])).toEqual([['fs.statSync', 'before-signal', lineOf(app, 'stat')]]);
+      expect(run.stderr).toContain('[loopguard] summary: 1 blocking call in handlers');
+    } finally {
+      cleanup(run);
+    }
+  });
+
+  it('a SIGTERM the app handles: loopguard leaves it to the app, and writes its reports when the app exits', async () => {
+    const app = fixture('signal-app.js');
+    const run = await runNode(['-r', 'loopguard/register', app, 'own']);
+    try {
+      expect([run.code, run.signal]).toEqual([3, null]);
+      expect(run.stdout).toBe('the app handles SIGTERM\n');
+      expect(run.reports.map((r) => r.api)).toEqual(['fs.statSync']);
+    } finally {
+      cleanup(run);
+    }
+  });
+
   it('LOOPGUARD_MODE=off wraps nothing', async () => {
     const run = await runNode(['-r', 'loopguard/register', cjs], { LOOPGUARD_MODE: 'off' });
     try {

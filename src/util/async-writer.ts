@@ -8,6 +8,31 @@ export interface LineWriter {
   end(last?: string): void;
 }
 
+/*
+ * Writers with a write under way. A process that a signal ends dies without draining libuv's
+ * thread pool, so a line handed to it would be lost: process-end.ts waits for these first.
+ */
+const writing = new Set<AsyncWriter>();
+let onDrained: (() => void)[] = [];
+
+/** Calls `done` once no writer has a write under way (now, if none has). */
+export function afterWrites(done: () => void): void {
+  if (writing.size === 0) done();
+  else onDrained.push(done);
+}
+
+function setWriting(writer: AsyncWriter, busy: boolean): void {
+  if (busy) {
+    writing.add(writer);
+    return;
+  }
+  writing.delete(writer);
+  if (writing.size > 0 || onDrained.length === 0) return;
+  const waiting = onDrained;
+  onDrained = [];
+  for (const done of waiting) done();
+}
+
 export interface WriterOptions {
   /** Close the descriptor at `end()` (it was opened for this writer). Default: when given a path. */
   close?: boolean;
@@ -50,12 +75,14 @@ export class AsyncWriter implements LineWriter {
     // Start on the next turn: lines of one turn go out in one write, and lines queued during
     // exit stay queued for end() instead of starting a write that would never finish.
     this.writing = true;
+    setWriting(this, true);
     handlerStorage.exit(() => setImmediate(() => this.next()));
   }
 
   private next(): void {
     if (this.queue.length === 0 || this.failed) {
       this.writing = false;
+      setWriting(this, false);
       const idle = this.onIdle;
       this.onIdle = undefined;
       idle?.();
@@ -104,6 +131,7 @@ export class AsyncWriter implements LineWriter {
   private fail(error: Error): void {
     this.failed = true;
     this.writing = false;
+    setWriting(this, false);
     this.onError(error);
   }
 

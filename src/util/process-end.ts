@@ -1,9 +1,14 @@
+import { afterWrites } from './async-writer';
+
 /*
  * Runs `close` once when the process ends: at 'exit', and on SIGINT/SIGTERM/SIGHUP when the app
  * has no handler of its own for them (Node would then die without an 'exit' event, losing the
- * summary and queued report lines). After closing, the signal is raised again with loopguard's
- * listener gone, so the process ends exactly as it would have.
+ * summary and queued report lines). After closing, and once the report lines already in libuv's
+ * thread pool are written (a signal's death would drop them; at most `settleMs`), the signal is
+ * raised again with loopguard's listener gone, so the process ends as it would have.
  */
+
+const settleMs = 1000;
 
 const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
@@ -18,7 +23,15 @@ export function onProcessEnd(close: () => void): () => void {
     if (process.listenerCount(signal) > 1) return; // the app handles it and exits its own way
     once();
     remove();
-    process.kill(process.pid, signal);
+    let raised = false;
+    const raise = (): void => {
+      if (raised) return;
+      raised = true;
+      clearTimeout(timer);
+      process.kill(process.pid, signal);
+    };
+    const timer = setTimeout(raise, settleMs);
+    afterWrites(raise);
   };
   const remove = () => {
     process.removeListener('exit', once);

@@ -9,6 +9,8 @@ export const fixture = (name: string): string => join(root, 'test/fixtures/apps'
 
 export interface NodeRun {
   code: number | null;
+  /** The signal that ended the process, if one did. */
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
   reports: Report[];
@@ -28,7 +30,8 @@ export function runNode(args: string[], env: Record<string, string> = {}, node =
     execFile(node, args.map((a) => a.replaceAll('$DIR', dir)), { cwd: root, env: childEnv, timeout: 20_000 }, (error, stdout, stderr) => {
       const text = existsSync(reportFile) ? readFileSync(reportFile, 'utf8') : '';
       const reports = text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Report);
-      done({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr, reports, dir });
+      const signal = (error as { signal?: NodeJS.Signals | null } | null)?.signal ?? null;
+      done({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, signal, stdout, stderr, reports, dir });
     });
   });
 }
