@@ -74,15 +74,13 @@ export class AsyncWriter implements LineWriter {
     if (this.writing) return;
     // Start on the next turn: lines of one turn go out in one write, and lines queued during
     // exit stay queued for end() instead of starting a write that would never finish.
-    this.writing = true;
-    setWriting(this, true);
+    this.setBusy(true);
     handlerStorage.exit(() => setImmediate(() => this.next()));
   }
 
   private next(): void {
     if (this.queue.length === 0 || this.failed) {
-      this.writing = false;
-      setWriting(this, false);
+      this.setBusy(false);
       const idle = this.onIdle;
       this.onIdle = undefined;
       idle?.();
@@ -128,10 +126,15 @@ export class AsyncWriter implements LineWriter {
     });
   }
 
+  /** `writing`, and the module's set of busy writers (what a signal waits for), in one step. */
+  private setBusy(busy: boolean): void {
+    this.writing = busy;
+    setWriting(this, busy);
+  }
+
   private fail(error: Error): void {
     this.failed = true;
-    this.writing = false;
-    setWriting(this, false);
+    this.setBusy(false);
     this.onError(error);
   }
 
