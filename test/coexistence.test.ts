@@ -119,28 +119,11 @@ describe('faults', () => {
     try {
       expect(run.code).toBe(0);
       expect(run.stdout).toBe('before\nafter-file\napp still running\n');
-      expect(run.stderr.match(/LoopguardWarning/g)).toHaveLength(1);
-      expect(run.stderr).toContain(`writing ${file} failed (the file was deleted and cannot be made again (ENOENT)`);
+      expect(run.stderr.match(/\[loopguard\] warning:/g)).toHaveLength(1);
+      expect(run.stderr).toContain(`[loopguard] warning: writing ${file} failed (ENOENT): its lines are kept and written when it works again`);
     } finally {
       cleanup(run);
       rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
-  it('a report file that cannot be written (a full disk): the app goes on, one warning says what was lost', async () => {
-    const run = await runNode(['-r', 'loopguard/register', '-e', `
-      const fs = require('fs');
-      const { runInHandler } = require('loopguard');
-      for (let i = 0; i < 3; i++) runInHandler({ event: 'e' + i }, () => fs.statSync('/'));
-      setTimeout(() => console.log('app still running'), 50);
-    `], { LOOPGUARD_CONSOLE: 'off', LOOPGUARD_REPORT_FILE: '/dev/full' });
-    try {
-      expect(run.code).toBe(0);
-      expect(run.stdout).toBe('app still running\n');
-      expect(run.stderr.match(/LoopguardWarning/g)).toHaveLength(1);
-      expect(run.stderr).toContain('writing /dev/full failed (ENOSPC');
-    } finally {
-      cleanup(run);
     }
   });
 });

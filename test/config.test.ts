@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -80,7 +81,7 @@ describe('a bad environment stops the process at start, before the app runs', ()
   it.each([
     [{ LOOPGUARD_MODE: 'loud' }, 'loopguard: invalid LOOPGUARD_MODE "loud"; accepted: report, strict, off'],
     [{ LOOPGUARD_THRESHOLD_MS: '-1' }, 'loopguard: invalid LOOPGUARD_THRESHOLD_MS "-1"; accepted: a number of milliseconds >= 0'],
-    [{ LOOPGUARD_REPORT_FILE: '/nonexistent-dir/reports.jsonl' }, 'loopguard: invalid LOOPGUARD_REPORT_FILE (reportFile) "/nonexistent-dir/reports.jsonl": cannot open it for writing (ENOENT); accepted: a writable file path'],
+    [{ LOOPGUARD_REPORT_FILE: '/nonexistent-dir/reports.jsonl' }, 'loopguard: invalid LOOPGUARD_REPORT_FILE (reportFile) "/nonexistent-dir/reports.jsonl": cannot open it for writing (ENOENT); accepted: a writable regular file\'s path'],
   ])('%j', async (env, line) => {
     const run = await runNode(['-r', 'loopguard/register', '-e', 'console.log("app ran")'], env);
     try {
@@ -92,12 +93,43 @@ describe('a bad environment stops the process at start, before the app runs', ()
     }
   });
 
-  it('a report file path that is a folder', async () => {
+  it.each([
+    ['a folder', (dir: string) => dir, 'it is a folder (not a regular file)'],
+    ['a device', () => '/dev/full', 'it is a device (not a regular file)'],
+    ['a FIFO without a reader (the open must not hang)', (dir: string) => {
+      execFileSync('mkfifo', [join(dir, 'fifo')]);
+      return join(dir, 'fifo');
+    }, 'it is a FIFO (not a regular file)'],
+    ['a symbolic link (planted where the report file goes)', (dir: string) => {
+      writeFileSync(join(dir, 'target'), '');
+      symlinkSync(join(dir, 'target'), join(dir, 'link'));
+      return join(dir, 'link');
+    }, 'it is a symbolic link (not followed)'],
+  ])('a report file path that is %s is refused', async (_what, make, why) => {
     const dir = mkdtempSync(join(tmpdir(), 'loopguard-dir-'));
-    const run = await runNode(['-r', 'loopguard/register', fixture('cjs-app.js')], { LOOPGUARD_REPORT_FILE: dir });
+    const path = make(dir);
+    const run = await runNode(['-r', 'loopguard/register', fixture('cjs-app.js')], { LOOPGUARD_REPORT_FILE: path });
     try {
       expect(run.code).toBe(78);
-      expect(run.stderr).toBe(`loopguard: invalid LOOPGUARD_REPORT_FILE (reportFile) "${dir}": cannot open it for writing (EISDIR); accepted: a writable file path\n`);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toBe(`loopguard: invalid LOOPGUARD_REPORT_FILE (reportFile) "${path}": ${why}; accepted: a writable regular file's path\n`);
+      if (path.endsWith('link')) expect(readFileSync(join(dir, 'target'), 'utf8')).toBe('');
+    } finally {
+      cleanup(run);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a report file others can write to is used, with one warning', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'loopguard-dir-'));
+    const path = join(dir, 'reports.jsonl');
+    writeFileSync(path, '');
+    chmodSync(path, 0o666);
+    const run = await runNode(['-r', 'loopguard/register', fixture('cjs-app.js')], { LOOPGUARD_REPORT_FILE: path, LOOPGUARD_CONSOLE: 'off' });
+    try {
+      expect(run.code).toBe(0);
+      expect(readFileSync(path, 'utf8')).not.toBe('');
+      expect(run.stderr).toBe(`[loopguard] warning: the report file ${path}: others can write to it (mode 666): anyone who can write it can forge reports\n`);
     } finally {
       cleanup(run);
       rmSync(dir, { recursive: true, force: true });

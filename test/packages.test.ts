@@ -1,3 +1,4 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -192,15 +193,15 @@ describe('packages that block through Node\'s APIs', () => {
 it('sync-fetch loaded before loopguard keeps the unguarded execFileSync: said once, plainly', async () => {
   uninstall();
   const warnings: string[] = [];
-  const listen = (w: Error) => warnings.push(w.message);
-  process.on('warning', listen);
+  const listen = (text: unknown) => warnings.push(String(text));
+  subscribe('loopguard:warning', listen);
   try {
     install({ env: false, console: false }); // sync-fetch is in require.cache already
     await new Promise((resolve) => setImmediate(resolve));
   } finally {
-    process.off('warning', listen);
+    unsubscribe('loopguard:warning', listen);
   }
   expect(warnings.filter((w) => w.includes('sync-fetch'))).toEqual([
-    'loopguard: sync-fetch was loaded before loopguard and keeps its own copy of child_process.execFileSync, which is not guarded; load loopguard first (node -r loopguard/register)',
+    'sync-fetch was loaded before loopguard and keeps its own copy of child_process.execFileSync, which is not guarded; load loopguard first (node -r loopguard/register)',
   ]);
 });

@@ -1,5 +1,5 @@
-import Module from 'node:module';
-import { pathToFileURL } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { Hook } from 'import-in-the-middle';
 
@@ -7,8 +7,8 @@ import { Hook } from 'import-in-the-middle';
  * For packages whose ESM build is a separate file (@discordjs/core's dist/index.mjs, bcryptjs'
  * index.js) or that are ESM only (enmap), no require hook can see the ESM app's import.
  * import-in-the-middle's loader hook can: in-thread (module.registerHooks) where Node supports
- * it, else off-thread (module.register). The loader is registered only when such a package is
- * installed where the app runs, and only intercepts those packages.
+ * it (Node 22.15+). The loader is registered only when such a package is installed where the app
+ * runs, and only intercepts those packages.
  */
 
 export interface EsmHook {
@@ -38,19 +38,37 @@ function syncHooksSupported(): boolean {
   }
 }
 
-function registerLoader(include: string[]): void {
-  if (syncHooksSupported()) {
-    (require('import-in-the-middle/register-hooks.mjs') as SyncLoader).register({ include });
-    return;
+/*
+ * Only in-thread hooks. Node 20 (and 22 before 22.15) can hook ESM only through a loader thread
+ * (module.register), and that thread changes how a process ends: its output, piped into the
+ * process' stdout, keeps the loop alive after the app is done, so `node app.mjs | head -1` exits
+ * 1 with EPIPE where plain Node exits 0. There, these packages' ESM builds are not hooked.
+ */
+function registerLoader(include: string[]): boolean {
+  if (!syncHooksSupported()) return false;
+  (require('import-in-the-middle/register-hooks.mjs') as SyncLoader).register({ include });
+  return true;
+}
+
+/** Whether the app's entry file is an ES module (by its extension, else its package's "type"). */
+function entryIsEsm(): boolean {
+  const entry = process.argv[1];
+  if (entry === undefined) return false;
+  if (/\.m[jt]s$/.test(entry)) return true;
+  if (/\.c[jt]s$/.test(entry)) return false;
+  for (let dir = dirname(resolve(entry)); ; dir = dirname(dir)) {
+    try {
+      return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { type?: unknown }).type === 'module';
+    } catch {
+      if (dirname(dir) === dir) return false;
+    }
   }
-  const register = (Module as unknown as { register?: (s: string, parent: string, o: object) => void }).register;
-  if (register === undefined) throw new Error('this Node has no module.register');
-  register('import-in-the-middle/hook.mjs', pathToFileURL(__filename).href, { data: { include } });
 }
 
 let registered = false;
 
-export function hookEsmPackages(hooks: readonly EsmHook[]): (() => void) | undefined {
+/** `onUnhooked`: this Node cannot hook them in-thread, and the app is an ES module (it may import them). */
+export function hookEsmPackages(hooks: readonly EsmHook[], onUnhooked: (packages: readonly string[]) => void): (() => void) | undefined {
   // Preloads run again in worker threads, Node 20's loader-hooks thread among them: the loader
   // is registered from the main thread only.
   if (!isMainThread) return undefined;
@@ -65,7 +83,10 @@ export function hookEsmPackages(hooks: readonly EsmHook[]): (() => void) | undef
   if (wanted.length === 0) return undefined;
   const packages = [...new Set(wanted.map((h) => h.package))];
   try {
-    if (!registered) registerLoader(packages);
+    if (!registered && !registerLoader(packages)) {
+      if (entryIsEsm()) onUnhooked(packages);
+      return undefined;
+    }
     registered = true;
   } catch (error) {
     for (const h of wanted) h.onError(error);

@@ -22,7 +22,7 @@ import { packageEsmHooks, packageFileHooks } from './package-apis';
 import { hookPackageFiles, type FileHook } from './package-hooks';
 import { isWrapper, patch, unpatch, type Patch } from './patch';
 import { applySettings, state, type Guarded } from './state';
-import { startRelay, type Relay } from '../util/line-relay';
+import { onThreadFailure, ownThread, stopOwnThread, warn } from '../thread/current';
 import { onProcessEnd } from '../util/process-end';
 
 const kInstance = Symbol.for('loopguard.instance');
@@ -31,6 +31,8 @@ interface ActiveInstance {
   version: string;
   root: string;
   dispatcher(): Dispatcher;
+  /** The active copy's warnings on stderr (another copy has no thread of its own). */
+  warn?(text: string): void;
 }
 type InstanceHolder = typeof globalThis & { [kInstance]?: ActiveInstance };
 const holder = globalThis as InstanceHolder;
@@ -41,8 +43,6 @@ let settingSinks: (() => void)[] = [];
 /** A LoopguardInstrumentation owns OpenTelemetry export: the settings add no second one. */
 let otelClaimed = false;
 let stopExitHook: (() => void) | undefined;
-/** Main thread: writes the report lines of worker threads. */
-let relay: Relay | undefined;
 let unhookPackages: (() => void) | undefined;
 let lazyListener: ((id: string) => void) | undefined;
 const warned = new Set<string>();
@@ -50,7 +50,7 @@ const warned = new Set<string>();
 function warnOnce(key: string, message: string): void {
   if (warned.has(key)) return;
   warned.add(key);
-  handlerStorage.exit(() => process.emitWarning(message, 'LoopguardWarning'));
+  warn(message.replace(/^loopguard: /, ''));
 }
 
 /* node:sqlite prints an ExperimentalWarning when loaded on Node 22, so there it is patched when the app loads it. */
@@ -179,7 +179,8 @@ function hookPackages(chosen: readonly Integration[]): () => void {
     }
   }
   const unhookCjs = hookPackageFiles(files);
-  const unhookEsm = hookEsmPackages(esm);
+  const unhookEsm = hookEsmPackages(esm, (packages) => warnOnce('esm-unhooked',
+    `on Node ${process.versions.node}, the ES module builds of ${packages.join(', ')} are not hooked (it can only hook them through a loader thread, which changes how the process ends): their handlers and blocking calls are not seen in this ES module app; Node 22.15 or newer hooks them`));
   return () => {
     unhookEsm?.();
     unhookCjs();
@@ -200,10 +201,9 @@ function settingsSinks(settings: Settings): Sink[] {
   const file = settings.reportFile;
   if (file !== undefined) {
     try {
-      sinks.push(jsonlSink(file, (error) => state.dispatcher.countError(error, `writing ${file}`)));
+      sinks.push(jsonlSink(file));
     } catch (error) {
-      const why = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-      throw new ConfigError('LOOPGUARD_REPORT_FILE', `loopguard: invalid LOOPGUARD_REPORT_FILE (reportFile) ${JSON.stringify(file)}: cannot open it for writing (${why}); accepted: a writable file path`);
+      throw new ConfigError('LOOPGUARD_REPORT_FILE', `loopguard: invalid LOOPGUARD_REPORT_FILE (reportFile) ${JSON.stringify(file)}: ${(error as Error).message}; accepted: a writable regular file's path`);
     }
   }
   return sinks;
@@ -211,12 +211,13 @@ function settingsSinks(settings: Settings): Sink[] {
 
 /** Opens what the settings ask for (the report file) so that a bad value fails now. */
 function useSettings(settings: Settings): void {
+  if (settings.reportArgs) warnOnce('report-args', 'LOOPGUARD_REPORT_ARGS (reportArgs) no longer shows command lines: they hold passwords and tokens; reports show the program\'s name only');
   const sinks = settingsSinks(settings);
   for (const remove of settingSinks) remove();
   settingSinks = sinks.map((s) => state.dispatcher.addSink(s));
   applySettings(settings);
   containStrictErrors(settings.mode === 'strict');
-  if (state.installed) useWatchdog(settings.stallMs, { warn: warnOnce });
+  if (state.installed) useWatchdog(ownThread, settings.stallMs, { warn: warnOnce });
 }
 
 export interface InstallResult {
@@ -233,7 +234,9 @@ export function install(settings: Settings): InstallResult {
   const other = holder[kInstance];
   if (other !== undefined && other.root !== __dirname) {
     // Two versions in one tree: one guards, the other's API (onReport, summary, ...) uses its reports.
-    warnOnce('copy', `loopguard: another copy (${other.version}, ${other.root}) is already active; this one (${version}, ${__dirname}) reports through it`);
+    const text = `another copy (${other.version}, ${other.root}) is already active; this one (${version}, ${__dirname}) reports through it`;
+    if (!warned.has('copy')) (other.warn ?? warn)(text);
+    warned.add('copy');
     if (typeof other.dispatcher === 'function') state.dispatcher = other.dispatcher();
     return { active: false, wrapped: 0 };
   }
@@ -245,6 +248,7 @@ export function install(settings: Settings): InstallResult {
     applySettings(settings);
     return { active: true, wrapped: 0 };
   }
+  state.dispatcher.warn = warn;
   useSettings(settings);
   const entries = discoverEntries(loadBuiltin);
   wrapTargets(resolveTargets(entries.filter((e) => e.lazy !== true), loadBuiltin));
@@ -259,18 +263,18 @@ export function install(settings: Settings): InstallResult {
   applySettings(settings);
   syncEsm();
   state.installed = true;
-  holder[kInstance] = { version, root: __dirname, dispatcher: () => state.dispatcher };
+  holder[kInstance] = { version, root: __dirname, dispatcher: () => state.dispatcher, warn };
 
   handlerStorage.exit(() => setImmediate(() => {
     state.everywhere = state.installed && state.settings.scope === 'all';
   }));
-  relay = startRelay((error, to) => state.dispatcher.countError(error, `writing ${String(to)} for a worker thread`));
+  onThreadFailure((text) => state.dispatcher.countError(new Error(text), 'writing reports', false));
   stopExitHook = onProcessEnd(() => {
     watchdogAtExit();
     state.dispatcher.close();
-    relay?.end();
+    stopOwnThread();
   });
-  useWatchdog(settings.stallMs, { warn: warnOnce });
+  useWatchdog(ownThread, settings.stallMs, { warn: warnOnce });
   return { active: true, wrapped: patches.length };
 }
 
@@ -309,8 +313,7 @@ export function uninstall(): void {
   stopExitHook?.();
   stopExitHook = undefined;
   state.dispatcher.close();
-  relay?.end();
-  relay = undefined;
+  stopOwnThread();
   state.dispatcher = new Dispatcher();
   settingSinks = [];
   state.guarded = [];

@@ -139,12 +139,15 @@ export class Dispatcher {
     };
   }
 
-  /** Counts a failure inside loopguard; the first one is explained once on stderr. */
-  countError(error: unknown, where: string): void {
+  /** Where the first failure inside loopguard is explained (loopguard's stderr warnings). */
+  warn: (text: string) => void = () => {};
+
+  /** Counts a failure inside loopguard; the first one is explained once on stderr (unless `explain` is false: said already). */
+  countError(error: unknown, where: string, explain = true): void {
     this.internalErrors++;
-    if (this.internalErrors === 1) {
+    if (this.internalErrors === 1 && explain) {
       const text = error instanceof Error ? error.message : String(error);
-      handlerStorage.exit(() => process.emitWarning(`loopguard: ${where} failed (${text}); further failures are only counted`, 'LoopguardWarning'));
+      this.warn(`${where} failed (${text}); further failures are only counted`);
     }
   }
 

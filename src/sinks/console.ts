@@ -1,7 +1,6 @@
 import { describeCall, describeHandler, describeSite } from '../report/errors';
 import type { InteractionAckReport, Report, Sink, StallReport, Summary } from '../report/types';
-import { AsyncWriter } from '../util/async-writer';
-import { relayedWriter } from '../util/line-relay';
+import { linesFor } from '../thread/current';
 
 export interface ConsoleSinkOptions {
   /** File descriptor to write to (default 2, stderr). */
@@ -87,12 +86,12 @@ export function consoleSink(options: ConsoleSinkOptions = {}): Sink {
   const cwd = options.cwd ?? process.cwd();
   const worst = options.worst ?? 5;
   const fd = options.fd ?? 2;
-  const out = relayedWriter(fd) ?? new AsyncWriter(fd, () => {});
+  const out = linesFor({ fd });
   return {
     name: 'console',
     write(report) {
       // Repeats at a known site only show up in the summary.
-      if (!report.aggregate) out.write(formatLine(report, cwd) + '\n');
+      if (!report.aggregate) out.writeNow(formatLine(report, cwd) + '\n');
     },
     close(summary) {
       out.end(formatSummary(summary, cwd, worst));

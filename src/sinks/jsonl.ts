@@ -1,7 +1,7 @@
 import { threadId } from 'node:worker_threads';
 import type { Sink } from '../report/types';
-import { AsyncWriter } from '../util/async-writer';
-import { relayedWriter } from '../util/line-relay';
+import { linesFor, ownThread } from '../thread/current';
+import { openReportFile } from '../thread/line-file';
 import { raw } from '../util/raw-fs';
 
 /** `%p` in a report file path becomes the process id, `%t` the thread id (one file per shard). */
@@ -10,21 +10,23 @@ export function expandReportPath(path: string): string {
 }
 
 /**
- * One JSON object per line. The file is opened (created 0600, appended to) when the sink is
- * made, so that an unwritable path fails at start-up; lines are written without blocking and
- * whatever is still queued at exit is written before the process ends. In a worker thread the
- * main thread writes them (see line-relay.ts).
+ * One JSON object per line. The file is opened (created 0600, appended to, never through a
+ * symlink, only a regular file) when the sink is made, so that a bad path fails at start-up.
+ * Lines are written by loopguard's thread: a new site's report is on disk before the blocking
+ * call returns to the app; repeats (aggregates) follow within microseconds.
  */
-export function jsonlSink(path: string, onError: (error: Error) => void = () => {}): Sink {
+export function jsonlSink(path: string, _onError?: (error: Error) => void): Sink {
+  // `_onError`: deprecated and unused; a failure to write is said on stderr and counted in the summary.
   const file = expandReportPath(path);
-  const fd = raw.openSync(file, 'a', 0o600);
-  const relayed = relayedWriter(file);
-  if (relayed !== undefined) raw.closeSync(fd);
-  const out = relayed ?? new AsyncWriter(fd, onError, { close: true, path: file });
+  const { fd, warning } = openReportFile(file, raw);
+  if (warning !== undefined) ownThread().warn(`the report file ${file}: ${warning}`);
+  const out = linesFor({ fd, path: file });
   return {
     name: 'jsonl',
     write(report) {
-      out.write(JSON.stringify(report) + '\n');
+      const line = JSON.stringify(report) + '\n';
+      if (report.aggregate) out.write(line);
+      else out.writeNow(line);
     },
     close() {
       out.end();

@@ -1,16 +1,15 @@
 import * as fs from 'node:fs';
 
 /*
- * fs functions as they were before loopguard wrapped anything: loopguard's own I/O goes through
- * these so that it is never judged. This module is loaded before install() runs.
+ * Functions as they were before loopguard wrapped anything: loopguard's own I/O and waits go
+ * through these so that they are never judged. This module is loaded before install() runs.
  */
 export const raw = {
   openSync: fs.openSync,
   writeSync: fs.writeSync,
   closeSync: fs.closeSync,
   fstatSync: fs.fstatSync,
-  open: fs.open,
-  write: fs.write,
-  close: fs.close,
-  fstat: fs.fstat,
+  ftruncateSync: fs.ftruncateSync,
+  readSync: fs.readSync,
+  atomicsWait: Atomics.wait,
 };

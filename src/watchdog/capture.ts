@@ -1,7 +1,7 @@
 import { handlerStorage, type HandlerContext } from '../context';
 import { captureFrames } from '../guard/callers';
 import { waitingInteractions, type PendingInteraction } from './at-risk';
-import { BEAT, captureKey, clock } from './layout';
+import { Slot, captureKey, clock } from '../thread/protocol';
 
 /*
  * What runs on the main thread while it is stuck: the watchdog thread's Runtime.evaluate calls
@@ -27,7 +27,7 @@ let last: Capture | undefined;
 function capture(beat: number, decidedAt: number): void {
   // The loop turned since the watchdog asked (the request waited for a native call to return):
   // this stack is not the stall's.
-  if (shared === undefined || Atomics.load(shared, BEAT) !== beat) return;
+  if (shared === undefined || Atomics.load(shared, Slot.beat) !== beat) return;
   last = { beat, frames: captureFrames(capture, 32), handler: handlerStorage.getStore(), waiting: waitingInteractions(), delayMs: clock() - origin - decidedAt };
 }
 

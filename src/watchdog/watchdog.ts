@@ -1,16 +1,16 @@
-import { join, resolve } from 'node:path';
-import { isMainThread, Worker } from 'node:worker_threads';
+import { isMainThread } from 'node:worker_threads';
 import { handlerStorage } from '../context';
 import { readCallers, type Callers } from '../guard/callers';
 import { state } from '../guard/state';
 import { deadlineMs } from '../integrations/acks';
 import { atRisk } from './at-risk';
 import { disableCapture, enableCapture, takeCapture, type Capture } from './capture';
-import { BEAT, BEAT_AT, EXPLAINED_US, IN_CALL, NO_INSPECTOR, SLOTS, clock, type WatchdogData } from './layout';
+import type { OwnThread } from '../thread/client';
+import { Slot, clock } from '../thread/protocol';
 
 /*
- * The main-thread side of the stall watchdog: a heartbeat timer that tells the watchdog thread
- * (worker.ts) the loop turned, and builds the stall report when it turns again after a stall.
+ * The main-thread side of the stall watchdog: a heartbeat timer that tells loopguard's thread
+ * (thread/stall-check.ts) the loop turned, and builds the stall report when it turns again after a stall.
  * Only the main thread is watched: it is the one that holds the gateway connections and answers
  * interactions (a worker thread cannot be paused or read by another thread's inspector session).
  */
@@ -18,7 +18,7 @@ import { BEAT, BEAT_AT, EXPLAINED_US, IN_CALL, NO_INSPECTOR, SLOTS, clock, type 
 const stallHint = 'move CPU-heavy work off the main thread (a worker thread, a child process) or split it into chunks that yield (await setImmediate)';
 
 interface Running {
-  worker: Worker;
+  thread: OwnThread;
   shared: Int32Array;
   timer: NodeJS.Timeout | undefined;
   stallMs: number;
@@ -33,9 +33,6 @@ interface Running {
 let running: Running | undefined;
 /** Read by the wrappers (call.ts) to mark the time their own reports explain. */
 export let watched: Int32Array | undefined;
-
-/** Under vitest the sources run as TypeScript; the worker is always the built file. */
-const workerFile = __filename.endsWith('.ts') ? resolve(__dirname, '../../dist/watchdog/worker.js') : join(__dirname, 'worker.js');
 
 const idleTime = (): number => performance.nodeTiming.idleTime;
 
@@ -53,34 +50,26 @@ export interface WatchdogHooks {
   warn(key: string, message: string): void;
 }
 
-/** Starts the watchdog (main thread only; a no-op with `stallMs: off`). */
-export function startWatchdog(stallMs: number, hooks: WatchdogHooks): void {
+/** Starts the watchdog in loopguard's thread (main thread only; a no-op with `stallMs: off`). */
+export function startWatchdog(threadOf: () => OwnThread, stallMs: number, hooks: WatchdogHooks): void {
   if (running !== undefined || !isMainThread || !Number.isFinite(stallMs)) return;
-  const shared = new Int32Array(new SharedArrayBuffer(SLOTS * 4));
-  const origin = clock();
-  const noStack = inspectorProblem();
-  const beatMs = Math.min(500, Math.max(10, stallMs / 10));
-  const data: WatchdogData = { buffer: shared.buffer as SharedArrayBuffer, stallMs, beatMs, origin, capture: noStack === undefined };
-  let worker: Worker;
-  try {
-    // No preloads (loopguard itself) and no inherited flags in the watchdog thread.
-    worker = handlerStorage.exit(() => new Worker(workerFile, { workerData: data, execArgv: [] }));
-  } catch (error) {
-    hooks.warn('watchdog', `loopguard: the stall watchdog could not start (${(error as Error).message}); stalls are not reported`);
+  const thread = threadOf();
+  if (!thread.running) {
+    hooks.warn('watchdog', 'loopguard: loopguard\'s thread could not start: stalls are not reported');
     return;
   }
-  worker.unref();
-  worker.on('error', (error) => {
-    hooks.warn('watchdog', `loopguard: the stall watchdog stopped (${error.message}); stalls are not reported`);
-    stopWatchdog();
-  });
+  const { shared, origin } = thread;
+  for (const slot of [Slot.beat, Slot.beatAt, Slot.inCall, Slot.explainedUs, Slot.noInspector]) Atomics.store(shared, slot, 0);
+  const noStack = inspectorProblem();
+  const beatMs = Math.min(500, Math.max(10, stallMs / 10));
+  thread.watch({ stallMs, beatMs, capture: noStack === undefined });
   if (noStack === 'inspector-busy') {
     hooks.warn('watchdog-stack', 'loopguard: a debugger is attached (--inspect): stall reports come without stacks');
   } else if (noStack !== undefined) {
     hooks.warn('watchdog-stack', 'loopguard: this Node has no inspector: stall reports come without stacks');
   }
   enableCapture(shared, origin);
-  running = { worker, shared, timer: undefined, stallMs, origin, lastAt: 0, lastIdle: 0, noStack, hooks };
+  running = { thread, shared, timer: undefined, stallMs, origin, lastAt: 0, lastIdle: 0, noStack, hooks };
   watched = shared;
   // Armed at the first turn of the loop: start-up (loading the app) is not a stall.
   const r = running;
@@ -88,17 +77,17 @@ export function startWatchdog(stallMs: number, hooks: WatchdogHooks): void {
     if (running !== r) return;
     r.lastAt = clock();
     r.lastIdle = idleTime();
-    Atomics.store(shared, BEAT_AT, Math.round(r.lastAt - origin));
-    Atomics.store(shared, BEAT, 1);
+    Atomics.store(shared, Slot.beatAt, Math.round(r.lastAt - origin));
+    Atomics.store(shared, Slot.beat, 1);
     r.timer = setInterval(() => beat(r, hooks), beatMs).unref();
   }));
 }
 
 /** Puts `stallMs` in force: starts, restarts or stops the watchdog. */
-export function useWatchdog(stallMs: number, hooks: WatchdogHooks): void {
-  if (running !== undefined && running.stallMs === stallMs) return;
+export function useWatchdog(threadOf: () => OwnThread, stallMs: number, hooks: WatchdogHooks): void {
+  if (running !== undefined && running.stallMs === stallMs && running.thread === threadOf()) return;
   stopWatchdog();
-  startWatchdog(stallMs, hooks);
+  startWatchdog(threadOf, stallMs, hooks);
 }
 
 export function stopWatchdog(): void {
@@ -108,7 +97,7 @@ export function stopWatchdog(): void {
   watched = undefined;
   if (r.timer !== undefined) clearInterval(r.timer);
   disableCapture();
-  void r.worker.terminate();
+  r.thread.unwatch();
 }
 
 /** At exit the loop may never turn again: a stall that ends the process is judged now. */
@@ -122,13 +111,13 @@ function beat(r: Running, hooks: WatchdogHooks): void {
   const now = clock();
   const idle = idleTime();
   const { shared } = r;
-  const beatNo = Atomics.load(shared, BEAT);
+  const beatNo = Atomics.load(shared, Slot.beat);
   // Time the loop spent running code since the last beat, minus what wrapped calls reported.
   const activeMs = now - r.lastAt - (idle - r.lastIdle);
-  const explainedMs = Atomics.load(shared, EXPLAINED_US) / 1000;
-  Atomics.store(shared, EXPLAINED_US, 0);
-  Atomics.store(shared, BEAT_AT, Math.round(now - r.origin));
-  Atomics.store(shared, BEAT, beatNo + 1);
+  const explainedMs = Atomics.load(shared, Slot.explainedUs) / 1000;
+  Atomics.store(shared, Slot.explainedUs, 0);
+  Atomics.store(shared, Slot.beatAt, Math.round(now - r.origin));
+  Atomics.store(shared, Slot.beat, beatNo + 1);
   r.lastAt = now;
   r.lastIdle = idle;
   const captured = takeCapture(beatNo);
@@ -165,7 +154,7 @@ function report(r: Running, durationMs: number, captured: Capture | undefined, h
     if (handler === undefined && frames.some((f) => startupFiles.some((s) => (f.getFileName() ?? '').startsWith(s)))) return;
   }
   let why = r.noStack;
-  if (why === undefined && Atomics.load(r.shared, NO_INSPECTOR) !== 0) {
+  if (why === undefined && Atomics.load(r.shared, Slot.noInspector) !== 0) {
     why = 'inspector-unavailable';
     hooks.warn('watchdog-stack', 'loopguard: the watchdog cannot connect to the main thread\'s inspector: stall reports come without stacks');
   }
@@ -207,15 +196,15 @@ function functionOf(frame: NodeJS.CallSite): string {
 
 /** A wrapped call in a handler starts: its time is its own report's, not a stall's. */
 export function callStarted(shared: Int32Array): void {
-  Atomics.store(shared, IN_CALL, 1);
+  Atomics.store(shared, Slot.inCall, 1);
 }
 
 export function callEnded(shared: Int32Array, durationMs: number): void {
-  Atomics.store(shared, IN_CALL, 0);
+  Atomics.store(shared, Slot.inCall, 0);
   explained(shared, durationMs);
 }
 
 /** Time a report of loopguard's own accounts for (a wrapped call, a lazy require). */
 export function explained(shared: Int32Array, durationMs: number): void {
-  Atomics.add(shared, EXPLAINED_US, Math.round(durationMs * 1000));
+  Atomics.add(shared, Slot.explainedUs, Math.round(durationMs * 1000));
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { inThreadEsmHooks } from '../support/esm-hooks';
 import type { BlockingCallReport } from '../../src/index';
 import { botFixture, startBot } from '../support/bot';
 import { lineOf } from '../support/run-node';
@@ -71,7 +72,8 @@ describe('CommonJS bot', () => {
   });
 });
 
-describe('ESM bot', () => {
+// enmap (ESM only) and bcryptjs' ESM build are hooked where Node runs module hooks in-thread (22.15+).
+describe.runIf(inThreadEsmHooks)('ESM bot', () => {
   it('reports enmap (ESM only) once per call, bcryptjs\' ESM build, lowdb\'s sync adapter and CommonJS packages imported; nothing from start-up', async () => {
     const { emulator, stop } = await startBot(esm);
     for (const [i, command] of ['!prefix', '!login', '!native', '!count'].entries()) {

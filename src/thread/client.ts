@@ -1,0 +1,251 @@
+import { join, resolve } from 'node:path';
+import { BroadcastChannel, getEnvironmentData, isMainThread, setEnvironmentData, Worker } from 'node:worker_threads';
+import { handlerStorage } from '../context';
+import { raw } from '../util/raw-fs';
+import { LineFile } from './line-file';
+import { Slot, clock, linesChannel, slotCount, threadMarker, type FromThread, type RelayedLine, type ThreadData, type ToThread } from './protocol';
+import type { StallCheckOptions } from './stall-check';
+
+/*
+ * The main thread's side of loopguard's own thread (entry.ts): report lines are posted to it
+ * (no system call here), and a new report's line is waited for a few milliseconds, so that it is
+ * on disk before the blocking call returns to the app. If the thread cannot start or dies, the
+ * lines it had not handled are written here, synchronously, and so is everything after.
+ */
+
+/** Where report lines go. */
+export interface Lines {
+  /** Queues text (whole lines). */
+  write(text: string): void;
+  /** A new report: written before this returns when the thread answers within a few ms. */
+  writeNow(text: string): void;
+  /** Writes `last` and closes a file (stderr stays open). */
+  end(last?: string): void;
+}
+
+/** A destination, checked and open: a report file (by path, with its descriptor) or stderr. */
+export interface LinesTarget {
+  fd: number;
+  path?: string;
+}
+
+export interface ThreadHooks {
+  /** Writing a destination failed (the thread has said it on stderr). */
+  onFailure(text: string): void;
+}
+
+/** How long a new report's line is waited for. */
+const nowWaitMs = 5;
+/** Lines remembered until the thread has handled them (to write them here if it dies). */
+const rememberCap = 10_000;
+
+/** Under vitest the sources run as TypeScript; the thread is always the built file. */
+const entryFile = __filename.endsWith('.ts') ? resolve(__dirname, '../../dist/thread/entry.js') : join(__dirname, 'entry.js');
+
+interface Unhandled {
+  seq: number;
+  id: number;
+  text: string;
+}
+
+export class OwnThread {
+  readonly shared = new Int32Array(new SharedArrayBuffer(slotCount * 4));
+  readonly origin = clock();
+  private worker: Worker | undefined;
+  private seq = 0;
+  private nextId = 1;
+  private unhandled: Unhandled[] = [];
+  private readonly targets = new Map<number, LinesTarget>();
+  /** Without the thread: the destinations written here. */
+  private inline: Map<number, LineFile> | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private online = false;
+  /** The destinations written here while the thread starts. */
+  private boot: Map<number, LineFile> | undefined;
+  /** loopguard's own warnings: always on stderr, also under --no-warnings (the user asked for loopguard). */
+  private warnings: Lines | undefined;
+
+  private constructor(private readonly hooks: ThreadHooks) {}
+
+  /** One line on stderr: `[loopguard] warning: …`. */
+  warn(text: string): void {
+    this.warnings ??= this.lines({ fd: 2 });
+    this.warnings.write(`[loopguard] warning: ${text}\n`);
+  }
+
+  /** Starts the thread (or, where it cannot run, writes here). */
+  static start(hooks: ThreadHooks): OwnThread {
+    const thread = new OwnThread(hooks);
+    const env = { ...process.env };
+    // A preload given in NODE_OPTIONS would load loopguard in its own thread too.
+    delete env['NODE_OPTIONS'];
+    const workerData: ThreadData = { [threadMarker]: true, buffer: thread.shared.buffer as SharedArrayBuffer, origin: thread.origin, relay: isMainThread };
+    try {
+      // Outside any handler: its messages must never be judged as a handler's work. Its own stdout
+      // and stderr are not piped into the process' (a pipe to a closed stdout makes Node exit 1).
+      const worker = handlerStorage.exit(() => new Worker(entryFile, { workerData, execArgv: [], env, stdout: true, stderr: true }));
+      // Whatever it would print goes nowhere: unread, its output would keep the process alive.
+      worker.stdout.destroy();
+      worker.stderr.destroy();
+      worker.on('message', (message: FromThread) => {
+        if (message.op === 'failed') hooks.onFailure(message.text);
+      });
+      worker.on('error', () => thread.takeOver());
+      worker.on('exit', () => thread.takeOver());
+      // After the listeners: adding a 'message' listener refs the worker's port again.
+      worker.unref();
+      thread.worker = worker;
+    } catch {
+      thread.inline = new Map();
+    }
+    if (isMainThread && thread.worker !== undefined) setEnvironmentData(linesChannel, true);
+    return thread;
+  }
+
+  /** Whether the stall watchdog can run in it. */
+  get running(): boolean {
+    return this.worker !== undefined;
+  }
+
+  lines(target: LinesTarget): Lines {
+    const id = this.nextId++;
+    this.targets.set(id, target);
+    // The descriptor the main thread opened (and checked) is written here while the thread starts.
+    if (target.path !== undefined) this.bootLines(id);
+    if (this.inline !== undefined) this.inline.set(id, this.lineFile(target));
+    else this.post(target.path === undefined ? { op: 'open', id, fd: target.fd } : { op: 'open', id, path: target.path });
+    return {
+      write: (text) => this.write(id, text, false),
+      writeNow: (text) => this.write(id, text, true),
+      end: (last = '') => {
+        if (last !== '') this.write(id, last, false);
+        if (target.path === undefined) return;
+        if (this.inline !== undefined) this.inline.get(id)?.close();
+        else this.post({ op: 'close', id });
+        this.boot?.get(id)?.close();
+        this.boot?.delete(id);
+        this.targets.delete(id);
+      },
+    };
+  }
+
+  watch(options: StallCheckOptions): void {
+    this.post({ op: 'watch', ...options });
+  }
+
+  unwatch(): void {
+    this.post({ op: 'unwatch' });
+  }
+
+  /**
+   * At exit or uninstall: waits (at most `timeoutMs`) until the thread has handled every line,
+   * writes what it has not, and stops it.
+   */
+  stop(timeoutMs = 1000): void {
+    if (this.stopped) return;
+    this.wait(this.seq, timeoutMs);
+    this.stopped = true;
+    const worker = this.worker;
+    this.takeOver();
+    for (const file of [...this.inline?.values() ?? [], ...this.boot?.values() ?? []]) file.close();
+    if (isMainThread && worker !== undefined) setEnvironmentData(linesChannel, undefined);
+    if (worker !== undefined) void worker.terminate();
+  }
+
+  private write(id: number, text: string, now: boolean): void {
+    if (this.inline !== undefined) {
+      const file = this.inline.get(id);
+      file?.write(text);
+      if (file?.waiting === true) this.retryLater();
+      return;
+    }
+    if (!this.online && !(this.online = Atomics.load(this.shared, Slot.online) === 1)) {
+      // The thread is still starting (a few tens of ms after install): written here meanwhile,
+      // so that nothing waits for it. Once it runs, it writes everything that follows.
+      this.bootLines(id).write(text);
+      return;
+    }
+    const seq = ++this.seq;
+    this.remember({ seq, id, text });
+    this.post({ op: 'line', id, text, seq });
+    if (now) this.wait(seq, nowWaitMs);
+  }
+
+  private post(message: ToThread): void {
+    this.worker?.postMessage(message);
+  }
+
+  /** Waits until the thread has handled line `seq`, at most `timeoutMs`. */
+  private wait(seq: number, timeoutMs: number): void {
+    const deadline = performance.now() + timeoutMs;
+    for (let handled = Atomics.load(this.shared, Slot.handled); handled < seq; handled = Atomics.load(this.shared, Slot.handled)) {
+      const left = deadline - performance.now();
+      if (left <= 0 || this.worker === undefined) return;
+      raw.atomicsWait(this.shared, Slot.handled, handled, left);
+    }
+  }
+
+  private remember(line: Unhandled): void {
+    const handled = Atomics.load(this.shared, Slot.handled);
+    let first = 0;
+    while (first < this.unhandled.length && (this.unhandled[first] as Unhandled).seq <= handled) first++;
+    if (first > 0) this.unhandled.splice(0, first);
+    if (this.unhandled.length < rememberCap) this.unhandled.push(line);
+  }
+
+  /** The thread is gone (or stopping): what it had not handled is written here, and so is all that follows. */
+  private takeOver(): void {
+    if (this.inline !== undefined) return;
+    const handled = Atomics.load(this.shared, Slot.handled);
+    this.worker = undefined;
+    const inline = new Map<number, LineFile>();
+    // A file by its path again: the thread may have opened it anew, and the first descriptor's
+    // number may belong to another file by now.
+    for (const [id, target] of this.targets) inline.set(id, this.lineFile(target, target.path === undefined ? target.fd : undefined));
+    this.inline = inline;
+    for (const line of this.unhandled) if (line.seq > handled) inline.get(line.id)?.write(line.text);
+    this.unhandled = [];
+    if ([...inline.values()].some((f) => f.waiting)) this.retryLater();
+  }
+
+  private bootLines(id: number): LineFile {
+    this.boot ??= new Map();
+    let file = this.boot.get(id);
+    if (file === undefined) this.boot.set(id, file = this.lineFile(this.targets.get(id) as LinesTarget));
+    return file;
+  }
+
+  /** `fd` undefined: the file is opened by its path on the first write. */
+  private lineFile(target: LinesTarget, fd: number | undefined = target.fd): LineFile {
+    const onNews = (text: string, failed: boolean): void => {
+      if (target.path !== undefined) this.warn(text);
+      if (failed) this.hooks.onFailure(text);
+    };
+    const options = target.path === undefined ? { onNews, mayWait: false, io: raw } : { onNews, mayWait: false, io: raw, path: target.path };
+    return new LineFile(fd, options);
+  }
+
+  private retryLater(): void {
+    if (this.retryTimer !== undefined || this.stopped) return;
+    this.retryTimer = handlerStorage.exit(() => setTimeout(() => {
+      this.retryTimer = undefined;
+      if ([...this.inline?.values() ?? []].some((f) => !f.retry())) this.retryLater();
+    }, 1000).unref());
+  }
+}
+
+/** In a worker thread of the app: lines for the main thread's loopguard thread to write, if one runs. */
+export function relayedLines(to: string | number): Lines | undefined {
+  if (isMainThread || getEnvironmentData(linesChannel) !== true) return undefined;
+  const channel = new BroadcastChannel(linesChannel);
+  channel.unref();
+  const post = (text: string): void => channel.postMessage({ to, text } satisfies RelayedLine);
+  return {
+    write: post,
+    writeNow: post,
+    end(last = '') {
+      if (last !== '') post(last);
+    },
+  };
+}

@@ -1,0 +1,100 @@
+import { BroadcastChannel, parentPort, workerData } from 'node:worker_threads';
+import { LineFile, openReportFile } from './line-file';
+import { Slot, linesChannel, type FromThread, type RelayedLine, type ThreadData, type ToThread } from './protocol';
+import { startStallCheck } from './stall-check';
+
+/*
+ * loopguard's own thread. It writes every report line (the main thread's and the app's worker
+ * threads') and runs the stall watchdog. Being a thread of its own is the point: what was
+ * reported reaches the disk within microseconds, whatever the main thread does next — spin,
+ * block in execSync, wait behind a busy libuv thread pool, or die by a signal — and an fs patcher
+ * the app installs on the main thread (mock-fs) does not touch this thread's fs.
+ */
+
+const data = workerData as ThreadData;
+const shared = new Int32Array(data.buffer);
+const port = parentPort;
+if (port === null) throw new Error('loopguard: entry.ts runs as a worker thread');
+
+const retryMs = 1000;
+const destinations = new Map<number, LineFile>();
+/** Worker threads' destinations, by path or fd. */
+const relayed = new Map<string | number, LineFile>();
+let retryTimer: NodeJS.Timeout | undefined;
+let stopStallCheck: (() => void) | undefined;
+
+/* loopguard's warnings reach stderr directly (also under --no-warnings: the user asked for loopguard). */
+const stderr = new LineFile(2, { onNews: () => {}, mayWait: true });
+
+function onNews(text: string, failed: boolean): void {
+  stderr.write(`[loopguard] warning: ${text}\n`);
+  if (failed) port?.postMessage({ op: 'failed', text } satisfies FromThread);
+}
+
+function retryLater(): void {
+  if (retryTimer !== undefined) return;
+  retryTimer = setTimeout(() => {
+    retryTimer = undefined;
+    let waiting = false;
+    for (const file of [...destinations.values(), ...relayed.values(), stderr]) if (!file.retry()) waiting = true;
+    if (waiting) retryLater();
+  }, retryMs);
+  retryTimer.unref();
+}
+
+function write(file: LineFile, text: string): void {
+  file.write(text);
+  if (file.waiting) retryLater();
+}
+
+port.on('message', (message: ToThread) => {
+  switch (message.op) {
+    case 'open':
+      destinations.set(message.id, 'path' in message
+        ? new LineFile(undefined, { onNews, mayWait: true, path: message.path })
+        : new LineFile(message.fd, { onNews, mayWait: true }));
+      break;
+    case 'line': {
+      const file = destinations.get(message.id);
+      if (file !== undefined) write(file, message.text);
+      Atomics.store(shared, Slot.handled, message.seq);
+      Atomics.notify(shared, Slot.handled);
+      break;
+    }
+    case 'close':
+      destinations.get(message.id)?.close();
+      destinations.delete(message.id);
+      break;
+    case 'watch':
+      stopStallCheck?.();
+      stopStallCheck = startStallCheck(shared, data.origin, message);
+      break;
+    case 'unwatch':
+      stopStallCheck?.();
+      stopStallCheck = undefined;
+      break;
+  }
+});
+
+if (data.relay) relayWorkerLines();
+Atomics.store(shared, Slot.online, 1);
+
+function relayWorkerLines(): void {
+  const channel = new BroadcastChannel(linesChannel);
+  channel.onmessage = (event: unknown) => {
+  const { to, text } = (event as { data: RelayedLine }).data;
+  let file = relayed.get(to);
+  if (file === undefined) {
+    let fd: number | undefined;
+    try {
+      fd = typeof to === 'number' ? to : openReportFile(to).fd;
+    } catch {
+      fd = undefined; // made again by path on the first write, or said then
+    }
+    const options = typeof to === 'number' ? { onNews, mayWait: true } : { onNews, mayWait: true, path: to };
+    relayed.set(to, file = new LineFile(fd, options));
+  }
+  write(file, text);
+  };
+  channel.unref();
+}

@@ -1,0 +1,68 @@
+/*
+ * What the main thread and loopguard's own thread share: the slots of one SharedArrayBuffer
+ * (Int32, read and written with Atomics) and the messages between them. Times in slots are
+ * milliseconds since `origin`, an absolute time both threads compute as
+ * performance.timeOrigin + performance.now().
+ */
+
+/** Slot indexes. */
+export const Slot = {
+  /** Incremented by the main thread's heartbeat timer each time it runs: the loop turned. */
+  beat: 0,
+  /** When the last heartbeat ran, ms since origin. */
+  beatAt: 1,
+  /** 1 while a wrapped blocking call runs (its own report explains the time). */
+  inCall: 2,
+  /** Microseconds that wrapped blocking calls took since the last heartbeat (wraps; differences only). */
+  explainedUs: 3,
+  /** Set by the thread when it cannot read the main thread's stack (no inspector). */
+  noInspector: 4,
+  /** The sequence number of the last line the thread has handled (written, or kept to retry). */
+  handled: 5,
+  /** 1 once the thread runs: before that, the main thread writes lines itself. */
+  online: 6,
+} as const;
+export const slotCount = 7;
+
+/** What the thread is started with. */
+export interface ThreadData {
+  /** Marks loopguard's own thread: a preload inherited through NODE_OPTIONS stays inactive in it. */
+  readonly [threadMarker]: true;
+  readonly buffer: SharedArrayBuffer;
+  readonly origin: number;
+  /** Started by the main thread: it also writes the lines of the app's worker threads. */
+  readonly relay: boolean;
+}
+export const threadMarker = 'loopguard.own-thread.v1';
+
+/** Where report lines go: a file loopguard opened (by path), or the process' stderr/stdout. */
+export type OpenLines =
+  | { op: 'open'; id: number; fd: number }
+  /* A report file the main thread checked: the thread opens it itself (a thread closes only what it opened). */
+  | { op: 'open'; id: number; path: string };
+
+export type ToThread =
+  | OpenLines
+  | { op: 'line'; id: number; text: string; seq: number }
+  | { op: 'close'; id: number }
+  | { op: 'watch'; stallMs: number; beatMs: number; capture: boolean }
+  | { op: 'unwatch' };
+
+/** Writing a destination failed: the main thread counts it (the thread has said it on stderr). */
+export type FromThread = { op: 'failed'; text: string };
+
+/**
+ * Report lines of worker threads of the app reach the thread on this channel: a worker ended by
+ * `terminate()` (ShardingManager's kill and respawn) still delivers what it posted.
+ */
+export const linesChannel = 'loopguard:report-lines:v2';
+/** A line from a worker thread: for a file path (it checked the file when it started) or fd 2. */
+export interface RelayedLine {
+  to: string | number;
+  text: string;
+}
+
+/** The global the stall check's Runtime.evaluate calls on the stuck main thread: `capture(beat, decidedAt)`. */
+export const captureKey = 'loopguard.stall-capture.v1';
+
+export const clock = (): number => performance.timeOrigin + performance.now();
