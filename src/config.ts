@@ -23,7 +23,7 @@ export interface Settings {
   integrations: 'auto' | 'off' | readonly string[];
   /** Calls a second of one API in one handler event above which stacks are sampled (Infinity: never). */
   sampleAbove: number;
-  /** Show child processes' whole command lines in reports (off: the program's name only). */
+  /** Deprecated, no effect: reports show a child process by its program's name only. */
   reportArgs: boolean;
   /** OpenTelemetry spans and metrics: `auto` when `@opentelemetry/api` is installed. */
   otel: Otel;
@@ -174,7 +174,7 @@ export const settings = [
   }),
   spec({
     key: 'reportArgs', env: 'LOOPGUARD_REPORT_ARGS', accepted: '1, 0, true, false, on, off',
-    description: 'Show the whole command line of child-process calls in reports. Off: only the program\'s name (command lines can hold tokens).',
+    description: 'Deprecated, has no effect: a child process is shown by its program\'s base name only, since command lines hold passwords and tokens. Setting it on says so once.',
     fromEnv: flagFromEnv, fromCode: flagFromCode,
   }),
   spec({

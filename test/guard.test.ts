@@ -1,3 +1,4 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -287,16 +288,35 @@ describe('scope: all', () => {
 });
 
 describe('secrets', () => {
-  it('a child process is reported with its program\'s name only; the whole command with reportArgs', async () => {
-    const { execSync, execFileSync } = await import('node:child_process');
-    handler(() => execSync('echo token=hunter2 > /dev/null'));
-    handler(() => execFileSync('/bin/echo', ['--password', 'hunter2']));
-    expect(reports.map((r) => [r.api, r.detail])).toEqual([['child_process.execSync', 'echo'], ['child_process.execFileSync', 'echo']]);
+  it('a child process is reported by its program\'s base name only: never an assignment, an option or a URL of its command line', async () => {
+    const { execSync, execFileSync, spawnSync } = await import('node:child_process');
+    handler(() => execSync('PGPASSWORD=hunter2 FOO="a b" /bin/true --password hunter2'));
+    handler(() => execSync('cd / && env -i TOKEN=hunter2 nice -n 5 /bin/true https://u:hunter2@x.invalid'));
+    handler(() => execFileSync('/bin/echo', ['--password', 'hunter2'], { stdio: 'pipe' }));
+    handler(() => spawnSync('TOKEN=hunter2 /bin/true', ['hunter2'], { shell: true }));
+    handler(() => execSync('"$(echo hunter2)"; true', { stdio: 'pipe' }));
+    expect(reports.map((r) => [r.api, r.detail])).toEqual([
+      ['child_process.execSync', 'true'],
+      ['child_process.execSync', 'true'],
+      ['child_process.execFileSync', 'echo'],
+      ['child_process.spawnSync', 'true'],
+      ['child_process.execSync', undefined],
+    ]);
     expect(JSON.stringify(reports)).not.toContain('hunter2');
-    reports.length = 0;
-    configure({ reportArgs: true });
-    handler(() => execFileSync('/bin/echo', ['--verbose']));
-    expect(reports[0]!.detail).toBe('/bin/echo --verbose');
-    configure({ reportArgs: false });
+  });
+  it('LOOPGUARD_REPORT_ARGS (reportArgs) no longer shows command lines: still the program only, and a warning says so', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const warnings: string[] = [];
+    const listen = (text: unknown) => warnings.push(String(text));
+    subscribe('loopguard:warning', listen);
+    try {
+      configure({ reportArgs: true });
+      handler(() => execFileSync('/bin/echo', ['--verbose'], { stdio: 'pipe' }));
+    } finally {
+      unsubscribe('loopguard:warning', listen);
+      configure({ reportArgs: false });
+    }
+    expect(reports[0]!.detail).toBe('echo');
+    expect(warnings.filter((w) => w.includes('LOOPGUARD_REPORT_ARGS'))).toHaveLength(1);
   });
 });

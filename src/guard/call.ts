@@ -1,4 +1,3 @@
-import { basename } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { blockingPackages } from '../apis/packages';
 import type { ApiEntry } from '../apis/types';
@@ -8,6 +7,7 @@ import { callEnded, callStarted, watched } from '../watchdog/watchdog';
 import { callersOf, packageOf, type Callers, type Site } from './callers';
 import { state, type Guarded } from './state';
 import { callInUnit, createUnitWrapper, currentUnit } from './units';
+import { moduleLabel, programOf } from './redact';
 import { isAllowedSite, stop, type AnyFunction, type Described } from './verdict';
 
 /*
@@ -150,26 +150,10 @@ function describe(entry: ApiEntry, callers: Callers, args: IArguments | undefine
   }
   const described: Described = { api: entry.api, kind: entry.kind, hint: entry.alternative };
   if (entry.detail === 'program' && args !== undefined) {
-    const detail = describeCommand(entry.api, args);
+    const detail = programOf(entry.api, args);
     if (detail !== undefined) described.detail = detail;
   }
   return described;
-}
-
-/**
- * The program a child-process call runs: its name only (a command line can hold tokens and
- * passwords), or the whole command with `reportArgs`.
- */
-function describeCommand(api: string, args: IArguments): string | undefined {
-  const first = args[0];
-  if (typeof first !== 'string') return undefined;
-  if (state.settings.reportArgs) {
-    const rest = Array.isArray(args[1]) ? (args[1] as unknown[]).map(String) : [];
-    return [first, ...rest].join(' ');
-  }
-  // execSync takes a shell command line; execFileSync and spawnSync take the file.
-  const program = api === 'child_process.execSync' ? first.trim().split(/\s+/)[0] ?? '' : first;
-  return basename(program);
 }
 
 /** A lazy module load is the user's to fix only when the user's code asked for it. */
@@ -178,6 +162,6 @@ export function describeLoad(api: 'require' | 'import', requirer: Site | undefin
   if (scope === 'off') return undefined;
   if (scope === 'user' && (requirer === undefined || packageOf(requirer.file) !== undefined)) return undefined;
   const d: Described = { api, kind: 'module-load', hint: moduleLoadHint };
-  if (module !== undefined) d.module = module;
+  if (module !== undefined) d.module = moduleLabel(module);
   return d;
 }

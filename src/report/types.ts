@@ -40,8 +40,8 @@ export interface ReportBase {
   /** For module loads: what was required or imported. */
   module?: string;
   /**
-   * For child processes: the program's name (`git`), never its arguments, unless
-   * LOOPGUARD_REPORT_ARGS is on. Reports hold no other argument of any call.
+   * For child processes: the program's base name (`git`, `pg_dump` for `PGPASSWORD=… pg_dump …`),
+   * never its arguments. Reports hold no other argument of any call.
    */
   detail?: string;
   /**

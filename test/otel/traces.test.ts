@@ -144,14 +144,19 @@ describe('errors', () => {
     expect(caught).toHaveLength(1); // captureRejections still delivers it to 'error'
   });
 
-  it('a listener that throws synchronously: recorded, and thrown to the emitter as before', () => {
+  it('a listener that throws synchronously: recorded (class, code and frames, not the message, which can hold secrets), and thrown to the emitter as before', () => {
     const emitter = bot();
     emitter.on('messageCreate', () => {
-      throw new TypeError('bad input');
+      throw Object.assign(new TypeError('bad input: token abc123'), { code: 'ERR_BAD' });
     });
-    expect(() => emitter.emit('messageCreate', {})).toThrow('bad input');
+    expect(() => emitter.emit('messageCreate', {})).toThrow('bad input: token abc123');
     const [handler] = sdk.spans();
-    expect(handler?.status).toEqual({ code: SpanStatusCode.ERROR, message: 'bad input' });
+    const message = 'TypeError (ERR_BAD): message not recorded (it can hold secrets)';
+    expect(handler?.status).toEqual({ code: SpanStatusCode.ERROR, message });
+    const exception = handler?.events.find((e) => e.name === 'exception')?.attributes;
+    expect(exception).toMatchObject({ 'exception.type': 'ERR_BAD', 'exception.message': message });
+    expect(String(exception?.['exception.stacktrace'])).toMatch(new RegExp(`^${message.replace(/[()]/g, '\\$&')}\n    at `));
+    expect(JSON.stringify({ status: handler?.status, events: handler?.events })).not.toContain('abc123');
   });
 
   it('a rejection that nobody handles is still unhandled (observing it hides nothing)', async () => {

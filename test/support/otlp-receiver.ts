@@ -43,6 +43,8 @@ function attributes(list: KeyValue[] | undefined): Record<string, string | numbe
 export class OtlpReceiver {
   readonly spans: ReceivedSpan[] = [];
   readonly metrics: ReceivedMetric[] = [];
+  /** Every request body as JSON text, without its resource (what the SDK says of the process): all that loopguard sent. */
+  readonly bodies: string[] = [];
   private constructor(private readonly server: Server, readonly url: string) {}
 
   static async start(): Promise<OtlpReceiver> {
@@ -53,6 +55,10 @@ export class OtlpReceiver {
       req.on('end', () => {
         try {
           const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+          for (const list of [body['resourceSpans'], body['resourceMetrics']]) {
+            for (const r of (list ?? []) as Record<string, unknown>[]) delete r['resource'];
+          }
+          receiver?.bodies.push(JSON.stringify(body));
           if (req.url === '/v1/traces') receiver?.takeSpans(body);
           else if (req.url === '/v1/metrics') receiver?.takeMetrics(body);
           res.writeHead(200, { 'content-type': 'application/json' }).end('{}');

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
+import type { Attributes, Context, Exception, Span, Tracer } from '@opentelemetry/api';
 import type { HandlerContext } from '../../context';
 import type { HandlerObserver, HandlerScope } from '../../handlers/lifecycle';
 import type { Observation } from '../../report/types';
@@ -54,13 +54,9 @@ export function createTraces(api: OtelApi, tracer: Tracer, tracing: () => boolea
       const scope: HandlerScope = {
         run: (fn) => api.context.with(active, fn),
         end(errors) {
-          for (const error of errors) {
-            span.recordException(error instanceof Error ? error : String(error));
-          }
+          for (const error of errors) span.recordException(redactedException(error));
           const first = errors[0];
-          if (first !== undefined) {
-            span.setStatus({ code: SpanStatusCode.ERROR, message: first instanceof Error ? first.message : String(first) });
-          }
+          if (first !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: redactedException(first).message });
           span.end();
         },
       };
@@ -129,6 +125,24 @@ export function createTraces(api: OtelApi, tracer: Tracer, tracing: () => boolea
       else callSpan(o);
     },
   };
+}
+
+/**
+ * What a handler span records of an error its listeners threw: the class, the code and the stack's
+ * frames, not the message — messages carry what the failed call was given (a path, a command line
+ * with a token: `Command failed: curl -H "Authorization: Bot …"`). loopguard's own errors say
+ * nothing secret and keep theirs.
+ */
+export function redactedException(error: unknown): Exception & { message: string } {
+  if (!(error instanceof Error)) return { name: typeof error, message: `a thrown ${typeof error} (value not recorded)` };
+  const code = (error as { code?: unknown }).code;
+  const known = typeof code === 'string' || typeof code === 'number' ? String(code) : undefined;
+  if (known === 'ERR_LOOPGUARD_BLOCKING_CALL') return { name: error.name, code: known, message: error.message, ...(error.stack === undefined ? {} : { stack: error.stack }) };
+  const message = `${error.name}${known === undefined ? '' : ` (${known})`}: message not recorded (it can hold secrets)`;
+  const frames = (error.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line)).join('\n');
+  const out: Exception & { message: string } = { name: error.name, message, stack: frames === '' ? message : `${message}\n${frames}` };
+  if (known !== undefined) out.code = known;
+  return out;
 }
 
 function siteAttributes(o: Observation): Attributes {
