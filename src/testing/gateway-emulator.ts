@@ -1,10 +1,15 @@
 import { EventEmitter, once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WebSocketServer, type WebSocket } from 'ws';
 import {
-  guild, guildCreate, interaction, message, user,
-  type ChannelObject, type CommandSpec, type GuildSpec, type UserObject,
+  GatewayCloseCodes, GatewayDispatchEvents, GatewayOpcodes, InteractionResponseType,
+  type APIApplication, type APIChatInputApplicationCommandGuildInteraction, type GatewayReadyDispatchData, type GatewayResumeData,
+} from 'discord-api-types/v10';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { parseRequestBody, type RestFile } from './emulator/request-body';
+import {
+  guild, guildCreate, interaction, message, noFlags, user,
+  type ChannelObject, type CommandSpec, type GuildSpec, type MessageObject, type UserObject,
 } from './fixtures';
 import { shardOf, snowflake } from './snowflake';
 
@@ -39,15 +44,18 @@ export interface RestCall {
   method: string;
   /** The route after `/api/v10`, e.g. `/channels/123/messages`. */
   path: string;
+  /** The JSON body (for multipart, the `payload_json` part). */
   body: unknown;
+  /** Files uploaded with a multipart body. */
+  files: RestFile[];
   at: number;
 }
 
 /** An interaction's first response (POST /interactions/:id/:token/callback). */
 export interface Acknowledgement {
   interactionId: string;
-  /** The callback type: 4 reply, 5 deferred reply, 6 deferred update, 7 update, 9 modal. */
-  type: number;
+  /** The callback type (InteractionResponseType: 4 reply, 5 deferred reply, 6 deferred update, 7 update, 9 modal), 0 if none came. */
+  type: InteractionResponseType | 0;
   at: number;
   /** Time from dispatching INTERACTION_CREATE to the acknowledgement. */
   delayMs: number;
@@ -71,7 +79,7 @@ interface Session {
 }
 
 interface Payload {
-  op: number;
+  op: GatewayOpcodes;
   d?: unknown;
   s?: number | null;
   t?: string | null;
@@ -83,11 +91,12 @@ const replayLimit = 1000;
 export class GatewayEmulator extends EventEmitter {
   readonly bot: UserObject = user('loopguard-bot', true);
   readonly member: UserObject = user('alice');
-  readonly application = { id: snowflake(), flags: 0 };
+  /** READY's application object; GET /applications/@me serves the full one. */
+  readonly application: Pick<APIApplication, 'id' | 'flags'> = { id: snowflake(), flags: noFlags };
   readonly guilds: readonly GuildSpec[];
   readonly restCalls: RestCall[] = [];
   /** Messages the bot created through REST (replies, channel messages, interaction responses). */
-  readonly sentMessages: Record<string, unknown>[] = [];
+  readonly sentMessages: MessageObject[] = [];
   readonly acknowledgements: Acknowledgement[] = [];
 
   private readonly shardCount: number;
@@ -95,6 +104,8 @@ export class GatewayEmulator extends EventEmitter {
   private readonly heartbeatAckDelayMs: number;
   private readonly dropSilentClients: boolean;
   private readonly maxConcurrency: number;
+  /** When the bot and the member joined every guild. */
+  private readonly joinedAt = new Date().toISOString();
   private readonly sessions = new Map<number, Session>();
   private readonly pendingInteractions = new Map<string, { dispatchedAt: number; resolve: (ack: Acknowledgement) => void }>();
   private readonly sockets = new Set<WebSocket>();
@@ -156,7 +167,7 @@ export class GatewayEmulator extends EventEmitter {
     await this.waitUntil(done, 'identify', timeoutMs, 'all shards to identify');
   }
 
-  /** Sends a dispatch (op 0) to a shard; it is kept for RESUME. */
+  /** Sends a dispatch (op 0) to a shard; it is kept for RESUME. `t` is a GatewayDispatchEvents name. */
   dispatch(t: string, d: unknown, options: DispatchOptions = {}): void {
     const guildId = (d as { guild_id?: string } | null)?.guild_id;
     const shard = options.shard ?? (guildId === undefined ? 0 : shardOf(guildId, this.shardCount));
@@ -166,9 +177,9 @@ export class GatewayEmulator extends EventEmitter {
   }
 
   /** A member writes in a channel: MESSAGE_CREATE. Returns the message object. */
-  sendMessage(content: string, options: { channel?: ChannelObject; author?: UserObject } = {}): Record<string, unknown> {
+  sendMessage(content: string, options: { channel?: ChannelObject; author?: UserObject } = {}): MessageObject {
     const msg = message(options.channel ?? this.channel, options.author ?? this.member, content);
-    this.dispatch('MESSAGE_CREATE', msg);
+    this.dispatch(GatewayDispatchEvents.MessageCreate, msg);
     return msg;
   }
 
@@ -176,10 +187,12 @@ export class GatewayEmulator extends EventEmitter {
    * A member runs a slash command: INTERACTION_CREATE. `acknowledged` resolves with the bot's
    * first response (or with `late: true` and type 0 if none came within `timeoutMs`).
    */
-  sendCommand(command: string | CommandSpec, options: { channel?: ChannelObject; timeoutMs?: number } = {}) {
+  sendCommand(command: string | CommandSpec, options: { channel?: ChannelObject; timeoutMs?: number } = {}): {
+    interaction: APIChatInputApplicationCommandGuildInteraction; acknowledged: Promise<Acknowledgement>;
+  } {
     const spec = typeof command === 'string' ? { name: command } : command;
     const data = interaction(this.application.id, options.channel ?? this.channel, this.member, spec);
-    const id = data['id'] as string;
+    const id = data.id;
     const dispatchedAt = Date.now();
     const acknowledged = new Promise<Acknowledgement>((resolve) => {
       const timer = setTimeout(() => {
@@ -189,7 +202,7 @@ export class GatewayEmulator extends EventEmitter {
       timer.unref();
       this.pendingInteractions.set(id, { dispatchedAt, resolve: (ack) => { clearTimeout(timer); resolve(ack); } });
     });
-    this.dispatch('INTERACTION_CREATE', data);
+    this.dispatch(GatewayDispatchEvents.InteractionCreate, data);
     return { interaction: data, acknowledged };
   }
 
@@ -201,13 +214,13 @@ export class GatewayEmulator extends EventEmitter {
   }
 
   /** Resolves when the bot has created `count` messages in total. */
-  async waitForMessages(count: number, timeoutMs = 10_000): Promise<Record<string, unknown>[]> {
+  async waitForMessages(count: number, timeoutMs = 10_000): Promise<MessageObject[]> {
     await this.waitUntil(() => this.sentMessages.length >= count, 'rest', timeoutMs, `${count} messages from the bot`);
     return this.sentMessages.slice(0, count);
   }
 
   /** Closes a shard's connection as Discord does on a failover; the client resumes. */
-  disconnect(shard = 0, code = 4000): void {
+  disconnect(shard = 0, code: number = GatewayCloseCodes.UnknownError): void {
     this.sessions.get(shard)?.socket?.close(code, 'emulated disconnect');
   }
 
@@ -233,63 +246,65 @@ export class GatewayEmulator extends EventEmitter {
       try {
         payload = JSON.parse(String(raw)) as Payload;
       } catch {
-        socket.close(4002, 'Error while decoding payload.');
+        socket.close(GatewayCloseCodes.DecodeError, 'Error while decoding payload.');
         return;
       }
       switch (payload.op) {
-        case 1: // heartbeat
+        case GatewayOpcodes.Heartbeat:
           if (session !== undefined) session.lastHeartbeat = Date.now();
           this.emit('heartbeat', session?.shard);
-          setTimeout(() => this.send(socket, { op: 11 }), this.heartbeatAckDelayMs);
+          setTimeout(() => this.send(socket, { op: GatewayOpcodes.HeartbeatAck }), this.heartbeatAckDelayMs);
           break;
-        case 2: // identify
+        case GatewayOpcodes.Identify:
           session = this.identify(socket, payload.d as { shard?: [number, number] });
           break;
-        case 6: // resume
-          session = this.resume(socket, payload.d as { session_id: string; seq: number });
+        case GatewayOpcodes.Resume:
+          session = this.resume(socket, payload.d as GatewayResumeData);
           break;
         default: // presence updates, voice state, member requests: accepted silently
           break;
       }
     });
-    this.send(socket, { op: 10, d: { heartbeat_interval: this.heartbeatIntervalMs } });
+    this.send(socket, { op: GatewayOpcodes.Hello, d: { heartbeat_interval: this.heartbeatIntervalMs } });
   }
 
   private identify(socket: WebSocket, d: { shard?: [number, number] }): Session {
     const shard = d.shard?.[0] ?? 0;
     const session: Session = { shard, sessionId: snowflake(), seq: 0, socket, sent: [], lastHeartbeat: Date.now() };
-    this.sessions.get(shard)?.socket?.close(4000, 'new session');
+    this.sessions.get(shard)?.socket?.close(GatewayCloseCodes.UnknownError, 'new session');
     this.sessions.set(shard, session);
     const own = this.guilds.filter((g) => shardOf(g.id, this.shardCount) === shard);
-    this.sendDispatch(session, 'READY', {
+    const ready: GatewayReadyDispatchData & Record<string, unknown> = {
       v: 10,
-      user: { ...this.bot, verified: true, mfa_enabled: false, flags: 0 },
+      user: { ...this.bot, verified: true, mfa_enabled: false, flags: noFlags },
       guilds: own.map((g) => ({ id: g.id, unavailable: true })),
       session_id: session.sessionId,
       resume_gateway_url: this.gatewayUrl,
       shard: [shard, this.shardCount],
-      application: this.application,
+      application: { ...this.application, flags_new: String(this.application.flags) },
+      // What Discord sends a bot besides the typed fields.
       private_channels: [],
       relationships: [],
       presences: [],
       guild_join_requests: [],
       user_settings: {},
-    });
-    for (const g of own) this.sendDispatch(session, 'GUILD_CREATE', guildCreate(g, this.bot, this.member));
+    };
+    this.sendDispatch(session, GatewayDispatchEvents.Ready, ready);
+    for (const g of own) this.sendDispatch(session, GatewayDispatchEvents.GuildCreate, guildCreate(g, this.bot, this.member, this.joinedAt));
     this.emit('identify', shard);
     return session;
   }
 
-  private resume(socket: WebSocket, d: { session_id: string; seq: number }): Session | undefined {
+  private resume(socket: WebSocket, d: GatewayResumeData): Session | undefined {
     const session = [...this.sessions.values()].find((s) => s.sessionId === d.session_id);
     if (session === undefined) {
-      this.send(socket, { op: 9, d: false }); // invalid session: identify again
+      this.send(socket, { op: GatewayOpcodes.InvalidSession, d: false }); // not resumable: identify again
       return undefined;
     }
     session.socket = socket;
     session.lastHeartbeat = Date.now();
-    for (const missed of session.sent.filter((p) => p.s > d.seq)) this.send(socket, { op: 0, ...missed });
-    this.sendDispatch(session, 'RESUMED', {});
+    for (const missed of session.sent.filter((p) => p.s > d.seq)) this.send(socket, { op: GatewayOpcodes.Dispatch, ...missed });
+    this.sendDispatch(session, GatewayDispatchEvents.Resumed, {});
     this.emit('resume', session.shard);
     return session;
   }
@@ -298,7 +313,7 @@ export class GatewayEmulator extends EventEmitter {
     const s = ++session.seq;
     session.sent.push({ s, t, d });
     if (session.sent.length > replayLimit) session.sent.shift();
-    if (session.socket !== undefined) this.send(session.socket, { op: 0, s, t, d });
+    if (session.socket !== undefined) this.send(session.socket, { op: GatewayOpcodes.Dispatch, s, t, d });
   }
 
   private send(socket: WebSocket, payload: Payload): void {
@@ -309,7 +324,7 @@ export class GatewayEmulator extends EventEmitter {
     const limit = this.heartbeatIntervalMs * 1.5;
     for (const session of this.sessions.values()) {
       if (session.socket !== undefined && Date.now() - session.lastHeartbeat > limit) {
-        session.socket.close(4009, 'Session timed out');
+        session.socket.close(GatewayCloseCodes.SessionTimedOut, 'Session timed out');
       }
     }
   }
@@ -340,17 +355,19 @@ export class GatewayEmulator extends EventEmitter {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const url = new URL(req.url ?? '/', this.url);
-      const path = decodeURIComponent(url.pathname).replace(/^\/api(\/v\d+)?/, '');
-      const call: RestCall = { method: req.method ?? 'GET', path, body: parseBody(req, Buffer.concat(chunks)), at: Date.now() };
-      this.restCalls.push(call);
-      const [status, body] = this.route(call);
-      if (body === undefined) {
-        res.writeHead(status).end();
-      } else {
-        res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-      }
-      this.emit('rest', call);
+      void parseRequestBody(req.headers['content-type'], Buffer.concat(chunks)).then(({ body, files }) => {
+        const url = new URL(req.url ?? '/', this.url);
+        const path = decodeURIComponent(url.pathname).replace(/^\/api(\/v\d+)?/, '');
+        const call: RestCall = { method: req.method ?? 'GET', path, body, files, at: Date.now() };
+        this.restCalls.push(call);
+        const [status, answer] = this.route(call);
+        if (answer === undefined) {
+          res.writeHead(status).end();
+        } else {
+          res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+        }
+        this.emit('rest', call);
+      });
     });
   }
 
@@ -372,9 +389,12 @@ export class GatewayEmulator extends EventEmitter {
     }
     if ((m = path.match(/^\/channels\/(\d+)\/typing$/)) && method === 'POST') return [204, undefined];
     if ((m = path.match(/^\/interactions\/(\d+)\/[^/]+\/callback$/)) && method === 'POST') {
-      this.acknowledge(m[1] as string, Number(body['type'] ?? 0));
+      const type = Number(body['type'] ?? 0) as InteractionResponseType;
+      this.acknowledge(m[1] as string, type);
       const data = body['data'] as Record<string, unknown> | undefined;
-      if (data !== undefined && (body['type'] === 4 || body['type'] === 7)) this.created(this.channel.id, data);
+      if (data !== undefined && (type === InteractionResponseType.ChannelMessageWithSource || type === InteractionResponseType.UpdateMessage)) {
+        this.created(this.channel.id, data);
+      }
       return [204, undefined];
     }
     if ((m = path.match(/^\/webhooks\/\d+\/[^/]+(\/messages\/(@original|\d+))?$/))) {
@@ -389,14 +409,14 @@ export class GatewayEmulator extends EventEmitter {
     return [404, { message: '404: Not Found', code: 0 }];
   }
 
-  private created(channelId: string, body: Record<string, unknown>): Record<string, unknown> {
+  private created(channelId: string, body: Record<string, unknown>): MessageObject {
     const channel = this.guilds.flatMap((g) => g.channels).find((c) => c.id === channelId) ?? this.channel;
-    const msg = { ...message(channel, this.bot, String(body['content'] ?? '')), embeds: body['embeds'] ?? [] };
+    const msg: MessageObject = { ...message(channel, this.bot, String(body['content'] ?? '')), embeds: (body['embeds'] ?? []) as MessageObject['embeds'] };
     this.sentMessages.push(msg);
     return msg;
   }
 
-  private acknowledge(interactionId: string, type: number): void {
+  private acknowledge(interactionId: string, type: InteractionResponseType): void {
     const pending = this.pendingInteractions.get(interactionId);
     if (pending === undefined) return;
     this.pendingInteractions.delete(interactionId);
@@ -405,25 +425,5 @@ export class GatewayEmulator extends EventEmitter {
     this.acknowledgements.push(ack);
     this.emit('ack', ack);
     pending.resolve(ack);
-  }
-}
-
-function parseBody(req: IncomingMessage, raw: Buffer): unknown {
-  if (raw.length === 0) return undefined;
-  const type = req.headers['content-type'] ?? '';
-  const text = raw.toString('utf8');
-  if (type.startsWith('multipart/form-data')) {
-    // discord.js sends multipart when files are attached: the JSON is in the payload_json part.
-    const part = text.match(/name="payload_json"[^\r\n]*\r\n(?:[^\r\n]+\r\n)*\r\n([\s\S]*?)\r\n--/);
-    return part ? safeJson(part[1] as string) : undefined;
-  }
-  return safeJson(text);
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
   }
 }

@@ -161,6 +161,25 @@ describe('gateway emulator', () => {
     expect((await fetch(`${e.apiUrl}/v10/nothing/here`)).status).toBe(404);
   });
 
+  it('REST: a multipart body (payload_json and a file, a real FormData) is read with its file', async () => {
+    const e = await emulator();
+    const form = new FormData();
+    form.append('payload_json', JSON.stringify({ content: 'the report', attachments: [{ id: 0, filename: 'report.txt' }] }));
+    form.append('files[0]', new Blob(['ten bytes!'], { type: 'text/plain' }), 'upload.txt');
+    const res = await fetch(`${e.apiUrl}/v10/channels/${e.channel.id}/messages`, { method: 'POST', body: form });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ content: 'the report', channel_id: e.channel.id });
+    const call = e.restCalls.at(-1)!;
+    expect(call.body).toEqual({ content: 'the report', attachments: [{ id: 0, filename: 'report.txt' }] });
+    expect(call.files.map((f) => [f.field, f.filename, f.contentType, f.data.toString('utf8')])).toEqual([['files[0]', 'upload.txt', 'text/plain', 'ten bytes!']]);
+    // Plain form fields without payload_json are the body too.
+    const fields = new FormData();
+    fields.append('content', 'by form');
+    await fetch(`${e.apiUrl}/v10/channels/${e.channel.id}/messages`, { method: 'POST', body: fields });
+    expect(e.restCalls.at(-1)!.body).toEqual({ content: 'by form' });
+    expect(e.sentMessages.map((m) => m.content)).toEqual(['the report', 'by form']);
+  });
+
   it('an interaction nobody acknowledges resolves as late', async () => {
     const e = await emulator();
     const c = await connect(e);
