@@ -2,8 +2,8 @@ import {
   ApplicationCommandType, ApplicationIntegrationType, ChannelType, GuildDefaultMessageNotifications,
   GuildExplicitContentFilter, GuildMFALevel, GuildNSFWLevel, GuildPremiumTier, GuildVerificationLevel,
   InteractionContextType, InteractionType, Locale, MessageType,
-  type APIApplicationCommandInteractionDataBasicOption, type APIChatInputApplicationCommandGuildInteraction,
-  type APIGuild, type APIGuildMember, type APIMessage, type APIOverwrite, type APIRole,
+  type APIApplication, type APIApplicationCommandInteractionDataBasicOption, type APIChatInputApplicationCommandGuildInteraction,
+  type APIDMChannel, type APIGuild, type APIGuildMember, type APIMessage, type APIOverwrite, type APIRole,
   type APITextChannel, type APIUser, type GatewayGuildCreateDispatchData,
 } from 'discord-api-types/v10';
 import { snowflake } from './snowflake';
@@ -51,6 +51,10 @@ export function textChannel(guildId: string, name: string, position = 0): Channe
   };
 }
 
+export function dmChannel(recipient: UserObject): APIDMChannel {
+  return { id: snowflake(), type: ChannelType.DM, name: null, recipients: [recipient], last_message_id: null, flags: noFlags };
+}
+
 /** A guild's @everyone role: its id is the guild's. */
 export function everyoneRole(guildId: string): APIRole {
   return {
@@ -87,6 +91,16 @@ export function guildCreate(spec: GuildSpec, bot: UserObject, owner: UserObject,
     members: [guildMember(bot, joinedAt)],
     channels: spec.channels, threads: [], presences: [], voice_states: [], stage_instances: [],
     guild_scheduled_events: [], soundboard_sounds: [],
+  };
+}
+
+/** GET /applications/@me: the bot's application, owned by the emulator's member. */
+export function applicationObject(id: string, bot: UserObject, owner: UserObject): APIApplication {
+  return {
+    id, name: bot.username, icon: null, description: '', summary: '', bot_public: true, bot_require_code_grant: false,
+    bot, owner, team: null, verify_key: '0'.repeat(64), flags: noFlags, flags_new: '0', redirect_uris: [],
+    interactions_endpoint_url: null, role_connections_verification_url: null,
+    approximate_guild_count: 1, integration_types_config: { [ApplicationIntegrationType.GuildInstall]: {} },
   };
 }
 

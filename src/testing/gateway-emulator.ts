@@ -2,13 +2,21 @@ import { EventEmitter, once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
-  GatewayCloseCodes, GatewayDispatchEvents, GatewayOpcodes, InteractionResponseType,
-  type APIApplication, type APIChatInputApplicationCommandGuildInteraction, type GatewayReadyDispatchData, type GatewayResumeData,
+  GatewayCloseCodes, GatewayDispatchEvents, GatewayOpcodes,
+  type APIApplication, type APIApplicationCommand, type APIChatInputApplicationCommandGuildInteraction, type APIDMChannel,
+  type APIInteraction, type GatewayReadyDispatchData, type GatewayRequestGuildMembersData, type GatewayResumeData,
+  type InteractionResponseType,
 } from 'discord-api-types/v10';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { CommandStore } from './emulator/commands';
+import { unknownRoute, type RestResponse } from './emulator/errors';
+import { InteractionStore } from './emulator/interactions';
+import { MessageStore } from './emulator/messages';
 import { parseRequestBody, type RestFile } from './emulator/request-body';
+import { restRoutes } from './emulator/rest-routes';
+import { Router, type RestContext } from './emulator/router';
 import {
-  guild, guildCreate, interaction, message, noFlags, user,
+  dmChannel, guild, guildCreate, guildMember, interaction, message, noFlags, user,
   type ChannelObject, type CommandSpec, type GuildSpec, type MessageObject, type UserObject,
 } from './fixtures';
 import { shardOf, snowflake } from './snowflake';
@@ -44,10 +52,14 @@ export interface RestCall {
   method: string;
   /** The route after `/api/v10`, e.g. `/channels/123/messages`. */
   path: string;
+  /** The query string's parameters, e.g. `{ with_response: 'false' }`. */
+  query: Record<string, string>;
   /** The JSON body (for multipart, the `payload_json` part). */
   body: unknown;
   /** Files uploaded with a multipart body. */
   files: RestFile[];
+  /** The status the emulator answered with. */
+  status: number;
   at: number;
 }
 
@@ -95,7 +107,16 @@ export class GatewayEmulator extends EventEmitter {
   readonly application: Pick<APIApplication, 'id' | 'flags'> = { id: snowflake(), flags: noFlags };
   readonly guilds: readonly GuildSpec[];
   readonly restCalls: RestCall[] = [];
-  /** Messages the bot created through REST (replies, channel messages, interaction responses). */
+  /**
+   * Calls the emulator does not serve (answered 404 `{ message: '404: Not Found', code: 0 }`, as
+   * Discord answers a route it does not have). A test can expect none.
+   */
+  readonly unknownRoutes: RestCall[] = [];
+  /**
+   * Messages the bot made visible through REST, in order: channel messages and replies,
+   * interaction responses (a deferred one when its first edit fills it) and follow-ups. Later
+   * edits change these objects in place.
+   */
   readonly sentMessages: MessageObject[] = [];
   readonly acknowledgements: Acknowledgement[] = [];
 
@@ -108,6 +129,12 @@ export class GatewayEmulator extends EventEmitter {
   private readonly joinedAt = new Date().toISOString();
   private readonly sessions = new Map<number, Session>();
   private readonly pendingInteractions = new Map<string, { dispatchedAt: number; resolve: (ack: Acknowledgement) => void }>();
+  private readonly messages = new MessageStore();
+  private readonly interactions = new InteractionStore();
+  private readonly commands: CommandStore;
+  private readonly dmChannels = new Map<string, APIDMChannel>();
+  private readonly router = new Router(restRoutes);
+  private readonly rest: RestContext;
   private readonly sockets = new Set<WebSocket>();
   private readonly http: Server;
   private readonly wss: WebSocketServer;
@@ -124,6 +151,8 @@ export class GatewayEmulator extends EventEmitter {
     const g = options.guilds ?? 1;
     // Ids one millisecond apart, so that guilds spread over the shards.
     this.guilds = typeof g === 'number' ? Array.from({ length: g }, (_, i) => guild(`guild ${i + 1}`, snowflake(Date.now() - i))) : g;
+    this.commands = new CommandStore(this.application.id);
+    this.rest = this.restContext();
     this.http = createServer((req, res) => this.onRequest(req, res));
     this.wss = new WebSocketServer({ server: this.http });
     this.wss.on('connection', (socket) => this.onConnection(socket));
@@ -160,6 +189,16 @@ export class GatewayEmulator extends EventEmitter {
     return this.guilds[0]!.channels[0]!;
   }
 
+  /** The application commands the bot registered: global ones, or a guild's. */
+  applicationCommands(guildId?: string): APIApplicationCommand[] {
+    return this.commands.list(guildId);
+  }
+
+  /** A message as it is now (after the bot's edits); undefined once deleted. */
+  message(id: string): MessageObject | undefined {
+    return this.messages.byIdAnywhere(id);
+  }
+
   /** Resolves when every shard has identified and received its guilds. */
   async ready(timeoutMs = 10_000): Promise<void> {
     const done = () => this.sessions.size === this.shardCount && [...this.sessions.values()].every((s) => s.socket !== undefined);
@@ -167,12 +206,21 @@ export class GatewayEmulator extends EventEmitter {
     await this.waitUntil(done, 'identify', timeoutMs, 'all shards to identify');
   }
 
-  /** Sends a dispatch (op 0) to a shard; it is kept for RESUME. `t` is a GatewayDispatchEvents name. */
+  /**
+   * Sends a dispatch (op 0) to a shard; it is kept for RESUME. `t` is a GatewayDispatchEvents
+   * name. Messages and interactions dispatched this way are known to the REST routes (a bot can
+   * reply to, edit or delete them, and respond to the interaction).
+   */
   dispatch(t: string, d: unknown, options: DispatchOptions = {}): void {
     const guildId = (d as { guild_id?: string } | null)?.guild_id;
     const shard = options.shard ?? (guildId === undefined ? 0 : shardOf(guildId, this.shardCount));
     const session = this.sessions.get(shard);
     if (session === undefined) throw new Error(`gateway emulator: shard ${shard} has not identified`);
+    const record = d as { id?: unknown; token?: unknown } | null;
+    if (t === GatewayDispatchEvents.MessageCreate && typeof record?.id === 'string') this.messages.add(d as MessageObject);
+    if (t === GatewayDispatchEvents.InteractionCreate && typeof record?.id === 'string' && typeof record.token === 'string') {
+      this.interactions.add(d as APIInteraction);
+    }
     this.sendDispatch(session, t, d);
   }
 
@@ -184,14 +232,17 @@ export class GatewayEmulator extends EventEmitter {
   }
 
   /**
-   * A member runs a slash command: INTERACTION_CREATE. `acknowledged` resolves with the bot's
-   * first response (or with `late: true` and type 0 if none came within `timeoutMs`).
+   * A member runs a slash command: INTERACTION_CREATE (with the id of the command of that name,
+   * if the bot registered one). `acknowledged` resolves with the bot's first response (or with
+   * `late: true` and type 0 if none came within `timeoutMs`).
    */
   sendCommand(command: string | CommandSpec, options: { channel?: ChannelObject; timeoutMs?: number } = {}): {
     interaction: APIChatInputApplicationCommandGuildInteraction; acknowledged: Promise<Acknowledgement>;
   } {
     const spec = typeof command === 'string' ? { name: command } : command;
-    const data = interaction(this.application.id, options.channel ?? this.channel, this.member, spec);
+    const channel = options.channel ?? this.channel;
+    const registered = this.commands.find(spec.name, channel.guild_id);
+    const data = interaction(this.application.id, channel, this.member, spec, registered?.id);
     const id = data.id;
     const dispatchedAt = Date.now();
     const acknowledged = new Promise<Acknowledgement>((resolve) => {
@@ -261,7 +312,10 @@ export class GatewayEmulator extends EventEmitter {
         case GatewayOpcodes.Resume:
           session = this.resume(socket, payload.d as GatewayResumeData);
           break;
-        default: // presence updates, voice state, member requests: accepted silently
+        case GatewayOpcodes.RequestGuildMembers:
+          if (session !== undefined) this.sendMembers(session, payload.d as GatewayRequestGuildMembersData);
+          break;
+        default: // presence and voice state updates: accepted silently
           break;
       }
     });
@@ -307,6 +361,31 @@ export class GatewayEmulator extends EventEmitter {
     this.sendDispatch(session, GatewayDispatchEvents.Resumed, {});
     this.emit('resume', session.shard);
     return session;
+  }
+
+  /** REQUEST_GUILD_MEMBERS: one GUILD_MEMBERS_CHUNK per guild (the bot and the member are in each). */
+  private sendMembers(session: Session, d: GatewayRequestGuildMembersData): void {
+    const guildIds: string[] = ([] as string[]).concat(d.guild_id);
+    const all = [this.bot, this.member];
+    let wanted: UserObject[];
+    let notFound: string[] = [];
+    if ('user_ids' in d && d.user_ids !== undefined) {
+      const ids = ([] as string[]).concat(d.user_ids);
+      wanted = all.filter((u) => ids.includes(u.id));
+      notFound = ids.filter((id) => !all.some((u) => u.id === id));
+    } else {
+      const query = 'query' in d ? d.query.toLowerCase() : '';
+      const limit = 'limit' in d && d.limit > 0 ? d.limit : all.length;
+      wanted = all.filter((u) => u.username.toLowerCase().startsWith(query)).slice(0, limit);
+    }
+    for (const guildId of guildIds.filter((id) => this.guilds.some((g) => g.id === id))) {
+      this.sendDispatch(session, GatewayDispatchEvents.GuildMembersChunk, {
+        guild_id: guildId, members: wanted.map((u) => guildMember(u, this.joinedAt)), chunk_index: 0, chunk_count: 1,
+        ...(notFound.length > 0 ? { not_found: notFound } : {}),
+        ...(d.presences === true ? { presences: [] } : {}),
+        ...(d.nonce === undefined ? {} : { nonce: d.nonce }),
+      });
+    }
   }
 
   private sendDispatch(session: Session, t: string, d: unknown): void {
@@ -355,65 +434,62 @@ export class GatewayEmulator extends EventEmitter {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      void parseRequestBody(req.headers['content-type'], Buffer.concat(chunks)).then(({ body, files }) => {
-        const url = new URL(req.url ?? '/', this.url);
-        const path = decodeURIComponent(url.pathname).replace(/^\/api(\/v\d+)?/, '');
-        const call: RestCall = { method: req.method ?? 'GET', path, body, files, at: Date.now() };
-        this.restCalls.push(call);
-        const [status, answer] = this.route(call);
-        if (answer === undefined) {
-          res.writeHead(status).end();
-        } else {
-          res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
-        }
-        this.emit('rest', call);
-      });
+      this.answer(req, Buffer.concat(chunks))
+        .catch((error: unknown): RestResponse => ({ status: 500, body: { message: `emulator error: ${String(error)}`, code: 0 } }))
+        .then(({ status, body }) => {
+          // No content type on an empty answer: discord.js would parse it as JSON.
+          if (body === undefined) res.writeHead(status).end();
+          else res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+        });
     });
   }
 
-  private route(call: RestCall): [number, unknown] {
-    const { method, path } = call;
-    const body = (call.body ?? {}) as Record<string, unknown>;
-    let m: RegExpMatchArray | null;
-    if (method === 'GET' && (path === '/gateway/bot' || path === '/gateway')) {
-      return [200, {
-        url: this.gatewayUrl,
-        shards: this.shardCount,
-        session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: this.maxConcurrency },
-      }];
-    }
-    if (method === 'GET' && path === '/users/@me') return [200, this.bot];
-    if (method === 'GET' && path === '/applications/@me') return [200, { ...this.application, name: 'loopguard-bot', bot: this.bot }];
-    if ((m = path.match(/^\/channels\/(\d+)\/messages$/)) && method === 'POST') {
-      return [200, this.created(m[1] as string, body)];
-    }
-    if ((m = path.match(/^\/channels\/(\d+)\/typing$/)) && method === 'POST') return [204, undefined];
-    if ((m = path.match(/^\/interactions\/(\d+)\/[^/]+\/callback$/)) && method === 'POST') {
-      const type = Number(body['type'] ?? 0) as InteractionResponseType;
-      this.acknowledge(m[1] as string, type);
-      const data = body['data'] as Record<string, unknown> | undefined;
-      if (data !== undefined && (type === InteractionResponseType.ChannelMessageWithSource || type === InteractionResponseType.UpdateMessage)) {
-        this.created(this.channel.id, data);
+  private async answer(req: IncomingMessage, raw: Buffer): Promise<RestResponse> {
+    const url = new URL(req.url ?? '/', this.url);
+    const path = decodeURIComponent(url.pathname).replace(/^\/api(\/v\d+)?/, '');
+    const { body, files } = await parseRequestBody(req.headers['content-type'], raw);
+    const call: RestCall = { method: req.method ?? 'GET', path, query: Object.fromEntries(url.searchParams), body, files, status: 0, at: Date.now() };
+    const found = this.router.match(call.method, path);
+    let response: RestResponse;
+    if (found === undefined) {
+      response = unknownRoute;
+    } else {
+      const object = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+      try {
+        response = found.route.handle(this.rest, { params: found.params, body: object, raw: body, files, query: call.query });
+      } catch (error) {
+        response = { status: 500, body: { message: `emulator error: ${(error as Error).message}`, code: 0 } };
       }
-      return [204, undefined];
     }
-    if ((m = path.match(/^\/webhooks\/\d+\/[^/]+(\/messages\/(@original|\d+))?$/))) {
-      if (method === 'DELETE') return [204, undefined];
-      if (method === 'GET') return [200, this.sentMessages.at(-1) ?? {}];
-      return [200, this.created(this.channel.id, body)];
-    }
-    if ((m = path.match(/^\/applications\/\d+\/(guilds\/\d+\/)?commands$/)) && method === 'PUT') {
-      const list = Array.isArray(call.body) ? (call.body as Record<string, unknown>[]) : [];
-      return [200, list.map((c) => ({ ...c, id: snowflake(), application_id: this.application.id, version: snowflake() }))];
-    }
-    return [404, { message: '404: Not Found', code: 0 }];
+    call.status = response.status;
+    this.restCalls.push(call);
+    if (found === undefined) this.unknownRoutes.push(call);
+    this.emit('rest', call);
+    return response;
   }
 
-  private created(channelId: string, body: Record<string, unknown>): MessageObject {
-    const channel = this.guilds.flatMap((g) => g.channels).find((c) => c.id === channelId) ?? this.channel;
-    const msg: MessageObject = { ...message(channel, this.bot, String(body['content'] ?? '')), embeds: (body['embeds'] ?? []) as MessageObject['embeds'] };
-    this.sentMessages.push(msg);
-    return msg;
+  private restContext(): RestContext {
+    const channels = (): (ChannelObject | APIDMChannel)[] => [...this.guilds.flatMap((g) => g.channels), ...this.dmChannels.values()];
+    return {
+      bot: this.bot,
+      member: this.member,
+      applicationId: this.application.id,
+      gateway: () => ({ url: this.gatewayUrl, shards: this.shardCount, maxConcurrency: this.maxConcurrency }),
+      joinedAt: this.joinedAt,
+      messages: this.messages,
+      interactions: this.interactions,
+      commands: this.commands,
+      guild: (id) => this.guilds.find((g) => g.id === id),
+      channel: (id) => channels().find((c) => c.id === id),
+      dmChannel: (recipient) => {
+        let dm = this.dmChannels.get(recipient.id);
+        if (dm === undefined) this.dmChannels.set(recipient.id, (dm = dmChannel(recipient)));
+        return dm;
+      },
+      user: (id) => [this.bot, this.member].find((u) => u.id === id),
+      sent: (msg) => this.sentMessages.push(msg),
+      acknowledge: (id, type) => this.acknowledge(id, type),
+    };
   }
 
   private acknowledge(interactionId: string, type: InteractionResponseType): void {
