@@ -35,6 +35,8 @@ async function play(title, script) {
       await pause(50);
     }
     await emulator.waitForMessages(replies + 2);
+    // The emulator answers calls it does not serve with a 404, as Discord does; the demo bots make none.
+    if (emulator.unknownRoutes.length > 0) throw new Error(`unexpected REST calls: ${emulator.unknownRoutes.map((c) => `${c.method} ${c.path}`).join(', ')}`);
   } finally {
     await bot.stop();
     await emulator.close();

@@ -20,6 +20,7 @@ test('!points counts and replies without blocking the event loop', async () => {
     emulator.sendMessage('!points');
     const replies = await emulator.waitForMessages(2);
     assert.deepEqual(replies.map((m) => m.content), ['you have 1 points', 'you have 2 points']);
+    assert.deepEqual(emulator.unknownRoutes, []); // every REST call the bot made is one the emulator serves
   } finally {
     await bot.destroy();
     await emulator.close();

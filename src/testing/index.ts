@@ -4,7 +4,8 @@
 export { GatewayEmulator } from './gateway-emulator';
 export type { Acknowledgement, DispatchOptions, EmulatorOptions, RestCall } from './gateway-emulator';
 export { guild, user } from './fixtures';
-export type { ChannelObject, CommandSpec, GuildSpec, UserObject } from './fixtures';
+export type { ChannelObject, CommandSpec, GuildSpec, MessageObject, UserObject } from './fixtures';
+export type { RestFile } from './emulator/request-body';
 export { shardOf, snowflake } from './snowflake';
 export { BotProcess, preloadArgs } from './bot-process';
 export type { BotExit, BotProcessOptions } from './bot-process';

@@ -121,3 +121,33 @@ describe('discord.js handlers', () => {
     expect(reports).toMatchObject([{ api: 'fs.readFileSync', handler: { shard: 1, guildId: onShard1.id } }]);
   });
 });
+
+describe('the REST calls of a start-up and of handlers (the emulator\'s routes, with the real discord.js)', () => {
+  it('application, commands (global and guild, as Sapphire\'s registry makes them), member, roles, channel, guild, user; edits, deletes, follow-ups', async () => {
+    const script = botFixture('startup-bot.js');
+    const { emulator, bot, stop } = await startBot(script); // stop() fails the test on any unknown route
+    const step = (name: string) => JSON.parse(new RegExp(`^step ${name} (.*)$`, 'm').exec(bot.stdout)?.[1] ?? 'null');
+    const guild = emulator.guilds[0]!;
+    expect(step('application')).toEqual({ id: emulator.application.id, owner: emulator.member.id });
+    expect(step('fetched')).toEqual([0, 0]);
+    const points = emulator.applicationCommands(guild.id).find((c) => c.name === 'points')!;
+    expect(step('commands')).toEqual({
+      ping: emulator.applicationCommands()[0]!.id, points: points.id, edited: 'Your points',
+      set: [['points', points.id, guild.id], ['top', expect.any(String), guild.id]],
+    });
+    expect(step('fetches')).toEqual({ member: emulator.bot.id, roles: 1, channel: 'general', guild: guild.name, owner: 'alice' });
+
+    emulator.sendMessage('!edit');
+    await bot.waitForOutput(/^step edit /m);
+    expect(step('edit')).toEqual({ content: 'final', edited: true });
+    const { interaction } = emulator.sendCommand('points');
+    expect(interaction.data.id).toBe(points.id);
+    await bot.waitForOutput(/^step interaction /m);
+    expect(step('interaction')).toEqual({ reply: 'working', followUp: 'note.txt' });
+    await emulator.waitForMessages(4);
+    expect(emulator.sentMessages.map((m) => m.content).sort()).toEqual(['done', 'edited and deleted', 'final', 'follow-up, edited']);
+    const { reports, code } = await stop();
+    expect(code).toBe(0);
+    expect(reports).toEqual([]);
+  });
+});

@@ -183,6 +183,7 @@ describe('LoopguardInstrumentation in the NodeSDK\'s instrumentations list (no p
       await bot.stop();
       await emulator.close();
     }
+    expect(emulator.unknownRoutes.map((c) => `${c.method} ${c.path}`)).toEqual([]);
     const stopped = receiver.spans.find(named('fs.readFileSync'));
     expect(stopped?.attributes['loopguard.outcome']).toBe('thrown'); // LOOPGUARD_MODE came from the environment
     expect(receiver.spans.filter(named('fs.readFileSync'))).toHaveLength(1); // one sink, not two

@@ -43,6 +43,7 @@ describe.each([
       await bot.stop();
       await emulator.close();
     }
+    expect(emulator.unknownRoutes.map((c) => `${c.method} ${c.path}`)).toEqual([]);
     const files = readdirSync(dir).filter((f) => readFileSync(join(dir, f), 'utf8') !== '');
     const reports = files.flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Report));
     rmSync(dir, { recursive: true, force: true });

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Report } from '../../src/index';
-import { afterEach } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { BotProcess, GatewayEmulator, type BotExit, type EmulatorOptions } from '../../src/testing/index';
 
 export const botFixture = (name: string): string => resolve(__dirname, '../fixtures/bots', name);
@@ -10,7 +10,10 @@ export const botFixture = (name: string): string => resolve(__dirname, '../fixtu
 export interface RunningBot {
   emulator: GatewayEmulator;
   bot: BotProcess;
-  /** Stops the bot (SIGTERM) and the emulator; returns the exit and every report written. */
+  /**
+   * Stops the bot (SIGTERM) and the emulator; returns the exit and every report written. Fails
+   * the test if the bot made a REST call the emulator does not serve.
+   */
   stop(): Promise<BotExit & { reports: Report[] }>;
 }
 
@@ -67,6 +70,7 @@ export async function startBot(
       await emulator.close();
       const text = existsSync(reportFile) ? readFileSync(reportFile, 'utf8') : '';
       rmSync(dir, { recursive: true, force: true });
+      expect(emulator.unknownRoutes.map((c) => `${c.method} ${c.path}`)).toEqual([]);
       return { ...exit, reports: text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Report) };
     },
   };
