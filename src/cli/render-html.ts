@@ -14,9 +14,9 @@ body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1d232b;
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 6px;border-bottom:1px solid #dde2e8;padding-bottom:4px}
 p.lead,.muted{color:#58626e}.cards{display:flex;gap:12px;flex-wrap:wrap;margin:14px 0}
 .card{border:1px solid #dde2e8;border-radius:8px;padding:10px 14px;min-width:150px}.card b{display:block;font-size:20px}
-table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #eef1f4;vertical-align:top}
+table{border-collapse:collapse;width:100%;table-layout:fixed}th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #eef1f4;vertical-align:top}
 th{font-size:12px;text-transform:uppercase;letter-spacing:.03em;color:#58626e}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-code{font:12.5px ui-monospace,SFMono-Regular,Menlo,monospace;word-break:break-all}pre{background:#f5f7f9;padding:8px;overflow:auto;font-size:12px;margin:6px 0}
+code{font:12.5px ui-monospace,SFMono-Regular,Menlo,monospace;word-break:break-all}pre{background:#f5f7f9;padding:8px;font-size:11.5px;margin:6px 0;white-space:pre-wrap;word-break:break-all}
 details summary{cursor:pointer;color:#2f5fb3}.hint{color:#2d6a3e}.warn{color:#a23b2a}
 svg.timeline{width:100%;height:auto;border:1px solid #dde2e8;border-radius:8px;background:#fff}
 svg .blocked{fill:#4a78c9}svg .stalled{fill:#d0473a}svg .axis{stroke:#8a939e}svg text{font-size:12px;fill:#4a535e}svg .note{fill:#7a838e}
@@ -32,7 +32,7 @@ function siteRow(s: CallSite): string {
 <td class="n">${e(s.rank)}</td>
 <td><code>${e(s.api)}</code>${s.via === undefined ? '' : ` <span class="muted">via ${e(s.via)}</span>`}<br><code>${e(siteText(s.site))}</code>
 ${s.hint === '' ? '' : `<div class="hint">→ use ${e(s.hint)}</div>`}
-<details><summary>stack</summary><pre>${e(s.stack === '' ? '(no stack in the report)' : s.stack)}</pre></details></td>
+<details${s.rank === 1 ? ' open' : ''}><summary>stack</summary><pre>${e(s.stack === '' ? '(no stack in the report)' : s.stack)}</pre></details></td>
 <td class="n">${e(ms(s.blockedMs))}</td><td class="n">${e(count(s.count))}${s.stopped > 0 ? `<br><span class="muted">${e(count(s.stopped))} stopped</span>` : ''}</td>
 <td class="n">${e(ms(s.maxMs))}</td><td class="n">${p95}</td><td class="n">${e(ms(s.meanMs))}</td>
 <td>${handlers(s.handlers)}${where === '' ? '' : `<br><span class="muted">${where}</span>`}${s.sampled ? '<br><span class="muted">counts estimated (sampled)</span>' : ''}</td>
@@ -91,17 +91,17 @@ ${timelineSvg(s.timeline.buckets, s.timeline.bucketMs)}
 <h2>Call sites, worst first</h2>
 <p class="muted">Each row is one line of code that made a blocking call inside an event handler, ranked by the time it blocked the loop in all.
 p95: 95% of its calls blocked this long or less; ~ marks an estimate (repeats are reported as count, total and longest, not one by one).
-Open <i>stack</i> to see how the handler got there.</p>
-${sites.length === 0 ? '<p>No blocking calls.</p>' : `<table><thead><tr><th>#</th><th>call and line</th><th>blocked</th><th>calls</th><th>max</th><th>p95</th><th>mean</th><th>handler events</th></tr></thead><tbody>
+<i>stack</i> shows how the handler got there (open for the worst site).</p>
+${sites.length === 0 ? '<p>No blocking calls.</p>' : `<table><thead><tr><th style="width:3%">#</th><th style="width:37%">call and line</th><th style="width:9%">blocked</th><th style="width:7%">calls</th><th style="width:8%">max</th><th style="width:8%">p95</th><th style="width:8%">mean</th><th style="width:20%">handler events</th></tr></thead><tbody>
 ${sites.map(siteRow).join('\n')}</tbody></table>`}
 ${s.sites.length > top ? `<p class="muted">… and ${e(plural(s.sites.length - top, 'more site'))} (loopguard report --top N).</p>` : ''}
 <h2>Stalls</h2>
 <p class="muted">The loop did not turn for longer than the threshold, held by code no wrapper sees (a CPU loop, a big JSON.parse, a native call). "At risk": what waited meanwhile.</p>
-${s.stalls.length === 0 ? '<p>No stalls.</p>' : `<table><thead><tr><th>#</th><th>function and line</th><th>stalled</th><th>stalls</th><th>max</th><th>handler events</th><th>at risk</th></tr></thead><tbody>
+${s.stalls.length === 0 ? '<p>No stalls.</p>' : `<table><thead><tr><th style="width:3%">#</th><th style="width:37%">function and line</th><th style="width:9%">stalled</th><th style="width:7%">stalls</th><th style="width:8%">max</th><th style="width:16%">handler events</th><th style="width:20%">at risk</th></tr></thead><tbody>
 ${s.stalls.slice(0, top).map(stallRow).join('\n')}</tbody></table>`}
 <h2>Interactions acknowledged late or delayed</h2>
 <p class="muted">Discord drops an interaction not acknowledged within ${e(spanText(s.interactions[0]?.deadlineMs ?? 3000))}: "late" ones showed the user "The application did not respond"; "delayed" ones were answered in time, after blocking calls.</p>
-${s.interactions.length === 0 ? '<p>None.</p>' : `<table><thead><tr><th>#</th><th>acknowledged at</th><th>late</th><th>delayed</th><th>longest wait</th><th>blocked before</th><th>blocked by</th></tr></thead><tbody>
+${s.interactions.length === 0 ? '<p>None.</p>' : `<table><thead><tr><th style="width:3%">#</th><th style="width:33%">acknowledged at</th><th style="width:6%">late</th><th style="width:8%">delayed</th><th style="width:10%">longest wait</th><th style="width:10%">blocked before</th><th style="width:30%">blocked by</th></tr></thead><tbody>
 ${s.interactions.slice(0, top).map(interactionRow).join('\n')}</tbody></table>`}
 <h2>Input</h2>
 <p class="muted">${e(plural(i.lines, 'line'))} read, ${e(plural(i.reports, 'report'))} used${i.filteredOut > 0 ? `, ${e(count(i.filteredOut))} outside the filters` : ''}.
