@@ -52,7 +52,7 @@ function stallLines(s: ReportSummary, top: number): string[] {
   const out = ['', `Stalls: ${plural(s.totals.stalls, 'stall')} at ${plural(s.stalls.length, 'site')}, the loop held for ${ms(s.totals.stalledMs)} in all`];
   for (const st of s.stalls.slice(0, top)) {
     out.push(`${String(st.rank).padStart(3)}. ${st.api} at ${siteText(st.site)}: ×${count(st.count)}, ${ms(st.stalledMs)} (max ${ms(st.maxMs)}, threshold ${ms(st.thresholdMs)})`);
-    out.push(`     in ${st.handlers.map((h) => `${handlerText(h)} ×${count(h.count)}`).join(', ')}${st.shards.length > 0 ? ` · shards ${st.shards.join(', ')}` : ''}`);
+    out.push(`     in ${st.handlers.map((h) => `${handlerText(h)} ×${count(h.count)}`).join(', ')}${st.shards.length > 0 ? ` · ${st.shards.length === 1 ? 'shard' : 'shards'} ${st.shards.join(', ')}` : ''}`);
     const r = st.atRisk;
     const risk: string[] = [];
     if (r.heartbeatsMissed > 0) risk.push(`${plural(r.heartbeatsMissed, 'gateway heartbeat')} late (shard ${r.heartbeatShards.join(', ')})`);
