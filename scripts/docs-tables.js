@@ -22,7 +22,7 @@ function notes(entry) {
   if (entry.mainThreadOnly) out.push('main thread only');
   if (entry.exempt === 'stdio') out.push('writes to fd 1/2 exempt');
   if (entry.lazy) out.push('when the app loads it');
-  if (entry.over) out.push(`one report per call (over ${entry.over})`);
+  if (entry.wraps) out.push(`one report per call (wraps ${entry.wraps})`);
   if (entry.path.length === 0) out.push("the package's calls of Node's blocking APIs");
   return out.join(', ');
 }

@@ -4,7 +4,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { renderReadme } = require('./docs-tables');
 const { apiTable, settingsTable } = require('../dist/index.js');
-const { defaults } = require('../dist/config.js');
+const { defaults } = require('../dist/config/settings.js');
 const { metricNames } = require('../dist/otel.js');
 
 const file = path.join(__dirname, '..', 'README.md');

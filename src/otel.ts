@@ -3,5 +3,5 @@
  * LOOPGUARD_OTEL setting does the same without code.
  */
 export { otelSink, type OtelOptions } from './sinks/otel/sink';
-export { LoopguardInstrumentation, type LoopguardInstrumentationConfig } from './sinks/otel/instrumentation';
+export { LoopguardInstrumentation, type LoopguardInstrumentationConfig } from './runtime/otel-instrumentation';
 export { attr as attributeNames, metric as metricNames, eventName as eventNames, handlerAttribute } from './sinks/otel/names';

@@ -4,8 +4,8 @@
  * variable stops the process here with one line that names it and the accepted values.
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { ConfigError, settingsFromEnv } from './config';
-import { install } from './guard/install';
+import { ConfigError } from './config/settings';
+import { install } from './index';
 import { threadMarker } from './thread/protocol';
 
 /*
@@ -17,7 +17,7 @@ const notTheApps = !isMainThread && (parentPort === null || (workerData as Recor
 
 if (!notTheApps) {
   try {
-    install(settingsFromEnv(process.env));
+    install();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${error.message}\n`);

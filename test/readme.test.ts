@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { apiTable } from '../src/apis/table';
-import { defaults, settings } from '../src/config';
+import { defaults, settings } from '../src/config/settings';
 import { attributeNames, eventNames, metricNames } from '../src/otel';
 
 const require = createRequire(__filename);

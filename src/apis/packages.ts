@@ -37,11 +37,11 @@ const wrapperAlternative = (name: string): string =>
 
 // quick.db's methods return promises, but their queries run synchronously (better-sqlite3).
 const quickDb: ApiEntry[] = ['init', 'get', 'set', 'has', 'delete', 'deleteAll', 'all', 'add', 'sub', 'push', 'unshift', 'pop', 'shift', 'pull', 'startsWith']
-  .map((name) => method('quick.db', 'QuickDB', ['QuickDB'], name, 'database', wrapperAlternative('quick.db'), { file: 'quick.db/out/index.js', over: 'better-sqlite3', async: true }));
+  .map((name) => method('quick.db', 'QuickDB', ['QuickDB'], name, 'database', wrapperAlternative('quick.db'), { file: 'quick.db/out/index.js', wraps: 'better-sqlite3', async: true }));
 
 // enmap 6 is ESM only; its class is the default export.
 const enmap: ApiEntry[] = ['set', 'get', 'has', 'delete', 'clear', 'keys', 'values', 'entries', 'update', 'push', 'math', 'inc', 'dec', 'ensure', 'includes', 'remove', 'export', 'import', 'random', 'randomKey', 'every', 'some', 'map', 'find', 'findIndex', 'reduce', 'filter', 'sweep', 'partition']
-  .map((name) => method('enmap', 'Enmap', ['default'], name, 'database', wrapperAlternative('enmap'), { file: 'enmap/dist/index.js', over: 'better-sqlite3', esm: true }));
+  .map((name) => method('enmap', 'Enmap', ['default'], name, 'database', wrapperAlternative('enmap'), { file: 'enmap/dist/index.js', wraps: 'better-sqlite3', esm: true }));
 
 const hashing = (module: string, name: string, alternative: string, extra: Partial<ApiEntry>): ApiEntry => ({
   api: `${module}.${name}`,

@@ -1,16 +1,6 @@
-/** What a blocking API does, as shown in reports and in the README's table. */
-export type ApiKind =
-  | 'file-system'
-  | 'process'
-  | 'compression'
-  | 'crypto'
-  | 'synchronisation'
-  | 'database'
-  | 'network'
-  | 'http'
-  | 'image'
-  | 'prompt'
-  | 'module-load';
+import type { ApiKind } from '../core/reports';
+
+export type { ApiKind };
 
 /**
  * Calls of an API that do not block in practice and are not reported.
@@ -35,10 +25,12 @@ export interface ApiEntry {
    */
   readonly file?: string;
   /**
-   * For packages that wrap another one (quick.db over better-sqlite3; documentation): the blocking
+   * For packages that wrap another one (quick.db wraps better-sqlite3; documentation): the blocking
    * calls made during a call of this API, also after its awaits, are counted as this one call, and
    * its report's `via` names the module that really blocked (`fs` for quick.db's JSON driver).
    */
+  readonly wraps?: string;
+  /** @deprecated The old name of `wraps` (set on apiTable's entries for one release). */
   readonly over?: string;
   /** The API returns a promise: strict mode rejects it instead of throwing. */
   readonly async?: boolean;

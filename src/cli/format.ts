@@ -1,5 +1,5 @@
 import { isAbsolute, relative } from 'node:path';
-import type { Site } from '../report/types';
+import type { Site } from '../core/reports';
 import type { HandlerCount } from './model';
 
 /** 0.42 ms, 3.1 ms, 1,234 ms: a decimal only where it matters. */

@@ -1,4 +1,4 @@
-import type { BlockingCallReport, HandlerSummary, InteractionAckReport, Report, Site, StallReport } from '../report/types';
+import type { BlockingCallReport, HandlerSummary, InteractionAckReport, Report, Site, StallReport } from '../core/reports';
 import type { BlockerTotal, CallSite, HandlerCount, InteractionSite, StallSite, TimelineBucket } from './model';
 import { Durations } from './percentile';
 
@@ -169,8 +169,9 @@ export class Merger {
     row.maxMs = Math.max(row.maxMs, r.maxDurationMs);
     row.thresholdMs = Math.min(row.thresholdMs, r.thresholdMs);
     row.outcomes[r.outcome] = (row.outcomes[r.outcome] ?? 0) + r.count;
-    // An aggregate repeats its first stall's atRisk: only lines of one stall say what that stall put at risk.
-    if (!r.aggregate) {
+    // Only lines of one stall say what that stall put at risk (aggregates carry no atRisk; older
+    // versions repeated their first stall's).
+    if (!r.aggregate && r.atRisk !== undefined) {
       row.individually += r.count;
       for (const h of r.atRisk.heartbeats) {
         row.heartbeatsMissed += h.missed;
@@ -200,11 +201,11 @@ export class Merger {
     row.blockedMs += r.durationMs;
     const command = r.handler?.['commandName'];
     if (typeof command === 'string') row.commands.set(command, (row.commands.get(command) ?? 0) + r.count);
-    // Like stalls: an aggregate carries the first interaction's ackDelayMs and blockers, not its own.
-    if (!r.aggregate) {
+    // Like stalls: only a line of one interaction has its ackDelayMs and blockers.
+    if (!r.aggregate && r.ackDelayMs !== undefined) {
       row.individually += r.count;
       row.maxAckDelayMs = Math.max(row.maxAckDelayMs ?? 0, r.ackDelayMs);
-      for (const b of r.blockers) {
+      for (const b of r.blockers ?? []) {
         const key = `${b.api}\0${siteText(b.site)}`;
         const total = row.blockers.get(key);
         if (total === undefined) row.blockers.set(key, { api: b.api, site: b.site, durationMs: b.durationMs, interactions: 1 });

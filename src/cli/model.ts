@@ -1,4 +1,4 @@
-import type { Site } from '../report/types';
+import type { Site } from '../core/reports';
 import type { SkipReason } from './validate';
 
 /*

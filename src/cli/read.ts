@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import type { Report } from '../report/types';
+import type { Report } from '../core/reports';
 import { parseLine, type SkipReason } from './validate';
 
 /*

@@ -1,4 +1,4 @@
-import type { BlockingCallReport, InteractionAckReport, Report, StallReport } from '../report/types';
+import type { BlockingCallReport, InteractionAckReport, Report, StallReport } from '../core/reports';
 
 /*
  * Report files are untrusted input: written by another version of loopguard, torn by a crash,
@@ -45,14 +45,20 @@ function validBlockingCall(r: Json): r is Json & BlockingCallReport {
   return r['outcome'] === 'ran' || r['outcome'] === 'thrown';
 }
 
+/** Aggregates carry no per-event fields (an acknowledgement's delay and blockers, a stall's risks). */
+const perEventAbsent = (r: Json, key: string): boolean => r['aggregate'] === true && r[key] === undefined;
+
 function validAck(r: Json): r is Json & InteractionAckReport {
   if (!(r['outcome'] === 'late' || r['outcome'] === 'delayed')) return false;
-  if (!isNumber(r['ackDelayMs']) || !isNumber(r['deadlineMs']) || !Array.isArray(r['blockers'])) return false;
+  if (!isNumber(r['deadlineMs'])) return false;
+  if (perEventAbsent(r, 'ackDelayMs') && perEventAbsent(r, 'blockers')) return true;
+  if (!isNumber(r['ackDelayMs']) || !Array.isArray(r['blockers'])) return false;
   return r['blockers'].every((b) => isObject(b) && isString(b['api']) && isNumber(b['durationMs']) && validSite(b['site']));
 }
 
 function validStall(r: Json): r is Json & StallReport {
   if (!isNumber(r['thresholdMs'])) return false;
+  if (perEventAbsent(r, 'atRisk')) return true;
   const risk = r['atRisk'];
   if (!isObject(risk) || !Array.isArray(risk['heartbeats']) || !Array.isArray(risk['interactions'])) return false;
   return risk['heartbeats'].every((h) => isObject(h) && isNumber(h['shard']) && isNumber(h['missed']) && isNumber(h['intervalMs']))

@@ -1,68 +1,63 @@
 import { performance } from 'node:perf_hooks';
-import { handlerStorage, type HandlerContext } from '../context';
-import { callersOf } from './callers';
-import { describeLoad } from './call';
-import { isAllowedSite } from './verdict';
-import { explained, watched } from '../watchdog/watchdog';
-import { state, type LoadFrame } from './state';
+import { callersOf } from '../core/call-sites';
+import type { HandlerContext } from '../core/context';
+import type { AnyFunction } from '../core/patch';
+import { describeLoad, isAllowedSite } from './describe';
+import type { Guard, LoadFrame } from './guard';
+import { judgingWrapper } from './judging';
 
 type RequireFn = (this: unknown, id: string) => unknown;
 
-const storage = handlerStorage;
 const timeOrigin = performance.timeOrigin;
 
-/** Called with every module the application requires (loopguard uses it to patch lazy builtins). */
-export const loadListeners: ((id: string, exports: unknown) => void)[] = [];
-
 /**
- * Wraps Module.prototype.require. Inside a handler, a require is one unit: the files it reads
+ * Wraps Module.prototype.require. Inside a handler, a require is one call: the files it reads
  * (and blocking calls its modules make while they load) are reported once, as a `module-load`,
- * and only when the require really went to disk (a cached require reads nothing).
+ * and only when the require really went to disk (a cached require reads nothing). Every require
+ * is told to the guard's load listeners (lazy builtins are wrapped when the app loads them).
  */
-export function createRequireWrapper(original: RequireFn): RequireFn {
-  const wrapper = function (this: unknown, id: string): unknown {
-    const store = storage.getStore();
-    const loaded = (store === undefined && !state.everywhere) || state.depth > 0 || store?.allowBlocking === true
-      ? Reflect.apply(original, this, arguments)
-      : guardedRequire(original, this, arguments, id, store, wrapper);
-    if (loadListeners.length > 0) for (const listener of loadListeners) listener(id, loaded);
+export function requireWrapper(guard: Guard, original: RequireFn): RequireFn {
+  const judged = judgingWrapper(guard, original as AnyFunction, (self, args, handler, wrapper) => {
+    if (guard.depth > 0 || handler?.allowBlocking === true) return Reflect.apply(original, self, args);
+    return judgedRequire(guard, original, self, args, String(args[0]), handler, wrapper);
+  });
+  return function (this: unknown, id: string): unknown {
+    const loaded = Reflect.apply(judged, this, arguments);
+    const listeners = guard.loadListeners;
+    if (listeners.length > 0) for (const listener of listeners) listener(id);
     return loaded;
   };
-  return wrapper;
 }
 
-function guardedRequire(
-  original: RequireFn, self: unknown, args: IArguments, id: string,
-  store: HandlerContext | undefined, wrapper: RequireFn,
-): unknown {
-  const frame: LoadFrame = { id: String(id), touched: false, stopped: undefined, accepted: false };
-  const outer = state.loading;
-  state.loading = frame;
-  state.depth++;
+function judgedRequire(guard: Guard, original: RequireFn, self: unknown, args: IArguments, id: string, handler: HandlerContext | undefined, wrapper: AnyFunction): unknown {
+  const frame: LoadFrame = { id, touched: false, stopped: undefined, accepted: false };
+  const outer = guard.loading;
+  guard.loading = frame;
+  guard.depth++;
   const start = performance.now();
   try {
     return Reflect.apply(original, self, args);
   } finally {
-    state.depth--;
-    state.loading = outer;
+    guard.depth--;
+    guard.loading = outer;
     if (frame.touched && frame.stopped === undefined) {
       const durationMs = performance.now() - start;
-      if (durationMs >= state.settings.thresholdMs) reportLoad(frame, store, wrapper, durationMs, start);
+      if (durationMs >= guard.settings.thresholdMs) reportLoad(guard, frame, handler, wrapper, durationMs, start);
     }
   }
 }
 
-function reportLoad(frame: LoadFrame, store: HandlerContext | undefined, wrapper: RequireFn, durationMs: number, start: number): void {
+function reportLoad(guard: Guard, frame: LoadFrame, handler: HandlerContext | undefined, wrapper: AnyFunction, durationMs: number, start: number): void {
   try {
     const callers = callersOf(wrapper);
     // The frames above the wrapper are Node's require helper and the line that called it.
     const requirer = callers.requirer ?? callers.origin;
-    const described = describeLoad('require', requirer, frame.id);
-    if (described === undefined || isAllowedSite(callers)) return;
-    state.dispatcher.record({ ...described, outcome: 'ran', durationMs, time: timeOrigin + start, handler: store, callers });
+    const described = describeLoad(guard, 'require', requirer, frame.id);
+    if (described === undefined || isAllowedSite(guard, callers)) return;
+    guard.bus.occurrences.publish({ ...described, outcome: 'ran', durationMs, time: timeOrigin + start, handler, callers });
     // Reported as a module load: a stall of the same time is not reported again.
-    if (watched !== undefined) explained(watched, durationMs);
+    guard.bus.timing?.explained(durationMs);
   } catch (error) {
-    state.dispatcher.countError(error, 'reporting a module load');
+    guard.bus.fail(error, 'reporting a module load');
   }
 }

@@ -1,8 +1,9 @@
 import { packageApis } from '../apis/packages';
 import { targetOf, type Target } from '../apis/resolve';
 import type { ApiEntry } from '../apis/types';
-import type { EsmHook } from './esm-hooks';
-import { packageOfFile, type FileHook } from './package-hooks';
+import { packageOfFile } from '../core/packages';
+import type { EsmHook } from '../hooks/esm-packages';
+import type { FileHook } from '../hooks/package-files';
 
 /*
  * The hooks that wrap the blocking APIs of npm packages (src/apis/packages.ts) when the
@@ -36,7 +37,7 @@ export function packageFileHooks(wrap: Wrap, onError: OnError): FileHook[] {
     file,
     patch(exports) {
       wrap(targetsIn(entries, [exports]));
-      return undefined; // uninstall restores every wrapped function
+      return undefined; // wrap() pushed the undo of each function it wrapped
     },
     onError: (error) => onError(packageOfFile(file), error),
   }));

@@ -1,4 +1,6 @@
-import { createContext, handlerStorage, type HandlerContext, type HandlerInfo } from '../context';
+import type { ObserverEntry } from '../core/bus';
+import { contextFromInfo, handlerStorage, type HandlerContext, type HandlerInfo } from '../core/context';
+import type { HandlerScope } from '../core/reports';
 
 /*
  * A handler's life: it starts when its event is emitted and ends when its work settles — every
@@ -7,18 +9,8 @@ import { createContext, handlerStorage, type HandlerContext, type HandlerInfo } 
  * else: following promises costs, so it is done only when someone records it.
  */
 
-/** Follows handlers from start to settlement. */
-export interface HandlerObserver {
-  /** A handler starts. Returns its scope, or undefined to stay out of this one. */
-  start(handler: HandlerContext): HandlerScope | undefined;
-}
-
-export interface HandlerScope {
-  /** Runs the handler's listeners (e.g. with the handler's span active): calls `fn` once, synchronously. */
-  run<R>(fn: () => R): R;
-  /** The handler's work settled. `errors`: what listeners threw or rejected with. */
-  end(errors: readonly unknown[]): void;
-}
+/** Who follows handlers now (read per event: an observer added later sees the next one). */
+export type Observers = () => readonly ObserverEntry[];
 
 /** What the listeners of one event returned, for the scopes to wait on. */
 export interface Settling {
@@ -31,35 +23,18 @@ export interface Settling {
   handled: boolean;
 }
 
-/** An observer that throws is caught and its error handed to `onError`: handlers go on. */
-interface Registered {
-  observer: HandlerObserver;
-  onError(error: unknown, where: string): void;
-}
-
-const observers: Registered[] = [];
-
-export function observeHandlers(observer: HandlerObserver, onError: Registered['onError']): () => void {
-  const registered = { observer, onError };
-  observers.push(registered);
-  return () => {
-    const at = observers.indexOf(registered);
-    if (at >= 0) observers.splice(at, 1);
-  };
-}
-
 interface Started {
   scope: HandlerScope;
-  onError: Registered['onError'];
+  onError: ObserverEntry['onError'];
 }
 
 /**
  * Runs one handled event: `invoke` calls the listeners inside `context`. When observers follow
  * handlers, `invoke` gets a Settling to put the listeners' promises in.
  */
-export function runHandler<R>(context: HandlerContext, invoke: (settling: Settling | undefined) => R): R {
+export function runHandlerEvent<R>(observers: readonly ObserverEntry[], context: HandlerContext, invoke: (settling: Settling | undefined) => R): R {
   if (observers.length === 0) return handlerStorage.run(context, invoke, undefined);
-  const scopes = startScopes(context);
+  const scopes = startScopes(observers, context);
   if (scopes === undefined) return handlerStorage.run(context, invoke, undefined);
   const settling: Settling = { promises: [], handled: true };
   let result: R;
@@ -75,24 +50,23 @@ export function runHandler<R>(context: HandlerContext, invoke: (settling: Settli
 
 /**
  * Runs `fn` as an event handler: blocking calls in it, its awaits and its timers are judged.
- * A promise it returns is the handler's work (its end, for observers).
+ * Returns what `fn` returns, the same object; a promise it returns is the handler's work (its end,
+ * for observers). Observing a promise handles it: with an OpenTelemetry SDK, a rejection of a
+ * returned promise that the caller drops is recorded on the handler's span, not raised.
  */
-export function runInHandler<R>(info: HandlerInfo, fn: () => R): R {
-  return runHandler(createContext(info), (settling) => {
+export function runInHandler<R>(observers: readonly ObserverEntry[], info: HandlerInfo, fn: () => R): R {
+  return runHandlerEvent(observers, contextFromInfo(info), (settling) => {
     const result = fn();
-    if (settling === undefined || !isThenable(result)) return result;
-    // Observing the promise marks it handled, so the caller gets one that settles with it: if
-    // the caller drops that one, its rejection is unhandled, as the original's would have been.
-    settling.promises.push(result);
-    return Promise.resolve(result).then((value) => value) as R;
+    if (settling !== undefined && isThenable(result)) settling.promises.push(result);
+    return result;
   });
 }
 
 /** The scopes of the observers that follow this handler; undefined (nothing made) when none does. */
-function startScopes(context: HandlerContext): Started[] | undefined {
+function startScopes(observers: readonly ObserverEntry[], context: HandlerContext): Started[] | undefined {
   let scopes: Started[] | undefined;
   for (let i = 0; i < observers.length; i++) {
-    const { observer, onError } = observers[i] as Registered;
+    const { observer, onError } = observers[i] as ObserverEntry;
     try {
       const scope = observer.start(context);
       if (scope !== undefined) (scopes ??= []).push({ scope, onError });

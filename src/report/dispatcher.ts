@@ -1,34 +1,19 @@
-import type { ApiEntry } from '../apis/types';
-import { handlerStorage, type HandlerContext } from '../context';
-import type { Callers, Site } from '../guard/callers';
-import { stackOf } from '../guard/callers';
-import { observeHandlers } from '../handlers/lifecycle';
+import type { Bus } from '../core/bus';
+import type { Callers, Site } from '../core/call-sites';
+import { stackOf } from '../core/call-sites';
+import { outsideHandlers, type HandlerContext } from '../core/context';
+import type { Occurrence, UnsampledCall } from '../core/occurrence';
+import type { Observation, Report, Sink, SiteTotal, Summary } from '../core/reports';
+import type { SamplingState } from '../core/sampling';
+import { reportOf } from './build';
 import { docsFor } from './docs';
-import type { Pair } from './sampling';
-import type { HandlerSummary, Observation, Report, Sink, SiteTotal, Summary } from './types';
 
-/** One blocking call (or another reportable event) as the guard saw it. */
-export interface Occurrence {
-  /** Default `blocking-call`. */
-  type?: Report['type'];
-  api: string;
-  kind: Report['kind'];
-  hint: string;
-  module?: string;
-  /** What the arguments may show (a child process' program name). */
-  detail?: string;
-  /** The packages the blocking went through, when the table knows better than the stack. */
-  via?: string;
-  outcome: Report['outcome'];
-  durationMs: number;
-  time: number;
-  handler: HandlerContext | undefined;
-  callers: Callers;
-  /** Fields of the report's type beyond the common ones. */
-  extra?: Record<string, unknown>;
-  /** The sampling pair of a blocking call: calls it counted without a stack are attributed here. */
-  pair?: Pair;
-}
+/*
+ * Turns what the bus carries into reports: the first call at a site is reported at once, with its
+ * stack; repeats are counted (no stack formatting) and reported as aggregates every few seconds
+ * and at exit. Sinks run outside any handler context: what they do themselves (a callback's own
+ * file write) is never judged as the handler's.
+ */
 
 interface SiteRecord extends SiteTotal {
   pendingCount: number;
@@ -70,24 +55,34 @@ class Observed implements Observation {
   }
 }
 
-function observationOf(o: Occurrence): Observation {
+export function observationOf(o: Occurrence): Observation {
   const { site, via } = o.callers;
   return new Observed(o.type ?? 'blocking-call', o.api, o.kind, o.outcome, o.durationMs, o.time, o.handler, false,
-    site, via, o.module, o.detail, o.hint, o.extra, o.callers);
+    site, o.via ?? via, o.module, o.detail, o.hint, o.extra, o.callers);
 }
 
-function sampledObservation(entry: ApiEntry, durationMs: number, time: number, handler: HandlerContext | undefined): Observation {
-  return new Observed('blocking-call', entry.api, entry.kind, 'ran', durationMs, time, handler, true,
-    undefined, undefined, undefined, undefined, entry.alternative, undefined, undefined);
+export function unsampledObservation(u: UnsampledCall): Observation {
+  return new Observed('blocking-call', u.api, u.kind, 'ran', u.durationMs, u.time, u.handler, true,
+    undefined, undefined, undefined, undefined, u.hint, undefined, undefined);
+}
+
+/*
+ * What a site's aggregate repeats of its first report: what is the site's (the call, the line, the
+ * handler's source and event), not what was one event's (its ids, a stall's capture and risks, an
+ * acknowledgement's delay and blockers).
+ */
+const perEvent = new Set(['atRisk', 'captureDelayMs', 'stackUnavailable', 'ackDelayMs', 'blockers']);
+
+function aggregateBase(report: Report): Report {
+  const base: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(report)) if (!perEvent.has(key)) base[key] = value;
+  const handler = report.handler;
+  base['handler'] = handler === null ? null : { source: handler.source, event: handler.event };
+  return base as unknown as Report;
 }
 
 export const siteCap = 5000;
 const flushEveryMs = 10_000;
-
-function summarizeHandler(handler: HandlerContext | undefined): HandlerSummary | null {
-  if (handler === undefined) return null;
-  return { ...handler.attributes, source: handler.source, event: handler.event };
-}
 
 function keyOf(o: Occurrence): string {
   const s = o.callers.site;
@@ -96,19 +91,14 @@ function keyOf(o: Occurrence): string {
   return `${o.type ?? ''}\0${o.api}\0${o.module ?? ''}\0${at}\0${h?.source ?? ''}\0${h?.event ?? ''}\0${o.outcome}`;
 }
 
-/**
- * Turns occurrences into reports: the first call at a site is reported at once, with its stack;
- * repeats are counted (no stack formatting) and reported as aggregates every few seconds and at exit.
- */
 export class Dispatcher {
   private readonly sinks: Sink[] = [];
   /** The sinks that want every call (`observe`). */
   private readonly observing: Sink[] = [];
-  private readonly observers: ((o: Occurrence) => void)[] = [];
   private readonly sites = new Map<string, SiteRecord>();
   private pending = new Set<SiteRecord>();
-  /** Sampling pairs holding calls not yet attributed to a site. */
-  private carrying = new Set<Pair>();
+  /** Sampling states holding unsampled calls not yet given to a site. */
+  private waiting = new Set<SamplingState>();
   private timer: NodeJS.Timeout | undefined;
   private calls = 0;
   private stopped = 0;
@@ -116,11 +106,24 @@ export class Dispatcher {
   private overflowCalls = 0;
   private internalErrors = 0;
   private closed = false;
+  private readonly unsubscribe: (() => void)[];
+
+  /** Takes what `bus` carries from now on (until `close()`). */
+  constructor(private readonly bus: Bus) {
+    this.unsubscribe = [
+      bus.occurrences.add((o) => this.record(o)),
+      bus.unsampled.add((u) => this.unsampled(u)),
+      bus.discarded.add((s) => this.discard(s)),
+      bus.failures.add((f) => this.countFailure(f.error, f.where, f.said !== true)),
+    ];
+  }
 
   addSink(sink: Sink): () => void {
     this.sinks.push(sink);
     if (sink.observe !== undefined) this.observing.push(sink);
-    const unobserve = sink.handlers === undefined ? undefined : observeHandlers(sink.handlers, (error, where) => this.countError(error, `${where} (${sink.name})`));
+    const name = sink.name;
+    const unobserve = sink.handlers === undefined ? undefined
+      : this.bus.handlerObservers.add({ observer: sink.handlers, onError: (error, where) => this.countFailure(error, `${where} (${name})`) });
     return () => {
       unobserve?.();
       for (const list of [this.sinks, this.observing]) {
@@ -130,43 +133,31 @@ export class Dispatcher {
     };
   }
 
-  /** Sees every occurrence (also repeats), before aggregation. Returns a function that stops it. */
-  observe(fn: (o: Occurrence) => void): () => void {
-    this.observers.push(fn);
-    return () => {
-      const at = this.observers.indexOf(fn);
-      if (at >= 0) this.observers.splice(at, 1);
-    };
-  }
-
-  /** Where the first failure inside loopguard is explained (loopguard's stderr warnings). */
-  warn: (text: string) => void = () => {};
-
   /** Counts a failure inside loopguard; the first one is explained once on stderr (unless `explain` is false: said already). */
-  countError(error: unknown, where: string, explain = true): void {
+  private countFailure(error: unknown, where: string, explain = true): void {
     this.internalErrors++;
     if (this.internalErrors === 1 && explain) {
       const text = error instanceof Error ? error.message : String(error);
-      this.warn(`${where} failed (${text}); further failures are only counted`);
+      this.bus.warn(`${where} failed (${text}); further failures are only counted`);
     }
   }
 
   /**
-   * A blocking call whose stack was not read (a hot pair, see sampling.ts). It goes where the
-   * pair's next sampled call goes: a site, or nowhere if that call is not reported (allowed).
+   * A blocking call whose stack was not read (a hot site, see core/sampling.ts). It goes where the
+   * state's next sampled call goes: a site, or nowhere if that call is not reported (allowed).
    */
-  sampledOut(pair: Pair, entry: ApiEntry, durationMs: number, time: number, handler: HandlerContext | undefined): void {
-    if (this.observing.length > 0) this.tell(sampledObservation(entry, durationMs, time, handler));
-    pair.carryCount++;
-    pair.carryMs += durationMs;
-    if (durationMs > pair.carryMax) pair.carryMax = durationMs;
-    this.carrying.add(pair);
+  private unsampled(u: UnsampledCall): void {
+    if (this.observing.length > 0) this.tell(unsampledObservation(u));
+    const s = u.sampling;
+    s.unsampledCount++;
+    s.unsampledMs += u.durationMs;
+    if (u.durationMs > s.unsampledMax) s.unsampledMax = u.durationMs;
+    this.waiting.add(s);
     this.schedule();
   }
 
-  /** Records a call and returns the report of its site (the first call's, for a known site). */
-  record(o: Occurrence): Report {
-    for (const observe of this.observers) observe(o);
+  /** Records a call: a report for a new site, a count for a known one. */
+  private record(o: Occurrence): void {
     if (this.observing.length > 0) this.tell(observationOf(o));
     if (o.type === undefined || o.type === 'blocking-call') {
       this.calls++;
@@ -181,9 +172,9 @@ export class Dispatcher {
       if (this.sites.size >= siteCap) {
         // Past the cap: counted, not reported, and no stack formatted for it.
         this.overflowCalls++;
-        return this.build(o, false);
+        return;
       }
-      const report = this.build(o);
+      const report = reportOf(o);
       rec = {
         report, count: 1, blockedMs: o.durationMs, maxMs: o.durationMs, estimated: false,
         pendingCount: 0, pendingMs: 0, pendingMax: 0, pendingTime: 0, pendingEstimated: false,
@@ -191,11 +182,10 @@ export class Dispatcher {
       this.sites.set(key, rec);
       this.deliver(report);
     }
-    if (o.pair !== undefined) {
-      this.absorb(o.pair, rec);
-      o.pair.last = rec;
+    if (o.sampling !== undefined) {
+      this.absorb(o.sampling, rec);
+      o.sampling.lastSite = rec;
     }
-    return rec.report;
   }
 
   private addPending(rec: SiteRecord, count: number, ms: number, max: number, time: number): void {
@@ -210,75 +200,52 @@ export class Dispatcher {
     this.schedule();
   }
 
-  /** A sampled call of the pair was not reported (allowed site, ignored load): so are the calls it stands for. */
-  discard(pair: Pair): void {
-    pair.carryCount = pair.carryMs = pair.carryMax = 0;
-    pair.last = undefined;
-    this.carrying.delete(pair);
+  /** A sampled call was not reported (allowed site, ignored load): neither are the calls it stands for. */
+  private discard(s: SamplingState): void {
+    s.unsampledCount = s.unsampledMs = s.unsampledMax = 0;
+    s.lastSite = undefined;
+    this.waiting.delete(s);
   }
 
-  /** Moves a pair's sampled-out calls to a site. */
-  private absorb(pair: Pair, rec: SiteRecord): void {
-    if (pair.carryCount === 0) return;
-    this.calls += pair.carryCount;
-    this.blockedMs += pair.carryMs;
-    this.addPending(rec, pair.carryCount, pair.carryMs, pair.carryMax, Date.now());
+  /** Gives a sampling state's unsampled calls to a site. */
+  private absorb(s: SamplingState, rec: SiteRecord): void {
+    if (s.unsampledCount === 0) return;
+    this.calls += s.unsampledCount;
+    this.blockedMs += s.unsampledMs;
+    this.addPending(rec, s.unsampledCount, s.unsampledMs, s.unsampledMax, Date.now());
     rec.estimated = rec.pendingEstimated = true;
-    pair.carryCount = pair.carryMs = pair.carryMax = 0;
-    this.carrying.delete(pair);
-  }
-
-  private build(o: Occurrence, withStack = true): Report {
-    const { site } = o.callers;
-    const via = o.via ?? o.callers.via;
-    const report = {
-      type: o.type ?? 'blocking-call',
-      api: o.api,
-      kind: o.kind,
-      outcome: o.outcome,
-      durationMs: o.durationMs,
-      maxDurationMs: o.durationMs,
-      count: 1,
-      aggregate: false,
-      time: o.time,
-      handler: summarizeHandler(o.handler),
-      site: site ?? null,
-      stack: withStack ? stackOf(o.callers) : '',
-      hint: o.hint,
-      docs: docsFor(o.kind),
-      pid: process.pid,
-      ...o.extra,
-    } as Report;
-    if (via !== undefined) report.via = via;
-    if (o.module !== undefined) report.module = o.module;
-    if (o.detail !== undefined) report.detail = o.detail;
-    return report;
+    s.unsampledCount = s.unsampledMs = s.unsampledMax = 0;
+    this.waiting.delete(s);
   }
 
   private tell(observation: Observation): void {
-    for (const sink of this.observing) {
-      try {
-        sink.observe?.(observation);
-      } catch (error) {
-        this.countError(error, `the ${sink.name} sink`);
+    outsideHandlers(() => {
+      for (const sink of this.observing) {
+        try {
+          sink.observe?.(observation);
+        } catch (error) {
+          this.countFailure(error, `the ${sink.name} sink`);
+        }
       }
-    }
+    });
   }
 
   private deliver(report: Report): void {
-    for (const sink of this.sinks) {
-      try {
-        sink.write(report);
-      } catch (error) {
-        this.countError(error, `the ${sink.name} sink`);
+    outsideHandlers(() => {
+      for (const sink of this.sinks) {
+        try {
+          sink.write(report);
+        } catch (error) {
+          this.countFailure(error, `the ${sink.name} sink`);
+        }
       }
-    }
+    });
   }
 
   private schedule(): void {
     if (this.timer !== undefined || this.closed) return;
     // Outside any handler context, so the flush is never judged as part of a handler.
-    this.timer = handlerStorage.exit(() => setTimeout(() => {
+    this.timer = outsideHandlers(() => setTimeout(() => {
       this.timer = undefined;
       this.flush();
     }, flushEveryMs).unref());
@@ -288,16 +255,16 @@ export class Dispatcher {
   flush(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
-    for (const pair of this.carrying) {
-      if (pair.last !== undefined) this.absorb(pair, pair.last as SiteRecord);
-      else this.discard(pair);
+    for (const s of this.waiting) {
+      if (s.lastSite !== undefined) this.absorb(s, s.lastSite as SiteRecord);
+      else this.discard(s);
     }
-    this.carrying.clear();
+    this.waiting.clear();
     const records = this.pending;
     this.pending = new Set();
     for (const r of records) {
       const aggregate: Report = {
-        ...r.report,
+        ...aggregateBase(r.report),
         count: r.pendingCount,
         aggregate: true,
         ...(r.pendingEstimated ? { estimated: true } : {}),
@@ -325,18 +292,21 @@ export class Dispatcher {
     };
   }
 
-  /** Flushes and closes every sink (at exit or uninstall). Idempotent. */
+  /** Flushes, closes every sink (at exit or uninstall) and takes nothing more from the bus. Idempotent. */
   close(): void {
     if (this.closed) return;
     this.flush();
     this.closed = true;
+    for (const stop of this.unsubscribe) stop();
     const summary = this.summary();
-    for (const sink of this.sinks) {
-      try {
-        sink.close?.(summary);
-      } catch (error) {
-        this.countError(error, `closing the ${sink.name} sink`);
+    outsideHandlers(() => {
+      for (const sink of this.sinks) {
+        try {
+          sink.close?.(summary);
+        } catch (error) {
+          this.countFailure(error, `closing the ${sink.name} sink`);
+        }
       }
-    }
+    });
   }
 }

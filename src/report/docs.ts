@@ -1,4 +1,9 @@
-import type { Report } from './types';
+import type { Report } from '../core/reports';
+
+/*
+ * Where fixes are explained: the README's anchors, one per kind of report. A test checks that
+ * every link a report can carry resolves.
+ */
 
 const base = 'https://github.com/loopguard/loopguard#';
 
@@ -6,3 +11,6 @@ const base = 'https://github.com/loopguard/loopguard#';
 export function docsFor(kind: Report['kind']): string {
   return `${base}fixing-${kind}`;
 }
+
+/** Where every kind of fix is listed. */
+export const docsIndex = `${base}fixing-blocking-calls`;

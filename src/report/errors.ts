@@ -1,42 +1,25 @@
-import type { HandlerSummary, Report, Site } from './types';
+import { blockingCallCode } from '../core/errors';
+import type { HandlerSummary, Report, Site } from '../core/reports';
+import { strictMessage } from './phrases';
 
 /** Thrown in strict mode instead of running a blocking call inside a handler. */
 export class BlockingCallError extends Error {
   override readonly name = 'BlockingCallError';
-  readonly code = 'ERR_LOOPGUARD_BLOCKING_CALL';
+  readonly code = blockingCallCode;
   readonly api: string;
+  /** The handler that made the call: this event's source, event and ids. */
   readonly handler: HandlerSummary | null;
   readonly site: Site | null;
   readonly hint: string;
-  readonly report: Report;
+  /** The report of this call (not shown when the error is printed: its fields are the error's). */
+  declare readonly report: Report;
 
   constructor(report: Report) {
-    super(describeStrict(report));
+    super(strictMessage(report));
     this.api = report.api;
     this.handler = report.handler;
     this.site = report.site;
     this.hint = report.hint;
-    this.report = report;
+    Object.defineProperty(this, 'report', { value: report, enumerable: false, configurable: true });
   }
-}
-
-export function describeHandler(handler: HandlerSummary | null): string {
-  return handler === null ? 'outside any handler' : `handler "${handler.event}" (${handler.source})`;
-}
-
-export function describeSite(site: Site | null, relativeTo?: string): string {
-  if (site === null) return 'an unknown line';
-  let file = site.file;
-  if (relativeTo !== undefined && file.startsWith(relativeTo + '/')) file = file.slice(relativeTo.length + 1);
-  return `${file}:${site.line}:${site.column}`;
-}
-
-export function describeCall(report: Report): string {
-  return report.module === undefined ? report.api : `${report.api}(${JSON.stringify(report.module)})`;
-}
-
-function describeStrict(report: Report): string {
-  const via = report.via === undefined ? '' : ` (inside ${report.via})`;
-  return `${describeCall(report)} would block the event loop in ${describeHandler(report.handler)} at ` +
-    `${describeSite(report.site)}${via}. Use ${report.hint} instead. See ${report.docs}`;
 }

@@ -1,6 +1,6 @@
-import { describeCall, describeHandler, describeSite } from '../report/errors';
-import type { InteractionAckReport, Report, Sink, StallReport, Summary } from '../report/types';
-import { linesFor } from '../thread/current';
+import type { Sink } from '../core/reports';
+import { reportLine, summaryText } from '../report/phrases';
+import type { LinesFor } from '../thread/client';
 
 export interface ConsoleSinkOptions {
   /** File descriptor to write to (default 2, stderr). */
@@ -11,90 +11,18 @@ export interface ConsoleSinkOptions {
   worst?: number;
 }
 
-const ms = (value: number): string => (value >= 100 ? value.toFixed(0) : value >= 0.1 ? value.toFixed(1) : value.toFixed(2));
-
-function formatAck(report: InteractionAckReport, cwd: string): string {
-  const worst = report.blockers[0];
-  const by = worst === undefined ? '' : `, ${ms(report.durationMs)} ms of it blocked by ${worst.api} at ${describeSite(worst.site, cwd)}` +
-    (report.blockers.length > 1 ? ` and ${report.blockers.length - 1} more` : '');
-  const late = report.outcome === 'late' ? ` — later than Discord's ${report.deadlineMs / 1000} s deadline, the user saw "The application did not respond"` : '';
-  return `[loopguard] ${report.api} came ${ms(report.ackDelayMs)} ms into ${describeHandler(report.handler)}${by}${late}; ` +
-    `acknowledged at ${describeSite(report.site, cwd)} → ${report.hint}`;
-}
-
-function formatStall(report: StallReport, cwd: string): string {
-  const where = report.site === null ? '' : ` at ${describeSite(report.site, cwd)}${report.via === undefined ? '' : ` inside ${report.via}`}`;
-  const what = report.outcome === 'captured' ? `, stuck in ${report.api}${where}`
-    : report.outcome === 'resumed' ? `, stuck outside JavaScript in the call just before${where}` : ` (no stack: ${report.stackUnavailable ?? 'unknown'})`;
-  const risks: string[] = [];
-  for (const h of report.atRisk.heartbeats) {
-    if (h.missed > 0) risks.push(`shard ${h.shard} sent ${h.missed} gateway heartbeat${h.missed === 1 ? '' : 's'} late (every ${ms(h.intervalMs)} ms)`);
-  }
-  const waiting = report.atRisk.interactions;
-  if (waiting.length > 0) {
-    const late = waiting.filter((i) => i.late).length;
-    risks.push(`${waiting.length} interaction${waiting.length === 1 ? '' : 's'} waiting for acknowledgement${late > 0 ? ` (${late} past the 3 s deadline)` : ''}`);
-  }
-  const inHandler = report.handler === null ? 'outside any handler' : `in ${describeHandler(report.handler)}`;
-  return `[loopguard] the event loop stalled for ${ms(report.durationMs)} ms ${inHandler}${what}` +
-    `${risks.length > 0 ? `; at risk: ${risks.join(', ')}` : ''} → ${report.hint}`;
-}
-
-/** One line per new call site; repeats are counted; the worst offenders at exit. */
-export function formatLine(report: Report, cwd: string): string {
-  if (report.type === 'interaction-ack') return formatAck(report, cwd);
-  if (report.type === 'stall') return formatStall(report, cwd);
-  const where = describeSite(report.site, cwd);
-  const via = report.via === undefined ? '' : ` inside ${report.via}`;
-  const what = report.outcome === 'thrown'
-    ? `${describeCall(report)} was stopped (strict mode)`
-    : report.kind === 'module-load' ? `${describeCall(report)} loaded modules from disk` : `${report.api}${report.detail === undefined ? '' : ` (${report.detail})`} blocked the event loop for ${ms(report.durationMs)} ms`;
-  return `[loopguard] ${what} in ${describeHandler(report.handler)} at ${where}${via} → use ${report.hint}`;
-}
-
-export function formatSummary(summary: Summary, cwd: string, worst: number): string {
-  const sites = summary.sites.filter((s) => s.report.type === 'blocking-call');
-  const acks = summary.sites.filter((s) => s.report.type === 'interaction-ack');
-  const stalls = summary.sites.filter((s) => s.report.type === 'stall');
-  if (summary.calls === 0 && acks.length === 0 && stalls.length === 0) return '';
-  const lines = [
-    `[loopguard] summary: ${summary.calls} blocking call${summary.calls === 1 ? '' : 's'} in handlers at ` +
-      `${sites.length} site${sites.length === 1 ? '' : 's'}, ${ms(summary.blockedMs)} ms blocked in all` +
-      (summary.stopped > 0 ? ` (${summary.stopped} stopped by strict mode)` : ''),
-  ];
-  for (const [i, s] of sites.slice(0, worst).entries()) {
-    lines.push(`  ${i + 1}. ${describeCall(s.report)} ×${s.count}, ${ms(s.blockedMs)} ms (max ${ms(s.maxMs)}) at ` +
-      `${describeSite(s.report.site, cwd)} in ${describeHandler(s.report.handler)}`);
-  }
-  if (sites.length > worst) lines.push(`  … and ${sites.length - worst} more sites`);
-  const late = acks.filter((s) => s.report.outcome === 'late').reduce((n, s) => n + s.count, 0);
-  const delayed = acks.reduce((n, s) => n + s.count, 0) - late;
-  if (acks.length > 0) lines.push(`  interactions: ${late} acknowledged after the 3 s deadline, ${delayed} acknowledged in time but delayed by blocking calls`);
-  if (stalls.length > 0) {
-    const count = stalls.reduce((n, s) => n + s.count, 0);
-    const longest = stalls.reduce((m, s) => Math.max(m, s.maxMs), 0);
-    const worstStall = stalls.reduce((a, b) => (b.blockedMs > a.blockedMs ? b : a));
-    lines.push(`  stalls: ${count} (longest ${ms(longest)} ms), the worst in ${worstStall.report.api} at ${describeSite(worstStall.report.site, cwd)}`);
-  }
-  if (summary.overflowCalls > 0) lines.push(`  ${summary.overflowCalls} calls at sites beyond the table's cap were counted only`);
-  if (summary.internalErrors > 0) lines.push(`  ${summary.internalErrors} failures inside loopguard were caught`);
-  lines.push(`  how to fix each kind: ${summary.sites[0]?.report.docs.replace(/#.*$/, '#fixing-blocking-calls') ?? ''}`);
-  return lines.join('\n') + '\n';
-}
-
-export function consoleSink(options: ConsoleSinkOptions = {}): Sink {
+/** One line per new call site (repeats are counted, not printed), and the worst offenders at exit. */
+export function consoleSink(options: ConsoleSinkOptions, linesFor: LinesFor): Sink {
   const cwd = options.cwd ?? process.cwd();
   const worst = options.worst ?? 5;
-  const fd = options.fd ?? 2;
-  const out = linesFor({ fd });
+  const out = linesFor({ fd: options.fd ?? 2 });
   return {
     name: 'console',
     write(report) {
-      // Repeats at a known site only show up in the summary.
-      if (!report.aggregate) out.writeNow(formatLine(report, cwd) + '\n');
+      if (!report.aggregate) out.writeNow(reportLine(report, cwd) + '\n');
     },
     close(summary) {
-      out.end(formatSummary(summary, cwd, worst));
+      out.end(summaryText(summary, cwd, worst));
     },
   };
 }

@@ -1,8 +1,8 @@
 import { threadId } from 'node:worker_threads';
-import type { Sink } from '../report/types';
-import { linesFor, ownThread } from '../thread/current';
+import { raw } from '../core/raw';
+import type { Sink } from '../core/reports';
+import type { LinesFor } from '../thread/client';
 import { openReportFile } from '../thread/line-file';
-import { raw } from '../util/raw-fs';
 
 /** `%p` in a report file path becomes the process id, `%t` the thread id (one file per shard). */
 export function expandReportPath(path: string): string {
@@ -11,15 +11,14 @@ export function expandReportPath(path: string): string {
 
 /**
  * One JSON object per line. The file is opened (created 0600, appended to, never through a
- * symlink, only a regular file) when the sink is made, so that a bad path fails at start-up.
- * Lines are written by loopguard's thread: a new site's report is on disk before the blocking
- * call returns to the app; repeats (aggregates) follow within microseconds.
+ * symlink, only a regular file) when the sink is made, so that a bad path fails at start-up; a
+ * file others can write to is said (`warn`). Lines are written by loopguard's thread: a new site's
+ * report is on disk before the blocking call returns to the app; aggregates follow at once.
  */
-export function jsonlSink(path: string, _onError?: (error: Error) => void): Sink {
-  // `_onError`: deprecated and unused; a failure to write is said on stderr and counted in the summary.
+export function jsonlSink(path: string, linesFor: LinesFor, warn: (text: string) => void): Sink {
   const file = expandReportPath(path);
   const { fd, warning } = openReportFile(file, raw);
-  if (warning !== undefined) ownThread().warn(`the report file ${file}: ${warning}`);
+  if (warning !== undefined) warn(`the report file ${file}: ${warning}`);
   const out = linesFor({ fd, path: file });
   return {
     name: 'jsonl',

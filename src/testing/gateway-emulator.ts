@@ -1,3 +1,4 @@
+import { interactionDeadlineMs } from '../discord/constants';
 import { EventEmitter, once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -97,7 +98,6 @@ interface Payload {
   t?: string | null;
 }
 
-const interactionDeadlineMs = 3000;
 const replayLimit = 1000;
 
 export class GatewayEmulator extends EventEmitter {

@@ -1,5 +1,6 @@
-/** Discord's epoch (2015-01-01), the zero of snowflake timestamps. */
-const discordEpoch = 1420070400000n;
+import { discordEpoch as epochMs } from '../discord/constants';
+
+const discordEpoch = BigInt(epochMs);
 let increment = 0n;
 
 /** A snowflake id for "now", unique within this process, like the ones Discord hands out. */

@@ -1,9 +1,10 @@
-import { configure, install, isInstalled } from '../index';
-import type { Options } from '../config';
-import { restoreSettings } from '../guard/install';
-import { state } from '../guard/state';
-import type { Occurrence } from '../report/dispatcher';
-import { describeHandler, describeSite } from '../report/errors';
+import type { Options } from '../config/settings';
+import type { Occurrence } from '../core/occurrence';
+import type { Report } from '../core/reports';
+import { reportOf } from '../report/build';
+import { reportLine } from '../report/phrases';
+import { activeRuntime, installedRuntime, installOwn } from '../runtime/active';
+import { settingsFromEnv, settingsFromOptions } from '../config/settings';
 
 /** The hook functions of a test runner (vitest, node:test, jest, mocha all have these). */
 export interface TestHooks {
@@ -25,26 +26,21 @@ export interface TestGuardOptions {
 /** Thrown by the after-each hook when handlers blocked during the test. */
 export class BlockedDuringTestError extends Error {
   override readonly name = 'BlockedDuringTestError';
-  constructor(readonly occurrences: readonly Occurrence[]) {
-    super(describeAll(occurrences));
+
+  /** What blocked, one report per call (each with its site, stack and handler). */
+  constructor(readonly reports: readonly Report[]) {
+    super(describeAll(reports));
+  }
+
+  /** @deprecated Use `reports` (the same calls, as public reports). */
+  get occurrences(): readonly Report[] {
+    return this.reports;
   }
 }
 
-function describeOne(o: Occurrence): string {
-  const handler = describeHandler(o.handler === undefined ? null : { source: o.handler.source, event: o.handler.event });
-  const site = describeSite(o.callers.site ?? null);
-  if (o.type === 'interaction-ack') {
-    return `  ${o.api} ${o.outcome === 'late' ? 'after the 3 s deadline' : 'delayed by blocking calls'} in ${handler} at ${site}`;
-  }
-  if (o.type === 'stall') return `  the event loop stalled for ${Math.round(o.durationMs)} ms in ${o.api} in ${handler} at ${site} → ${o.hint}`;
-  const call = o.module === undefined ? o.api : `${o.api}(${JSON.stringify(o.module)})`;
-  const via = o.callers.via === undefined ? '' : ` (inside ${o.callers.via})`;
-  return `  ${call}${o.outcome === 'thrown' ? ' (stopped)' : ''} in ${handler} at ${site}${via} → use ${o.hint}`;
-}
-
-function describeAll(occurrences: readonly Occurrence[]): string {
-  const lines = occurrences.slice(0, 10).map(describeOne);
-  if (occurrences.length > 10) lines.push(`  … and ${occurrences.length - 10} more`);
+function describeAll(reports: readonly Report[]): string {
+  const lines = reports.slice(0, 10).map((r) => `  ${reportLine(r).replace(/^\[loopguard\] /, '')}`);
+  if (reports.length > 10) lines.push(`  … and ${reports.length - 10} more`);
   return `loopguard: handlers blocked the event loop during this test:\n${lines.join('\n')}`;
 }
 
@@ -56,25 +52,27 @@ function describeAll(occurrences: readonly Occurrence[]): string {
  *   guardTests({ beforeEach, afterEach });
  */
 export function guardTests(hooks: TestHooks, options: TestGuardOptions = {}): void {
-  let seen: Occurrence[] = [];
+  let seen: Report[] = [];
   let stop: (() => void) | undefined;
-  let previous = state.settings;
+  let previous = activeRuntime().settings;
   hooks.beforeEach(() => {
-    if (!isInstalled()) install({ console: false });
-    previous = state.settings;
-    configure({ ...options.settings, mode: options.mode ?? 'strict' });
+    if (installedRuntime() === undefined) installOwn(settingsFromOptions({ console: false }, settingsFromEnv(process.env)));
+    const runtime = activeRuntime();
+    previous = runtime.settings;
+    runtime.configure({ ...options.settings, mode: options.mode ?? 'strict' });
     seen = [];
-    // Every occurrence, not reports: a site already reported in an earlier test must fail this one too.
-    stop = state.dispatcher.observe((o) => {
+    // Every occurrence, not reports: a site already reported in an earlier test must fail this one
+    // too. Its report is made now, while the call is on the stack.
+    stop = runtime.observe((o: Occurrence) => {
       if (o.type === 'interaction-ack' && options.interactions === false) return;
       if (o.type === 'stall' && options.stalls === false) return;
-      seen.push(o);
+      seen.push(reportOf(o));
     });
   });
   hooks.afterEach(() => {
     stop?.();
     stop = undefined;
-    restoreSettings(previous);
+    activeRuntime().configure(previous);
     if (seen.length > 0) throw new BlockedDuringTestError(seen);
   });
 }

@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import { BroadcastChannel, getEnvironmentData, isMainThread, setEnvironmentData, Worker } from 'node:worker_threads';
-import { handlerStorage } from '../context';
-import { raw } from '../util/raw-fs';
+import { outsideHandlers } from '../core/context';
+import { raw } from '../core/raw';
 import { LineFile } from './line-file';
 import { Slot, clock, linesChannel, slotCount, threadMarker, type FromThread, type RelayedLine, type ThreadData, type ToThread } from './protocol';
 import type { StallCheckOptions } from './stall-check';
@@ -28,6 +28,9 @@ export interface LinesTarget {
   fd: number;
   path?: string;
 }
+
+/** Where a sink gets its Lines: loopguard's thread (or, in a worker thread, the main thread's). */
+export type LinesFor = (target: LinesTarget) => Lines;
 
 export interface ThreadHooks {
   /** Writing a destination failed (the thread has said it on stderr). */
@@ -84,7 +87,7 @@ export class OwnThread {
     try {
       // Outside any handler: its messages must never be judged as a handler's work. Its own stdout
       // and stderr are not piped into the process' (a pipe to a closed stdout makes Node exit 1).
-      const worker = handlerStorage.exit(() => new Worker(entryFile, { workerData, execArgv: [], env, stdout: true, stderr: true }));
+      const worker = outsideHandlers(() => new Worker(entryFile, { workerData, execArgv: [], env, stdout: true, stderr: true }));
       // Whatever it would print goes nowhere: unread, its output would keep the process alive.
       worker.stdout.destroy();
       worker.stderr.destroy();
@@ -228,7 +231,7 @@ export class OwnThread {
 
   private retryLater(): void {
     if (this.retryTimer !== undefined || this.stopped) return;
-    this.retryTimer = handlerStorage.exit(() => setTimeout(() => {
+    this.retryTimer = outsideHandlers(() => setTimeout(() => {
       this.retryTimer = undefined;
       if ([...this.inline?.values() ?? []].some((f) => !f.retry())) this.retryLater();
     }, 1000).unref());

@@ -106,7 +106,9 @@ export class LineFile {
     }
     this.kept.push(chunk);
     this.keptBytes += chunk.length;
-    this.retry();
+    // While it fails, only the owner's retry timer tries again (not every line: the kept lines
+    // would be joined again each time).
+    if (this.failing === undefined) this.retry();
   }
 
   /** Writes what is kept; true when nothing is left. */

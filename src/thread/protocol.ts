@@ -62,7 +62,4 @@ export interface RelayedLine {
   text: string;
 }
 
-/** The global the stall check's Runtime.evaluate calls on the stuck main thread: `capture(beat, decidedAt)`. */
-export const captureKey = 'loopguard.stall-capture.v1';
-
 export const clock = (): number => performance.timeOrigin + performance.now();

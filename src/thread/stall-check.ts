@@ -1,5 +1,6 @@
 import type { Session } from 'node:inspector';
-import { Slot, captureKey, clock } from './protocol';
+import { stallCaptureKey } from '../core/symbols';
+import { Slot, clock } from './protocol';
 
 /*
  * The stall watchdog's half in loopguard's thread. It sleeps until the main thread's next
@@ -66,7 +67,7 @@ export function startStallCheck(shared: Int32Array, origin: number, options: Sta
       Atomics.store(shared, Slot.noInspector, 1);
       return;
     }
-    const expression = `globalThis[Symbol.for(${JSON.stringify(captureKey)})]?.(${beat}, ${decidedAt})`;
+    const expression = `globalThis[Symbol.for(${JSON.stringify(stallCaptureKey)})]?.(${beat}, ${decidedAt})`;
     session.post('Runtime.evaluate', { expression, silent: true, returnByValue: true }, () => session.disconnect());
   }
 

@@ -1,12 +1,13 @@
-import { handlerStorage, type HandlerContext } from '../context';
-import { captureFrames } from '../guard/callers';
-import { waitingInteractions, type PendingInteraction } from './at-risk';
-import { Slot, captureKey, clock } from '../thread/protocol';
+import { captureFrames } from '../core/call-sites';
+import { handlerStorage, type HandlerContext } from '../core/context';
+import { kStallCapture } from '../core/symbols';
+import { Slot, clock } from '../thread/protocol';
 
 /*
- * What runs on the main thread while it is stuck: the watchdog thread's Runtime.evaluate calls
- * `capture` at the interrupt point, on top of the stuck stack. It only reads (the stack, the
- * handler context) and keeps them for the report, which is built once the loop turns again.
+ * What runs on the main thread while it is stuck: loopguard's thread evaluates a call of the
+ * global function below (Runtime.evaluate), which runs at the interrupt point, on top of the stuck
+ * stack. It only reads (the stack, the handler context, what is waiting) and keeps them for the
+ * report, which is built once the loop turns again.
  */
 
 export interface Capture {
@@ -14,41 +15,43 @@ export interface Capture {
   beat: number;
   frames: NodeJS.CallSite[];
   handler: HandlerContext | undefined;
-  /** Interactions waiting for their acknowledgement while the loop was stuck. */
-  waiting: PendingInteraction[];
+  /** What each at-risk source said was waiting while the loop was stuck. */
+  snapshots: unknown[];
   /** From the watchdog deciding the loop is stalled to the stack being read. */
   delayMs: number;
 }
 
-let shared: Int32Array | undefined;
-let origin = 0;
-let last: Capture | undefined;
+type Holder = typeof globalThis & { [kStallCapture]?: (beat: number, decidedAt: number) => void };
+const holder = globalThis as Holder;
 
-function capture(beat: number, decidedAt: number): void {
-  // The loop turned since the watchdog asked (the request waited for a native call to return):
-  // this stack is not the stall's.
-  if (shared === undefined || Atomics.load(shared, Slot.beat) !== beat) return;
-  last = { beat, frames: captureFrames(capture, 32), handler: handlerStorage.getStore(), waiting: waitingInteractions(), delayMs: clock() - origin - decidedAt };
-}
+export class StallCapture {
+  private last: Capture | undefined;
+  private readonly capture = (beat: number, decidedAt: number): void => {
+    // The loop turned since the thread asked (the request waited for a native call to return):
+    // this stack is not the stall's.
+    if (Atomics.load(this.shared, Slot.beat) !== beat) return;
+    this.last = {
+      beat,
+      frames: captureFrames(this.capture, 32),
+      handler: handlerStorage.getStore(),
+      snapshots: this.snapshot(),
+      delayMs: clock() - this.origin - decidedAt,
+    };
+  };
 
-const holder = globalThis as typeof globalThis & Record<symbol, unknown>;
-const key = Symbol.for(captureKey);
+  constructor(private readonly shared: Int32Array, private readonly origin: number, private readonly snapshot: () => unknown[]) {
+    holder[kStallCapture] = this.capture;
+  }
 
-export function enableCapture(buffer: Int32Array, timeOrigin: number): void {
-  shared = buffer;
-  origin = timeOrigin;
-  holder[key] = capture;
-}
+  /** The capture made during the stall that ended at beat `beat`, if any. */
+  take(beat: number): Capture | undefined {
+    const c = this.last;
+    this.last = undefined;
+    return c !== undefined && c.beat === beat ? c : undefined;
+  }
 
-export function disableCapture(): void {
-  if (holder[key] === capture) delete holder[key];
-  shared = undefined;
-  last = undefined;
-}
-
-/** The capture made during the stall that ended at beat `beat`, if any. */
-export function takeCapture(beat: number): Capture | undefined {
-  const c = last;
-  last = undefined;
-  return c !== undefined && c.beat === beat ? c : undefined;
+  disable(): void {
+    if (holder[kStallCapture] === this.capture) delete holder[kStallCapture];
+    this.last = undefined;
+  }
 }

@@ -1,38 +1,30 @@
 import { isMainThread } from 'node:worker_threads';
-import { handlerStorage } from '../context';
-import { readCallers, type Callers } from '../guard/callers';
-import { state } from '../guard/state';
-import { deadlineMs } from '../integrations/acks';
-import { atRisk } from './at-risk';
-import { disableCapture, enableCapture, takeCapture, type Capture } from './capture';
+import type { Bus, CallTiming } from '../core/bus';
+import { readCallers, type Callers } from '../core/call-sites';
+import { outsideHandlers } from '../core/context';
+import type { AtRisk } from '../core/reports';
 import type { OwnThread } from '../thread/client';
 import { Slot, clock } from '../thread/protocol';
+import { StallCapture, type Capture } from './capture';
 
 /*
  * The main-thread side of the stall watchdog: a heartbeat timer that tells loopguard's thread
- * (thread/stall-check.ts) the loop turned, and builds the stall report when it turns again after a stall.
- * Only the main thread is watched: it is the one that holds the gateway connections and answers
- * interactions (a worker thread cannot be paused or read by another thread's inspector session).
+ * (thread/stall-check.ts) the loop turned, and the stall report, built when the loop turns again
+ * after a stall. Only the main thread is watched: it holds the gateway connections and answers
+ * interactions (a worker thread cannot be read by another thread's inspector session).
  */
 
 const stallHint = 'move CPU-heavy work off the main thread (a worker thread, a child process) or split it into chunks that yield (await setImmediate)';
 
-interface Running {
-  thread: OwnThread;
-  shared: Int32Array;
-  timer: NodeJS.Timeout | undefined;
-  stallMs: number;
-  origin: number;
-  lastAt: number;
-  lastIdle: number;
-  /** Why stacks cannot be read, when known at start. */
-  noStack: string | undefined;
-  hooks: WatchdogHooks;
-}
+/*
+ * JavaScript checks for the inspector's request at function entries and loop back-edges, also
+ * inside Atomics.wait; native code (an addon, execSync) and some builtins (JSON.parse) do not:
+ * the stack is then read where JavaScript resumed, right after the call that held the loop.
+ */
+const lateMs = 50;
 
-let running: Running | undefined;
-/** Read by the wrappers (call.ts) to mark the time their own reports explain. */
-export let watched: Int32Array | undefined;
+/** Frames of the evaluation of the app's entry module: start-up, never a stall. */
+const startupFiles = ['node:internal/modules/run_main', 'node:internal/modules/esm/module_job'];
 
 const idleTime = (): number => performance.nodeTiming.idleTime;
 
@@ -46,134 +38,160 @@ function inspectorProblem(): string | undefined {
   }
 }
 
-export interface WatchdogHooks {
-  warn(key: string, message: string): void;
+export interface WatchdogOptions {
+  stallMs: number;
+  /** Whether stalls outside handlers are judged (`scope: all`), read when one is reported. */
+  judgesAll(): boolean;
+  warn(key: string, text: string): void;
 }
 
-/** Starts the watchdog in loopguard's thread (main thread only; a no-op with `stallMs: off`). */
-export function startWatchdog(threadOf: () => OwnThread, stallMs: number, hooks: WatchdogHooks): void {
-  if (running !== undefined || !isMainThread || !Number.isFinite(stallMs)) return;
-  const thread = threadOf();
-  if (!thread.running) {
-    hooks.warn('watchdog', 'loopguard: loopguard\'s thread could not start: stalls are not reported');
-    return;
+export class Watchdog {
+  private readonly shared: Int32Array;
+  private readonly origin: number;
+  private readonly capture: StallCapture;
+  private timer: NodeJS.Timeout | undefined;
+  private lastAt = 0;
+  private lastIdle = 0;
+  /** Why stacks cannot be read, when known at start. */
+  private noStack: string | undefined;
+  private stopped = false;
+
+  private constructor(private readonly bus: Bus, private readonly thread: OwnThread, private readonly options: WatchdogOptions) {
+    this.shared = thread.shared;
+    this.origin = thread.origin;
+    for (const slot of [Slot.beat, Slot.beatAt, Slot.inCall, Slot.explainedUs, Slot.noInspector]) Atomics.store(this.shared, slot, 0);
+    this.capture = new StallCapture(this.shared, this.origin, () => bus.atRisk.items.map((s) => s.snapshot()));
   }
-  const { shared, origin } = thread;
-  for (const slot of [Slot.beat, Slot.beatAt, Slot.inCall, Slot.explainedUs, Slot.noInspector]) Atomics.store(shared, slot, 0);
-  const noStack = inspectorProblem();
-  const beatMs = Math.min(500, Math.max(10, stallMs / 10));
-  thread.watch({ stallMs, beatMs, capture: noStack === undefined });
-  if (noStack === 'inspector-busy') {
-    hooks.warn('watchdog-stack', 'loopguard: a debugger is attached (--inspect): stall reports come without stacks');
-  } else if (noStack !== undefined) {
-    hooks.warn('watchdog-stack', 'loopguard: this Node has no inspector: stall reports come without stacks');
+
+  /** Starts watching (main thread only; undefined with `stallMs` off or without loopguard's thread). */
+  static start(bus: Bus, thread: OwnThread, options: WatchdogOptions): Watchdog | undefined {
+    if (!isMainThread || !Number.isFinite(options.stallMs)) return undefined;
+    if (!thread.running) {
+      options.warn('watchdog', 'loopguard\'s thread could not start: stalls are not reported');
+      return undefined;
+    }
+    const w = new Watchdog(bus, thread, options);
+    w.noStack = inspectorProblem();
+    if (w.noStack === 'inspector-busy') options.warn('watchdog-stack', 'a debugger is attached (--inspect): stall reports come without stacks');
+    else if (w.noStack !== undefined) options.warn('watchdog-stack', 'this Node has no inspector: stall reports come without stacks');
+    const { stallMs } = options;
+    const beatMs = Math.min(500, Math.max(10, stallMs / 10));
+    thread.watch({ stallMs, beatMs, capture: w.noStack === undefined });
+    bus.timing = w.timing;
+    // Armed at the first turn of the loop: start-up (loading the app) is not a stall.
+    outsideHandlers(() => setImmediate(() => {
+      if (w.stopped) return;
+      w.lastAt = clock();
+      w.lastIdle = idleTime();
+      Atomics.store(w.shared, Slot.beatAt, Math.round(w.lastAt - w.origin));
+      Atomics.store(w.shared, Slot.beat, 1);
+      w.timer = setInterval(() => w.beat(), beatMs).unref();
+    }));
+    return w;
   }
-  enableCapture(shared, origin);
-  running = { thread, shared, timer: undefined, stallMs, origin, lastAt: 0, lastIdle: 0, noStack, hooks };
-  watched = shared;
-  // Armed at the first turn of the loop: start-up (loading the app) is not a stall.
-  const r = running;
-  handlerStorage.exit(() => setImmediate(() => {
-    if (running !== r) return;
-    r.lastAt = clock();
-    r.lastIdle = idleTime();
-    Atomics.store(shared, Slot.beatAt, Math.round(r.lastAt - origin));
-    Atomics.store(shared, Slot.beat, 1);
-    r.timer = setInterval(() => beat(r, hooks), beatMs).unref();
-  }));
-}
 
-/** Puts `stallMs` in force: starts, restarts or stops the watchdog. */
-export function useWatchdog(threadOf: () => OwnThread, stallMs: number, hooks: WatchdogHooks): void {
-  if (running !== undefined && running.stallMs === stallMs && running.thread === threadOf()) return;
-  stopWatchdog();
-  startWatchdog(threadOf, stallMs, hooks);
-}
-
-export function stopWatchdog(): void {
-  const r = running;
-  if (r === undefined) return;
-  running = undefined;
-  watched = undefined;
-  if (r.timer !== undefined) clearInterval(r.timer);
-  disableCapture();
-  r.thread.unwatch();
-}
-
-/** At exit the loop may never turn again: a stall that ends the process is judged now. */
-export function watchdogAtExit(): void {
-  if (running?.timer !== undefined) beat(running, running.hooks);
-  stopWatchdog();
-}
-
-/** The loop turned: was the time since the last beat a stall? */
-function beat(r: Running, hooks: WatchdogHooks): void {
-  const now = clock();
-  const idle = idleTime();
-  const { shared } = r;
-  const beatNo = Atomics.load(shared, Slot.beat);
-  // Time the loop spent running code since the last beat, minus what wrapped calls reported.
-  const activeMs = now - r.lastAt - (idle - r.lastIdle);
-  const explainedMs = Atomics.load(shared, Slot.explainedUs) / 1000;
-  Atomics.store(shared, Slot.explainedUs, 0);
-  Atomics.store(shared, Slot.beatAt, Math.round(now - r.origin));
-  Atomics.store(shared, Slot.beat, beatNo + 1);
-  r.lastAt = now;
-  r.lastIdle = idle;
-  const captured = takeCapture(beatNo);
-  if (activeMs - explainedMs < r.stallMs) return;
-  try {
-    report(r, activeMs, captured, hooks);
-  } catch (error) {
-    state.dispatcher.countError(error, 'reporting a stall');
+  get stallMs(): number {
+    return this.options.stallMs;
   }
-}
 
-/*
- * JavaScript checks for the inspector's request at function entries and loop back-edges, also
- * inside Atomics.wait; native code (an addon, execSync) and some builtins (JSON.parse) do not:
- * the stack is then read where JavaScript resumed, right after the call that held the loop.
- */
-const lateMs = 50;
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.timer !== undefined) clearInterval(this.timer);
+    if (this.bus.timing === this.timing) this.bus.timing = undefined;
+    this.capture.disable();
+    this.thread.unwatch();
+  }
 
-const startupFiles = ['node:internal/modules/run_main', 'node:internal/modules/esm/module_job'];
+  /** At exit the loop may never turn again: a stall that ends the process is judged now. */
+  atExit(): void {
+    if (this.timer !== undefined && !this.stopped) this.beat();
+    this.stop();
+  }
 
-function report(r: Running, durationMs: number, captured: Capture | undefined, hooks: WatchdogHooks): void {
-  const end = Date.now();
-  let frames = captured === undefined ? [] : stuckFrames(captured.frames);
-  // Only Node's own frames: the request ran after the stuck code (in the timers that follow it).
-  if (captured !== undefined && readCallers(frames).origin === undefined) {
-    captured = undefined;
-    frames = [];
+  /** Wrapped calls mark the time their own reports explain. */
+  private readonly timing: CallTiming = {
+    started: () => Atomics.store(this.shared, Slot.inCall, 1),
+    ended: (durationMs) => {
+      Atomics.store(this.shared, Slot.inCall, 0);
+      this.timing.explained(durationMs);
+    },
+    explained: (durationMs) => {
+      Atomics.add(this.shared, Slot.explainedUs, Math.round(durationMs * 1000));
+    },
+  };
+
+  /** The loop turned: was the time since the last beat a stall? */
+  private beat(): void {
+    const now = clock();
+    const idle = idleTime();
+    const { shared } = this;
+    const beatNo = Atomics.load(shared, Slot.beat);
+    // Time the loop spent running code since the last beat, minus what wrapped calls reported.
+    const activeMs = now - this.lastAt - (idle - this.lastIdle);
+    const explainedMs = Atomics.load(shared, Slot.explainedUs) / 1000;
+    Atomics.store(shared, Slot.explainedUs, 0);
+    Atomics.store(shared, Slot.beatAt, Math.round(now - this.origin));
+    Atomics.store(shared, Slot.beat, beatNo + 1);
+    this.lastAt = now;
+    this.lastIdle = idle;
+    const captured = this.capture.take(beatNo);
+    if (activeMs - explainedMs < this.options.stallMs) return;
+    try {
+      this.report(activeMs, captured);
+    } catch (error) {
+      this.bus.fail(error, 'reporting a stall');
+    }
   }
-  const handler = captured?.handler;
-  if (captured !== undefined) {
-    // Judged like blocking calls: in handlers, or anywhere with `scope: all` (but never the
-    // evaluation of the app's entry module, which is start-up).
-    if (handler === undefined && state.settings.scope !== 'all') return;
-    if (handler === undefined && frames.some((f) => startupFiles.some((s) => (f.getFileName() ?? '').startsWith(s)))) return;
+
+  private report(durationMs: number, captured: Capture | undefined): void {
+    const end = Date.now();
+    let frames = captured === undefined ? [] : stuckFrames(captured.frames);
+    // Only Node's own frames: the request ran after the stuck code (in the timers that follow it).
+    if (captured !== undefined && readCallers(frames).origin === undefined) {
+      captured = undefined;
+      frames = [];
+    }
+    const handler = captured?.handler;
+    if (captured !== undefined) {
+      // Judged like blocking calls: in handlers, or anywhere with `scope: all` (but never the
+      // evaluation of the app's entry module, which is start-up).
+      if (handler === undefined && !this.options.judgesAll()) return;
+      if (handler === undefined && frames.some((f) => startupFiles.some((s) => (f.getFileName() ?? '').startsWith(s)))) return;
+    }
+    let why = this.noStack;
+    if (why === undefined && Atomics.load(this.shared, Slot.noInspector) !== 0) {
+      why = 'inspector-unavailable';
+      this.options.warn('watchdog-stack', 'the watchdog cannot connect to the main thread\'s inspector: stall reports come without stacks');
+    }
+    const callers: Callers = readCallers(frames);
+    const extra: Record<string, unknown> = { thresholdMs: this.options.stallMs, atRisk: this.atRisk(end - durationMs, end, captured?.snapshots) };
+    if (captured !== undefined) extra['captureDelayMs'] = Math.max(0, Math.round(captured.delayMs * 10) / 10);
+    else extra['stackUnavailable'] = why ?? 'native';
+    this.bus.occurrences.publish({
+      type: 'stall',
+      api: frames.length === 0 ? 'event-loop' : functionOf(frames[0] as NodeJS.CallSite),
+      kind: 'stall',
+      hint: stallHint,
+      outcome: captured === undefined ? 'no-stack' : captured.delayMs > lateMs ? 'resumed' : 'captured',
+      durationMs: Math.round(durationMs),
+      time: end - Math.round(durationMs),
+      handler,
+      callers,
+      extra,
+    });
   }
-  let why = r.noStack;
-  if (why === undefined && Atomics.load(r.shared, Slot.noInspector) !== 0) {
-    why = 'inspector-unavailable';
-    hooks.warn('watchdog-stack', 'loopguard: the watchdog cannot connect to the main thread\'s inspector: stall reports come without stacks');
+
+  /** What every at-risk source says the stall held up. */
+  private atRisk(start: number, end: number, snapshots: unknown[] | undefined): AtRisk {
+    const out: AtRisk = { heartbeats: [], interactions: [] };
+    this.bus.atRisk.items.forEach((source, i) => {
+      const part = source.assess(start, end, snapshots?.[i]);
+      if (part.heartbeats !== undefined) out.heartbeats.push(...part.heartbeats);
+      if (part.interactions !== undefined) out.interactions.push(...part.interactions);
+    });
+    return out;
   }
-  const callers: Callers = readCallers(frames);
-  const extra: Record<string, unknown> = { thresholdMs: r.stallMs, atRisk: atRisk(end - durationMs, end, deadlineMs, captured?.waiting) };
-  if (captured !== undefined) extra['captureDelayMs'] = Math.max(0, Math.round(captured.delayMs * 10) / 10);
-  else extra['stackUnavailable'] = why ?? 'native';
-  state.dispatcher.record({
-    type: 'stall',
-    api: frames.length === 0 ? 'event-loop' : functionOf(frames[0] as NodeJS.CallSite),
-    kind: 'stall',
-    hint: stallHint,
-    outcome: captured === undefined ? 'no-stack' : captured.delayMs > lateMs ? 'resumed' : 'captured',
-    durationMs: Math.round(durationMs),
-    time: end - Math.round(durationMs),
-    handler,
-    callers,
-    extra,
-  });
 }
 
 /** The captured frames below the evaluation that read them (its script has no name). */
@@ -192,19 +210,4 @@ function functionOf(frame: NodeJS.CallSite): string {
   }
   const at = text.lastIndexOf(' (');
   return at > 0 ? text.slice(0, at) : frame.getFunctionName() ?? '<anonymous>';
-}
-
-/** A wrapped call in a handler starts: its time is its own report's, not a stall's. */
-export function callStarted(shared: Int32Array): void {
-  Atomics.store(shared, Slot.inCall, 1);
-}
-
-export function callEnded(shared: Int32Array, durationMs: number): void {
-  Atomics.store(shared, Slot.inCall, 0);
-  explained(shared, durationMs);
-}
-
-/** Time a report of loopguard's own accounts for (a wrapped call, a lazy require). */
-export function explained(shared: Int32Array, durationMs: number): void {
-  Atomics.add(shared, Slot.explainedUs, Math.round(durationMs * 1000));
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { InteractionAckReport, Report, StallReport } from '../../src/report/types';
+import type { InteractionAckReport, Report, StallReport } from '../../src/core/reports';
 import type { ReportSummary } from '../../src/cli/model';
 import { BotProcess, GatewayEmulator, shardOf } from '../../src/testing/index';
 import { lineOf } from '../support/run-node';
@@ -139,7 +139,7 @@ describe.each(['process', 'worker'] as const)('a sharded bot in %s mode', (mode)
       blockers: [{ api: 'child_process.execSync', site: { file: bot, line: lineOf(bot, 'slow') }, interactions: 1 }],
     });
     expect(late.maxAckDelayMs).toBeGreaterThan(3000);
-    expect(late.blockers[0]!.durationMs).toBe(lateLine.blockers[0]!.durationMs);
+    expect(late.blockers[0]!.durationMs).toBe(lateLine.blockers![0]!.durationMs);
     const delayed = json.interactions.find((a) => a.delayed === 1)!;
     expect(delayed).toMatchObject({ api: 'interaction.deferReply', site: { line: lineOf(bot, 'hash-ack') }, late: 0, commands: [{ name: 'hash', count: 1 }] });
     expect(delayed.blockers.map((b) => b.api)).toEqual(['crypto.pbkdf2Sync']);
@@ -161,7 +161,7 @@ describe.each(['process', 'worker'] as const)('a sharded bot in %s mode', (mode)
       handlers: [{ source: 'discord.js', event: 'interactionCreate', count: 1 }],
       atRisk: {
         individually: 1,
-        heartbeatsMissed: line.atRisk.heartbeats.reduce((n, h) => n + h.missed, 0),
+        heartbeatsMissed: line.atRisk!.heartbeats.reduce((n, h) => n + h.missed, 0),
         interactionsWaiting: 1, // the /spin interaction itself, not acknowledged while it spun
         interactionsLate: 0,
       },

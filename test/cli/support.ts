@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { BlockingCallReport, InteractionAckReport, Report, StallReport } from '../../src/report/types';
+import type { BlockingCallReport, InteractionAckReport, Report, StallReport } from '../../src/core/reports';
 import type { ReportSummary } from '../../src/cli/model';
 
 /* Runs the built command as a user would (`node dist/cli/index.js …`), and builds report lines. */

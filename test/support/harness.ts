@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { packageApis } from '../../src/apis/packages';
 import { loadBuiltin, resolveTargets, discoverEntries, targetOf, type Target } from '../../src/apis/resolve';
-import { definitions, packageDefinitions, type Definition } from '../definitions';
+import { definitions, packageDefinitions, type Definition } from '../apis/definitions';
 import { Scratch } from './scratch';
 
 /** Every API the running Node has, with its definition (undefined when the table lacks one). */
@@ -15,7 +15,7 @@ export function liveTargets(): { target: Target; definition: Definition | undefi
 }
 
 /** The package entries the table-driven tests call directly: functions, not wrappers of other packages. */
-export const directPackageApis = packageApis.filter((e) => e.path.length > 0 && e.over === undefined);
+export const directPackageApis = packageApis.filter((e) => e.path.length > 0 && e.wraps === undefined);
 
 const requireHere = createRequire(__filename);
 const modules = join(__dirname, '../../node_modules');

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runInHandler } from '../../src/index';
 import { BlockedDuringTestError, guardTests, type TestHooks } from '../../src/testing/index';
-import { state } from '../../src/guard/state';
+import { activeRuntime } from '../../src/runtime/active';
 import { lineOf } from '../support/run-node';
 
 const root = resolve(__dirname, '../..');
@@ -43,7 +43,7 @@ describe('guardTests with any runner\'s hooks', () => {
       failure = error;
     }
     expect(failure).toBeInstanceOf(BlockedDuringTestError);
-    expect((failure as Error).message).toMatch(/the event loop stalled for \d+ ms in .* in handler "messageCreate" \(test\) at .*guard-tests\.test\.ts/);
+    expect((failure as Error).message).toMatch(/the event loop stalled for \d+ ms in handler "messageCreate" \(test\), stuck in .* at .*guard-tests\.test\.ts/);
   });
 
   it('fails the test (after-each throws) when a handler blocked, naming the call and the line; strict during the test', () => {
@@ -64,7 +64,7 @@ describe('guardTests with any runner\'s hooks', () => {
     }
     expect(inner).toMatchObject({ name: 'BlockingCallError' }); // strict: stopped in the handler
     expect(outer).toBeInstanceOf(BlockedDuringTestError);
-    expect((outer as Error).message).toContain('fs.readFileSync (stopped) in handler "messageCreate" (test)');
+    expect((outer as Error).message).toContain('fs.readFileSync was stopped (strict mode) in handler "messageCreate" (test)');
     expect((outer as Error).message).toContain('guard-tests.test.ts');
   });
 
@@ -82,13 +82,13 @@ describe('guardTests restores the settings it changed', () => {
   it('including the test-only settings given to it', () => {
     const { api, run } = fakeHooks();
     guardTests(api, { settings: { reportArgs: true, sampleAbove: 'off' } });
-    const before = { ...state.settings };
+    const before = { ...activeRuntime().settings };
     let during: typeof before | undefined;
     run(() => {
-      during = { ...state.settings };
+      during = { ...activeRuntime().settings };
     });
     expect(during).toMatchObject({ mode: 'strict', reportArgs: true, sampleAbove: Infinity });
-    expect(state.settings).toEqual(before);
+    expect(activeRuntime().settings).toEqual(before);
   });
 });
 
@@ -120,6 +120,6 @@ describe('guardTests in node:test, with a real discord.js bot against the emulat
     expect(code).not.toBe(0);
     expect(out).toMatch(/# fail 1\b/);
     expect(out).toContain('loopguard: handlers blocked the event loop during this test');
-    expect(out).toContain(`fs.readFileSync (stopped) in handler "messageCreate" (discord.js) at ${resolve(root, file)}:${lineOf(resolve(root, file), 'read')}`);
+    expect(out).toContain(`fs.readFileSync was stopped (strict mode) in handler "messageCreate" (discord.js) at ${resolve(root, file)}:${lineOf(resolve(root, file), 'read')}`);
   });
 });

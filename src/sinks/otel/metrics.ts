@@ -1,5 +1,5 @@
 import type { Attributes, Counter, Histogram, Meter, ObservableResult } from '@opentelemetry/api';
-import type { Observation } from '../../report/types';
+import type { Observation } from '../../core/reports';
 import { attr, durationBuckets, handlerAttribute, metric } from './names';
 
 /*

@@ -1,5 +1,6 @@
 import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
-import type { Sink } from '../../report/types';
+import type { Sink } from '../../core/reports';
+import { version } from '../../core/version';
 import { loadApi } from './api';
 import { createMetrics, type Metrics } from './metrics';
 import { scopeName } from './names';
@@ -12,7 +13,6 @@ export interface OtelOptions {
   meterProvider?: MeterProvider;
 }
 
-const version: string = (require('../../../package.json') as { version: string }).version;
 
 /**
  * Exports what loopguard sees through OpenTelemetry: a span per handled event, a child span per

@@ -1,8 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Attributes, Context, Exception, Span, Tracer } from '@opentelemetry/api';
-import type { HandlerContext } from '../../context';
-import type { HandlerObserver, HandlerScope } from '../../handlers/lifecycle';
-import type { Observation } from '../../report/types';
+import type { HandlerContext } from '../../core/context';
+import type { HandlerObserver, HandlerScope, Observation } from '../../core/reports';
 import type { OtelApi } from './api';
 import { attr, eventName, handlerAttribute, stallSpanName } from './names';
 

@@ -1,0 +1,53 @@
+// The dependency rule, checked on the built package (dist/, what runs): every folder depends only
+// on the layers below it, and nothing forms a cycle. `npm run check:boundaries` (part of
+// `npm test`) fails on any import these rules do not allow.
+//
+//   façades (index, register, otel, testing/index) → runtime → guard, discord, watchdog, sinks
+//   → report, handlers, hooks, thread → config, apis → core
+//
+// core knows nothing of the rest; nothing but the façades and the runtime knows that sinks,
+// integrations and the watchdog exist; the emulator (testing/) and the report command (cli/) are
+// never loaded by the guard.
+
+const layer = (name) => `^dist/${name}/`;
+const only = (from, ...to) => ({
+  from: { path: layer(from) },
+  to: { path: `^(${[from, ...to].map((t) => `dist/${t}/`).join('|')})` },
+});
+
+module.exports = {
+  forbidden: [
+    { name: 'no-circular', severity: 'error', comment: 'a cycle ties two parts together for good', from: {}, to: { circular: true } },
+  ],
+  allowed: [
+    // Node's builtins and npm packages: allowed everywhere (what each may load is its own business).
+    { from: {}, to: { dependencyTypes: ['core', 'npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'] } },
+    // package.json's version (core/version.js).
+    { from: { path: '^dist/core/version\\.js$' }, to: { path: '^package\\.json$' } },
+    only('core'),
+    only('config', 'core'),
+    only('apis', 'core'),
+    only('hooks', 'core'),
+    only('handlers', 'core'),
+    only('thread', 'core'),
+    only('report', 'core'),
+    only('guard', 'core', 'config', 'apis', 'report'),
+    only('sinks', 'core', 'report', 'thread'),
+    only('watchdog', 'core', 'thread'),
+    only('discord', 'core', 'handlers', 'hooks'),
+    only('runtime', 'core', 'config', 'apis', 'hooks', 'handlers', 'thread', 'report', 'guard', 'sinks', 'watchdog', 'discord'),
+    only('testing', 'core', 'config', 'report', 'runtime', 'discord'),
+    only('cli', 'core'),
+    // The façades: the public API re-exports and calls the runtime (never the emulator or the command).
+    {
+      from: { path: '^dist/(index|register|otel)\\.js$' },
+      to: { path: '^dist/((index|register|otel)\\.js|(core|config|apis|handlers|report|sinks|runtime|thread)/)' },
+    },
+  ],
+  allowedSeverity: 'error',
+  options: {
+    includeOnly: '^(dist/|package\\.json$)',
+    exclude: { path: '\\.d\\.ts$|\\.map$' },
+    moduleSystems: ['cjs'],
+  },
+};

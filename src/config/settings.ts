@@ -1,0 +1,232 @@
+import { ConfigError } from '../core/errors';
+
+export { ConfigError };
+
+/*
+ * Every setting, once: its environment variable, its option name in code, what it accepts.
+ * The README's configuration table and the config tests are driven by `settings` below.
+ */
+
+export type Mode = 'report' | 'strict' | 'off';
+export type Scope = 'handlers' | 'all';
+export type ModuleLoads = 'user' | 'all' | 'off';
+export type Otel = 'auto' | 'on' | 'off';
+
+export interface Settings {
+  mode: Mode;
+  scope: Scope;
+  thresholdMs: number;
+  reportFile: string | undefined;
+  console: boolean;
+  allowApis: readonly string[];
+  allowSites: readonly (string | RegExp)[];
+  moduleLoads: ModuleLoads;
+  strictModuleLoads: boolean;
+  stdio: boolean;
+  /** `auto`: every integration; `off`: none; or the names to hook. */
+  integrations: 'auto' | 'off' | readonly string[];
+  /** Calls a second of one API in one handler event above which stacks are sampled (Infinity: never). */
+  sampleAbove: number;
+  /** Deprecated, no effect: reports show a child process by its program's name only. */
+  reportArgs: boolean;
+  /** OpenTelemetry spans and metrics: `auto` when `@opentelemetry/api` is installed. */
+  otel: Otel;
+  /** The event loop not turning for this long is a stall (Infinity: no watchdog). */
+  stallMs: number;
+}
+
+export const defaults: Readonly<Settings> = Object.freeze({
+  mode: 'report',
+  scope: 'handlers',
+  thresholdMs: 0,
+  reportFile: undefined,
+  console: true,
+  allowApis: [],
+  allowSites: [],
+  moduleLoads: 'user',
+  strictModuleLoads: false,
+  stdio: false,
+  integrations: 'auto',
+  sampleAbove: 50,
+  reportArgs: false,
+  otel: 'auto',
+  stallMs: 1000,
+});
+
+
+interface SettingSpec<K extends keyof Settings> {
+  readonly key: K;
+  readonly env: string;
+  /** The accepted values, as the error message and the README say them. */
+  readonly accepted: string;
+  readonly description: string;
+  fromEnv(raw: string): Settings[K] | undefined;
+  fromCode(value: unknown): Settings[K] | undefined;
+}
+
+const oneOf = <T extends string>(values: readonly T[]) => (raw: unknown): T | undefined =>
+  typeof raw === 'string' && (values as readonly string[]).includes(raw.trim().toLowerCase())
+    ? (raw.trim().toLowerCase() as T)
+    : undefined;
+
+const nonNegative = (raw: unknown): number | undefined => {
+  const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
+};
+
+const atLeast = (min: number) => (raw: unknown): number | undefined => {
+  const value = nonNegative(raw);
+  return value !== undefined && value >= min ? value : undefined;
+};
+const atLeastOne = atLeast(1);
+
+const flagWords: Record<string, boolean> = { '1': true, true: true, on: true, yes: true, '0': false, false: false, off: false, no: false };
+const flagFromEnv = (raw: string): boolean | undefined => flagWords[raw.trim().toLowerCase()];
+const flagFromCode = (value: unknown): boolean | undefined => (typeof value === 'boolean' ? value : undefined);
+
+const list = (raw: string): string[] => raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+const stringList = (value: unknown): string[] | undefined =>
+  Array.isArray(value) && value.every((v) => typeof v === 'string') ? [...(value as string[])] : undefined;
+const patternList = (value: unknown): (string | RegExp)[] | undefined =>
+  Array.isArray(value) && value.every((v) => typeof v === 'string' || v instanceof RegExp)
+    ? [...(value as (string | RegExp)[])]
+    : undefined;
+const path = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() !== '' ? value : undefined);
+
+function spec<K extends keyof Settings>(s: SettingSpec<K>): SettingSpec<K> {
+  return s;
+}
+
+const modes = ['report', 'strict', 'off'] as const;
+const scopes = ['handlers', 'all'] as const;
+const moduleLoads = ['user', 'all', 'off'] as const;
+const otels = ['auto', 'on', 'off'] as const;
+
+export const settings = [
+  spec({
+    key: 'mode', env: 'LOOPGUARD_MODE', accepted: modes.join(', '),
+    description: '`report`: the call runs, is timed and reported. `strict` (dev mode): a `BlockingCallError` is thrown before the call runs. `off`: nothing is wrapped.',
+    fromEnv: oneOf(modes), fromCode: oneOf(modes),
+  }),
+  spec({
+    key: 'scope', env: 'LOOPGUARD_SCOPE', accepted: scopes.join(', '),
+    description: '`handlers`: only code inside event handlers is judged. `all`: any code after start-up (the first turn of the event loop), like `--trace-sync-io` with context.',
+    fromEnv: oneOf(scopes), fromCode: oneOf(scopes),
+  }),
+  spec({
+    key: 'thresholdMs', env: 'LOOPGUARD_THRESHOLD_MS', accepted: 'a number of milliseconds >= 0',
+    description: 'Report mode ignores calls that blocked for less than this.',
+    fromEnv: nonNegative, fromCode: nonNegative,
+  }),
+  spec({
+    key: 'reportFile', env: 'LOOPGUARD_REPORT_FILE', accepted: 'a writable file path (%p: the process id, %t: the thread id)',
+    description: 'Also write every report as one JSON object per line to this file (created with mode 0600, appended to).',
+    fromEnv: path, fromCode: path,
+  }),
+  spec({
+    key: 'console', env: 'LOOPGUARD_CONSOLE', accepted: '1, 0, true, false, on, off',
+    description: 'One line on stderr per new call site, and a summary of the worst offenders at exit.',
+    fromEnv: flagFromEnv, fromCode: flagFromCode,
+  }),
+  spec({
+    key: 'allowApis', env: 'LOOPGUARD_ALLOW', accepted: 'comma-separated API names, `*` as wildcard (e.g. fs.existsSync,zlib.*)',
+    description: 'These APIs are never reported or stopped.',
+    fromEnv: list, fromCode: stringList,
+  }),
+  spec({
+    key: 'allowSites', env: 'LOOPGUARD_ALLOW_SITES', accepted: 'comma-separated path globs (e.g. **/node_modules/sharp/**,src/migrations/*)',
+    description: 'Calls whose calling line is in a matching file are never reported or stopped. In code, RegExps work too.',
+    fromEnv: list, fromCode: patternList,
+  }),
+  spec({
+    key: 'moduleLoads', env: 'LOOPGUARD_MODULE_LOADS', accepted: moduleLoads.join(', '),
+    description: 'Lazy `require()`/`import()` inside a handler reads files: `user` reports the ones your code makes, `all` also those inside dependencies, `off` none.',
+    fromEnv: oneOf(moduleLoads), fromCode: oneOf(moduleLoads),
+  }),
+  spec({
+    key: 'strictModuleLoads', env: 'LOOPGUARD_STRICT_MODULE_LOADS', accepted: '1, 0, true, false, on, off',
+    description: 'In strict mode, also throw for a reported lazy module load (off: they are reported only).',
+    fromEnv: flagFromEnv, fromCode: flagFromCode,
+  }),
+  spec({
+    key: 'stdio', env: 'LOOPGUARD_STDIO', accepted: '1, 0, true, false, on, off',
+    description: 'Also judge synchronous writes to fd 1 and 2 (`console.log` to a file or pipe). Off by default, or every logging bot would fail in strict mode.',
+    fromEnv: flagFromEnv, fromCode: flagFromCode,
+  }),
+  spec({
+    key: 'integrations', env: 'LOOPGUARD_INTEGRATIONS', accepted: 'auto, off, or comma-separated names (discord.js, @discordjs/core, oceanic.js, eris)',
+    description: 'Which libraries\' event handlers are tracked automatically when the app loads them.',
+    fromEnv: (raw) => {
+      const v = raw.trim().toLowerCase();
+      return v === 'auto' || v === 'off' ? v : list(raw);
+    },
+    fromCode: (value) => (value === 'auto' || value === 'off' ? value : stringList(value)),
+  }),
+  spec({
+    key: 'sampleAbove', env: 'LOOPGUARD_SAMPLE_ABOVE', accepted: 'a number of calls a second >= 1, or off',
+    description: 'Above this many calls a second of one API in one handler event, only a sample of them read the stack (the rest are counted and attributed to sampled sites). `off`: every call reads it.',
+    fromEnv: (raw) => (raw.trim().toLowerCase() === 'off' ? Infinity : atLeastOne(raw)),
+    fromCode: (value) => (value === 'off' || value === Infinity ? Infinity : atLeastOne(value)),
+  }),
+  spec({
+    key: 'reportArgs', env: 'LOOPGUARD_REPORT_ARGS', accepted: '1, 0, true, false, on, off',
+    description: 'Deprecated, has no effect: a child process is shown by its program\'s base name only, since command lines hold passwords and tokens. Setting it on says so once.',
+    fromEnv: flagFromEnv, fromCode: flagFromCode,
+  }),
+  spec({
+    key: 'otel', env: 'LOOPGUARD_OTEL', accepted: otels.join(', '),
+    description: 'OpenTelemetry spans (a span per handled event, a child span per blocking call) and metrics, sent to the SDK the app registers. `auto`: when `@opentelemetry/api` is installed. `on`: stop at start-up if it is not.',
+    fromEnv: oneOf(otels), fromCode: oneOf(otels),
+  }),
+  spec({
+    key: 'stallMs', env: 'LOOPGUARD_STALL_MS', accepted: 'a number of milliseconds >= 50, or off',
+    description: 'A watchdog thread reports when the event loop has not turned for this long, with the stack of the code that holds it and what was at risk (heartbeats, interactions). 1000: a third of the 3 s interaction deadline, far above garbage-collection pauses. `off`: no watchdog.',
+    fromEnv: (raw) => (raw.trim().toLowerCase() === 'off' ? Infinity : atLeast(50)(raw)),
+    fromCode: (value) => (value === 'off' || value === Infinity ? Infinity : atLeast(50)(value)),
+  }),
+] as const;
+
+export type Options = Partial<Omit<Settings, 'sampleAbove' | 'stallMs'>> & { sampleAbove?: number | 'off'; stallMs?: number | 'off' };
+
+function reject(name: string, shown: string, accepted: string): never {
+  throw new ConfigError(name, `loopguard: invalid ${name} ${shown}; accepted: ${accepted}`);
+}
+
+/** Reads the LOOPGUARD_* variables. Unset or empty variables keep the default. */
+export function settingsFromEnv(env: NodeJS.ProcessEnv, base: Readonly<Settings> = defaults): Settings {
+  const out: Settings = { ...base };
+  for (const s of settings) {
+    const raw = env[s.env];
+    if (raw === undefined || raw.trim() === '') continue;
+    const value = s.fromEnv(raw);
+    if (value === undefined) reject(s.env, JSON.stringify(raw), s.accepted);
+    (out as unknown as Record<string, unknown>)[s.key] = value;
+  }
+  return out;
+}
+
+/** Applies options given in code on top of `base`. `alsoKnown`: option names the caller handles itself. */
+export function settingsFromOptions(options: Options, base: Readonly<Settings> = defaults, alsoKnown: readonly string[] = []): Settings {
+  const known = new Map<string, (typeof settings)[number]>(settings.map((s) => [s.key, s]));
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    reject('options', describe(options), `an object of options (${[...known.keys()].join(', ')})`);
+  }
+  const out: Settings = { ...base };
+  for (const [key, raw] of Object.entries(options)) {
+    if (raw === undefined || alsoKnown.includes(key)) continue;
+    const s = known.get(key);
+    if (s === undefined) reject('option', JSON.stringify(key), [...known.keys()].join(', '));
+    const value = s.fromCode(raw);
+    if (value === undefined) reject(`option ${key}`, describe(raw), s.accepted);
+    (out as unknown as Record<string, unknown>)[key] = value;
+  }
+  return out;
+}
+
+function describe(value: unknown): string {
+  try {
+    return typeof value === 'string' ? JSON.stringify(value) : String(JSON.stringify(value) ?? value);
+  } catch {
+    return typeof value;
+  }
+}

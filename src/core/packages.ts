@@ -1,0 +1,31 @@
+import { sep } from 'node:path';
+
+/*
+ * Where a file is in node_modules, in one place: what package a stack frame belongs to, and a
+ * package file's name as the loading hooks know it (`discord.js/src/client/Client.js`).
+ */
+
+const nodeModules = `${sep}node_modules${sep}`;
+
+/** The part of `path` after its last node_modules folder, with `/` separators, or undefined. */
+export function packageFilePath(path: string): string | undefined {
+  const at = path.lastIndexOf(nodeModules);
+  return at < 0 ? undefined : path.slice(at + nodeModules.length).split(sep).join('/');
+}
+
+/** `@scope/name` or `name`, from a package file path (`discord.js/src/x.js`). */
+export function packageOfFile(file: string): string {
+  const parts = file.split('/');
+  return file.startsWith('@') && parts.length > 1 ? `${parts[0]}/${parts[1]}` : (parts[0] as string);
+}
+
+/** The package a path belongs to, or undefined outside node_modules. */
+export function packageOf(path: string): string | undefined {
+  const file = packageFilePath(path);
+  return file === undefined ? undefined : packageOfFile(file);
+}
+
+/** Whether `path` is inside node_modules at all. */
+export function inNodeModules(path: string): boolean {
+  return path.includes(nodeModules);
+}

@@ -1,0 +1,40 @@
+import type { HeartbeatAtRisk } from '../core/reports';
+
+/*
+ * Each gateway connection's heartbeat schedule, kept from the library's heartbeats: a stall report
+ * says which heartbeats it held up (Discord closes a connection that misses about one and a half).
+ */
+
+interface Gateway {
+  intervalMs: number | undefined;
+  /** Times the last heartbeats were sent (the latest last). */
+  sent: number[];
+}
+
+export class Gateways {
+  private readonly byShard = new Map<number, Gateway>();
+
+  /** A gateway connection sent a heartbeat; `intervalMs` when the library knows it. */
+  heartbeatSent(shard: number, intervalMs: number | undefined, at = Date.now()): void {
+    let g = this.byShard.get(shard);
+    if (g === undefined) this.byShard.set(shard, g = { intervalMs: undefined, sent: [] });
+    if (intervalMs !== undefined) g.intervalMs = intervalMs;
+    g.sent.push(at);
+    if (g.sent.length > 3) g.sent.shift();
+  }
+
+  /** The heartbeats that fell due during a stall from `start` to `end` and were sent late. */
+  atRisk(start: number, end: number): HeartbeatAtRisk[] {
+    const out: HeartbeatAtRisk[] = [];
+    for (const [shard, g] of this.byShard) {
+      if (g.intervalMs === undefined || g.intervalMs <= 0) continue;
+      // The heartbeat sent last before the stall: the ones due after it fell inside the stall.
+      const before = g.sent.filter((t) => t <= start).pop();
+      if (before === undefined) continue;
+      const firstDue = before + g.intervalMs;
+      const missed = end < firstDue ? 0 : Math.floor((end - firstDue) / g.intervalMs) + 1;
+      out.push({ shard, intervalMs: g.intervalMs, missed });
+    }
+    return out;
+  }
+}

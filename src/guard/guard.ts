@@ -1,0 +1,86 @@
+import type { ApiEntry } from '../apis/types';
+import type { Bus } from '../core/bus';
+import type { Settings } from '../config/settings';
+import { compileMatchers, nameMatcher, pathMatcher } from '../core/glob';
+import type { SamplingState } from '../core/sampling';
+
+/** A wrapped API as the guard uses it: the table entry plus what settings decided about it. */
+export interface GuardedApi {
+  readonly entry: ApiEntry;
+  /** Allowed by `allowApis`: the wrapper calls straight through (and so do the calls inside it). */
+  allowed: boolean;
+  /** Sampling state per handler kind (see core/sampling.ts). */
+  readonly sampling: Map<string, SamplingState>;
+}
+
+/** A `require()` in progress inside a handler; blocking calls below it belong to it. */
+export interface LoadFrame {
+  readonly id: string;
+  touched: boolean;
+  /** Strict mode stopped the load: it is reported already, and every further read throws this too. */
+  stopped: Error | undefined;
+  /** The load is not judged (a dependency's, or an allowed site). */
+  accepted: boolean;
+}
+
+/*
+ * What every wrapper reads: one object per runtime, so that the hot path reads plain fields. The
+ * wrappers close over it; `uninstall()` deactivates it, and a wrapper that cannot be taken out
+ * (another tool wrapped it in turn) then calls straight through.
+ */
+export class Guard {
+  settings!: Settings;
+  /** Judging calls: installed, and mode not `off`. */
+  active = true;
+  /** `scope: all` and start-up is over: calls outside handlers are judged too. */
+  judgesAll = false;
+  /** Guarded calls in progress on the stack: nested public calls (readFileSync → openSync) count once. */
+  depth = 0;
+  loading: LoadFrame | undefined;
+  allowedSite: (file: string) => boolean = () => false;
+  allowedApi: (api: string) => boolean = () => false;
+  readonly apis: GuardedApi[] = [];
+  /** Called with every module the app requires (lazy builtins are wrapped when they load). */
+  readonly loadListeners: ((id: string) => void)[] = [];
+  private startupOver = false;
+
+  constructor(readonly bus: Bus, settings: Settings) {
+    this.apply(settings);
+  }
+
+  /** Puts settings in force (allow-lists, mode). */
+  apply(settings: Settings): void {
+    this.settings = settings;
+    this.active = settings.mode !== 'off';
+    this.judgesAll = this.active && this.startupOver && settings.scope === 'all';
+    this.allowedSite = compileMatchers(settings.allowSites, pathMatcher);
+    const allowedApi = compileMatchers(settings.allowApis, nameMatcher);
+    this.allowedApi = allowedApi;
+    for (const g of this.apis) g.allowed = allowedApi(g.entry.api);
+  }
+
+  add(entry: ApiEntry): GuardedApi {
+    const g: GuardedApi = { entry, allowed: this.allowedApi(entry.api), sampling: new Map() };
+    this.apis.push(g);
+    return g;
+  }
+
+  /** The first turn of the event loop: start-up (loading the app) is over. */
+  endStartup(): void {
+    this.startupOver = true;
+    this.judgesAll = this.active && this.settings.scope === 'all';
+  }
+
+  /** Uninstalled: its wrappers only call through, and a new runtime may wrap them again. */
+  retired = false;
+
+  /** Every wrapper calls straight through from now on. */
+  deactivate(): void {
+    this.retired = true;
+    this.startupOver = false;
+    this.active = false;
+    this.judgesAll = false;
+    this.depth = 0;
+    this.loading = undefined;
+  }
+}

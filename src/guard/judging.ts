@@ -1,0 +1,58 @@
+import { performance } from 'node:perf_hooks';
+import { handlerStorage, type HandlerContext } from '../core/context';
+import type { AnyFunction } from '../core/patch';
+import type { Guard } from './guard';
+
+/*
+ * What every kind of wrapper shares: the prologue (the fast path is one context lookup and a call
+ * through; everything else happens only inside handlers) and the timed section.
+ */
+
+const storage = handlerStorage;
+
+/** What a wrapper does with a call inside a handler (or anywhere, with `scope: all`). */
+export type Judged = (self: unknown, args: IArguments, handler: HandlerContext | undefined, wrapper: AnyFunction) => unknown;
+
+/**
+ * The one wrapper prologue: outside handlers, one context lookup and the original; inside, `judged`.
+ * An inactive guard (uninstalled, mode off) leaves every call to the original there too.
+ */
+export function judgingWrapper(guard: Guard, original: AnyFunction, judged: Judged): AnyFunction {
+  const wrapper = function (this: unknown): unknown {
+    const handler = storage.getStore();
+    if (handler === undefined && !guard.judgesAll) return Reflect.apply(original, this, arguments);
+    if (!guard.active) return Reflect.apply(original, this, arguments);
+    return judged(this, arguments, handler, wrapper);
+  };
+  return wrapper;
+}
+
+/**
+ * Runs `original` as one guarded call: the calls it makes inside (readFileSync → openSync) are
+ * part of it, and the watchdog leaves its time to its report. `after` gets the time it blocked.
+ */
+export function timedCall(guard: Guard, original: AnyFunction, self: unknown, args: ArrayLike<unknown>, after: (durationMs: number, start: number) => void): unknown {
+  guard.depth++;
+  const timing = guard.bus.timing;
+  timing?.started();
+  const start = performance.now();
+  try {
+    return Reflect.apply(original, self, args);
+  } finally {
+    guard.depth--;
+    const durationMs = performance.now() - start;
+    timing?.ended(durationMs);
+    after(durationMs, start);
+  }
+}
+
+/** Calls `original` with the calls inside it belonging to it (allowed, or not reportable): they are not judged either. */
+export function passThrough(guard: Guard, original: AnyFunction, self: unknown, args: ArrayLike<unknown>): unknown {
+  guard.depth++;
+  try {
+    return Reflect.apply(original, self, args);
+  } finally {
+    guard.depth--;
+  }
+}
+

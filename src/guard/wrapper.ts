@@ -1,0 +1,103 @@
+import { performance } from 'node:perf_hooks';
+import type { ApiEntry } from '../apis/types';
+import { callersOf, type Callers } from '../core/call-sites';
+import { handlerStorage, type HandlerContext } from '../core/context';
+import type { AnyFunction } from '../core/patch';
+import { newSamplingState, sampleThis, type SamplingState } from '../core/sampling';
+import { describeCall, describeLoad, isAllowedSite, stopCall, type Described } from './describe';
+import type { Guard, GuardedApi } from './guard';
+import { judgingWrapper, passThrough, timedCall } from './judging';
+import { callInPackageCall, currentPackageCall, packageCallWrapper } from './package-calls';
+
+/*
+ * The path of one wrapped call of Node's (or a package's) blocking API inside a handler: nesting,
+ * allow-lists, strict mode's stop, timing, sampling and reporting.
+ */
+
+const storage = handlerStorage;
+const timeOrigin = performance.timeOrigin;
+
+/** Sampling states kept per API: one per handler kind (source + event). */
+const samplingCap = 1000;
+
+export function apiWrapper(guard: Guard, g: GuardedApi, original: AnyFunction): AnyFunction {
+  if (g.entry.wraps !== undefined) return packageCallWrapper(guard, g, original);
+  return judgingWrapper(guard, original, (self, args, handler, wrapper) => judgedCall(guard, g, original, self, args, handler, wrapper));
+}
+
+function isExempt(guard: Guard, entry: ApiEntry, args: IArguments): boolean {
+  if (entry.exempt === 'stdio') return !guard.settings.stdio && (args[0] === 1 || args[0] === 2);
+  return false;
+}
+
+function judgedCall(guard: Guard, g: GuardedApi, original: AnyFunction, self: unknown, args: IArguments, handler: HandlerContext | undefined, wrapper: AnyFunction): unknown {
+  if (guard.depth > 0) return nestedCall(guard, original, self, args, wrapper);
+  if (g.allowed || handler?.allowBlocking === true || isExempt(guard, g.entry, args)) return passThrough(guard, original, self, args);
+  const packageCall = currentPackageCall();
+  if (packageCall !== undefined) return callInPackageCall(guard, packageCall, g, original, self, args);
+  if (guard.settings.mode !== 'strict') return timedCall(guard, original, self, args, (durationMs, start) => reportRan(guard, g, handler, wrapper, durationMs, start, undefined, args));
+
+  let callers: Callers | undefined;
+  let described: Described | undefined;
+  try {
+    callers = callersOf(wrapper);
+    described = describeCall(guard, g.entry, callers, args);
+  } catch (error) {
+    guard.bus.fail(error, 'reading the call site');
+  }
+  if (callers === undefined || described === undefined) return passThrough(guard, original, self, args);
+  if (described.kind === 'module-load' && !guard.settings.strictModuleLoads) {
+    const known = callers;
+    return timedCall(guard, original, self, args, (durationMs, start) => reportRan(guard, g, handler, wrapper, durationMs, start, known, args));
+  }
+  throw stopCall(guard, described, handler, callers, wrapper);
+}
+
+/** A call below another guarded call (readFileSync → openSync) belongs to the outer one. */
+function nestedCall(guard: Guard, original: AnyFunction, self: unknown, args: IArguments, wrapper: AnyFunction): unknown {
+  const load = guard.loading;
+  if (load !== undefined) {
+    load.touched = true;
+    if (guard.settings.mode === 'strict' && guard.settings.strictModuleLoads && !load.accepted) {
+      // The load is about to read from disk: stop it before it does. If something on the way
+      // swallows the error (a require hook that falls back), the next read throws it again.
+      if (load.stopped === undefined) {
+        const callers = callersOf(wrapper);
+        const described = describeLoad(guard, 'require', callers.requirer, load.id);
+        if (described === undefined || isAllowedSite(guard, callers)) load.accepted = true;
+        else load.stopped = stopCall(guard, described, storage.getStore(), callers, wrapper);
+      }
+      if (load.stopped !== undefined) throw load.stopped;
+    }
+  }
+  return Reflect.apply(original, self, args);
+}
+
+function reportRan(
+  guard: Guard, g: GuardedApi, handler: HandlerContext | undefined, wrapper: AnyFunction,
+  durationMs: number, start: number, known: Callers | undefined, args: ArrayLike<unknown>,
+): void {
+  if (durationMs < guard.settings.thresholdMs) return;
+  const { bus } = guard;
+  try {
+    // Hot sites (one API, one handler kind, many calls a second) read the stack for a sample only.
+    let sampling: SamplingState | undefined = handler === undefined || known !== undefined ? undefined : g.sampling.get(handler.kind);
+    // Handler kinds are few in practice; past the cap (event names made of ids?) calls are exact.
+    if (handler !== undefined && known === undefined && sampling === undefined && g.sampling.size < samplingCap) g.sampling.set(handler.kind, sampling = newSamplingState());
+    if (sampling !== undefined && !sampleThis(sampling, start, guard.settings.sampleAbove)) {
+      const { entry } = g;
+      bus.unsampled.publish({ sampling, api: entry.api, kind: entry.kind, hint: entry.alternative, durationMs, time: timeOrigin + start, handler });
+      return;
+    }
+    const callers = known ?? callersOf(wrapper);
+    const described = describeCall(guard, g.entry, callers, args);
+    if (described === undefined) {
+      if (sampling !== undefined) bus.discarded.publish(sampling);
+      return;
+    }
+    const occurrence = { ...described, outcome: 'ran' as const, durationMs, time: timeOrigin + start, handler, callers };
+    bus.occurrences.publish(sampling === undefined ? occurrence : { ...occurrence, sampling });
+  } catch (error) {
+    bus.fail(error, 'reporting a blocking call');
+  }
+}

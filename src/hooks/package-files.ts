@@ -1,0 +1,86 @@
+import Module from 'node:module';
+import { isAbsolute, relative, sep } from 'node:path';
+import { Hook } from 'require-in-the-middle';
+import { packageFilePath, packageOfFile } from '../core/packages';
+import { replaceFunction } from '../core/patch';
+import type { Undo } from '../core/undo';
+
+/*
+ * Patches files of npm packages when they load: the integrations' library files and the
+ * blocking APIs of src/apis/packages.ts. require-in-the-middle with `internals` sees a package's
+ * own internal requires, which happen for CommonJS apps and for ESM apps that import a CommonJS
+ * library alike (the library requires its own files). A CommonJS file that an ESM file imports
+ * directly (Oceanic.js' esm.mjs imports dist/lib/Client.js, an ESM app imports bcrypt) is loaded
+ * through Module._load with its absolute path, which is watched too. Files loaded before
+ * loopguard are found in require.cache and patched at once. Nothing is resolved for packages the
+ * application does not load: require-in-the-middle only compares names.
+ */
+
+export interface FileHook {
+  /** A file of a package, as `package/relative/path.js`. */
+  readonly file: string;
+  /** Patches the module's exports in place. Returns a function that undoes it, if it patched. */
+  patch(exports: unknown): (() => void) | undefined;
+  onError(error: unknown): void;
+}
+
+/** Hooks every file of `hooks` (now, when it is loaded already; else when the app loads it). Returns the undo. */
+export function hookPackageFiles(hooks: readonly FileHook[]): Undo {
+  const byFile = new Map<string, FileHook[]>();
+  for (const hook of hooks) byFile.set(hook.file, [...(byFile.get(hook.file) ?? []), hook]);
+  const packages = [...new Set(hooks.map((h) => packageOfFile(h.file)))];
+  const patched = new WeakMap<object, Set<FileHook>>();
+  const undos: Undo[] = [];
+
+  const apply = (file: string, exports: unknown): void => {
+    const found = byFile.get(file);
+    if (found === undefined || exports === null || (typeof exports !== 'object' && typeof exports !== 'function')) return;
+    let done = patched.get(exports as object);
+    if (done === undefined) patched.set(exports as object, done = new Set());
+    for (const hook of found) {
+      if (done.has(hook)) continue;
+      done.add(hook);
+      try {
+        const undo = hook.patch(exports);
+        if (undo !== undefined) undos.push(undo);
+      } catch (error) {
+        hook.onError(error);
+      }
+    }
+  };
+
+  const applyPath = (path: string, exports: unknown): void => {
+    const file = packageFilePath(path);
+    if (file !== undefined) apply(file, exports);
+  };
+  for (const [path, mod] of Object.entries(require.cache)) if (mod !== undefined) applyPath(path, mod.exports);
+
+  const hook = new Hook(packages, { internals: true }, (exports, name, basedir) => {
+    // A package's main file comes by the package's name: name it by its path, as the others.
+    apply(packages.includes(name) ? mainFileOf(name, basedir) : name.split(sep).join('/'), exports);
+    return exports;
+  });
+
+  const loader = Module as unknown as { _load: (request: string, ...rest: unknown[]) => unknown };
+  const load = loader._load;
+  const loadPatch = replaceFunction(loader, '_load', function (this: unknown, request: string) {
+    const exports = Reflect.apply(load, this, arguments);
+    if (typeof request === 'string' && isAbsolute(request)) applyPath(request, exports);
+    return exports;
+  });
+  return () => {
+    loadPatch?.undo();
+    hook.unhook();
+    for (const undo of undos.reverse()) undo();
+  };
+}
+
+/** `bcrypt/bcrypt.js` for bcrypt: require-in-the-middle has just made this very resolution (cached). */
+function mainFileOf(name: string, basedir: string | undefined): string {
+  if (basedir === undefined) return name;
+  try {
+    return `${name}/${relative(basedir, require.resolve(name, { paths: [basedir] })).split(sep).join('/')}`;
+  } catch {
+    return name;
+  }
+}

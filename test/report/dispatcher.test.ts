@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { Bus } from '../../src/core/bus';
+import type { Callers } from '../../src/core/call-sites';
+import { currentHandler, handlerStorage, newHandlerContext } from '../../src/core/context';
+import type { Occurrence } from '../../src/core/occurrence';
+import type { Report, StallReport } from '../../src/core/reports';
+import { Dispatcher, siteCap } from '../../src/report/dispatcher';
+
+/* From occurrences to reports: new sites at once, repeats as aggregates, caps, sinks kept apart from handlers. */
+
+const callersAt = (line: number): Callers => ({ site: { file: '/bot.js', line, column: 1 }, origin: undefined, via: undefined, moduleLoad: undefined, requirer: undefined, frames: [], above: undefined });
+const call = (line: number, durationMs = 1): Occurrence => ({ api: 'fs.statSync', kind: 'file-system', hint: 'fs.promises.stat', outcome: 'ran', durationMs, time: Date.now(), handler: newHandlerContext('test', 'e', { messageId: `m${line}` }), callers: callersAt(line) });
+
+function setup() {
+  const bus = new Bus();
+  const dispatcher = new Dispatcher(bus);
+  const reports: Report[] = [];
+  dispatcher.addSink({ name: 'collect', write: (r) => reports.push(r) });
+  return { bus, dispatcher, reports };
+}
+
+describe('the dispatcher', () => {
+  it('reports a new site at once and its repeats as one aggregate, with the exact count and total', () => {
+    const { bus, dispatcher, reports } = setup();
+    bus.occurrences.publish(call(1, 2));
+    bus.occurrences.publish(call(1, 3));
+    bus.occurrences.publish(call(1, 5));
+    expect(reports.map((r) => [r.count, r.aggregate, r.durationMs])).toEqual([[1, false, 2]]);
+    dispatcher.flush();
+    expect(reports.map((r) => [r.count, r.aggregate, r.durationMs, r.maxDurationMs])).toEqual([[1, false, 2, 2], [2, true, 8, 5]]);
+    expect(dispatcher.summary()).toMatchObject({ calls: 3, blockedMs: 10 });
+  });
+
+  it('gives an aggregate what is the site\'s, not what was one event\'s (its ids, a stall\'s risks and capture)', () => {
+    const { bus, dispatcher, reports } = setup();
+    const stall = (id: string): Occurrence => ({
+      type: 'stall', api: 'spin', kind: 'stall', hint: '', outcome: 'captured', durationMs: 1200, time: Date.now(),
+      handler: newHandlerContext('test', 'e', { messageId: id }), callers: callersAt(7),
+      extra: { thresholdMs: 1000, captureDelayMs: 0.4, atRisk: { heartbeats: [{ shard: 0, intervalMs: 41250, missed: 1 }], interactions: [] } },
+    });
+    bus.occurrences.publish(stall('first'));
+    bus.occurrences.publish(stall('second'));
+    dispatcher.flush();
+    const [first, aggregate] = reports as StallReport[];
+    expect(first).toMatchObject({ captureDelayMs: 0.4, handler: { messageId: 'first' }, atRisk: { heartbeats: [{ missed: 1 }] } });
+    expect(aggregate).toMatchObject({ aggregate: true, count: 1, thresholdMs: 1000, handler: { source: 'test', event: 'e' } });
+    expect(aggregate).not.toHaveProperty('atRisk');
+    expect(aggregate).not.toHaveProperty('captureDelayMs');
+    expect(aggregate!.handler).toEqual({ source: 'test', event: 'e' });
+  });
+
+  it(`keeps at most ${siteCap} sites: calls at further sites are counted in the totals, without a report`, () => {
+    const { bus, dispatcher, reports } = setup();
+    for (let line = 1; line <= siteCap + 10; line++) bus.occurrences.publish(call(line));
+    expect(reports).toHaveLength(siteCap);
+    expect(dispatcher.summary()).toMatchObject({ calls: siteCap + 10, overflowCalls: 10 });
+    expect(dispatcher.summary().sites).toHaveLength(siteCap);
+  });
+
+  it('calls sinks outside any handler context, and counts a sink that throws without stopping the others', () => {
+    const { bus, dispatcher, reports } = setup();
+    const contexts: unknown[] = [];
+    dispatcher.addSink({ name: 'broken', write: () => { throw new Error('broken sink'); } });
+    dispatcher.addSink({ name: 'context', write: () => contexts.push(currentHandler()) });
+    const warnings: string[] = [];
+    bus.warnings.add((text) => warnings.push(text));
+    handlerStorage.run(newHandlerContext('test', 'e', {}), () => bus.occurrences.publish(call(1)));
+    expect(reports).toHaveLength(1);
+    expect(contexts).toEqual([undefined]);
+    expect(dispatcher.summary().internalErrors).toBe(1);
+    expect(warnings).toEqual(['the broken sink failed (broken sink); further failures are only counted']);
+  });
+});

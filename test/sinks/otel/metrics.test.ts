@@ -1,0 +1,112 @@
+import * as fs from 'node:fs';
+import type { Histogram } from '@opentelemetry/sdk-metrics';
+import { afterAll, describe, expect, it } from 'vitest';
+import { metrics } from '@opentelemetry/api';
+import { configure, runInHandler, type Observation } from '../../../src/index';
+import { otelSink } from '../../../src/otel';
+import { metricNames } from '../../../src/otel';
+import { Scratch } from '../../support/scratch';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { CollectingReader, guardWithSdk } from './support';
+
+/* Metrics through the real metrics SDK, read by a real MetricReader. */
+
+const scratch = new Scratch();
+const file = scratch.file('db.json', '{}');
+const guarded = guardWithSdk();
+afterAll(() => scratch.remove());
+
+const key = (attributes: Record<string, unknown>) => `${String(attributes['loopguard.api'])} ${String(attributes['loopguard.handler.event'])} ${String(attributes['loopguard.outcome'])}`;
+
+describe('metrics', () => {
+  it('count every blocking call by API, handler event and outcome, and record each duration in seconds', async () => {
+    runInHandler({ source: 'bot', event: 'messageCreate' }, () => {
+      for (let i = 0; i < 3; i++) fs.readFileSync(file);
+      fs.statSync(file);
+    });
+    runInHandler({ source: 'bot', event: 'interactionCreate' }, () => fs.readFileSync(file));
+    fs.readFileSync(file); // outside handlers: not a blocking call in a handler
+    configure({ mode: 'strict' });
+    try {
+      runInHandler({ source: 'bot', event: 'interactionCreate' }, () => fs.readFileSync(file));
+    } catch {
+      // stopped, as strict mode does
+    } finally {
+      configure({ mode: 'report' });
+    }
+
+    const calls = await guarded.sdk.points(metricNames.calls.name);
+    expect(Object.fromEntries(calls.map((p) => [key(p.attributes), p.value]))).toEqual({
+      'fs.readFileSync messageCreate ran': 3,
+      'fs.statSync messageCreate ran': 1,
+      'fs.readFileSync interactionCreate ran': 1,
+      'fs.readFileSync interactionCreate thrown': 1,
+    });
+    const durations = await guarded.sdk.points(metricNames.duration.name);
+    const reads = durations.find((p) => key(p.attributes) === 'fs.readFileSync messageCreate ran')?.value as Histogram;
+    expect(reads.count).toBe(3);
+    expect(reads.sum).toBeGreaterThan(0);
+    expect(reads.sum).toBeLessThan(1); // seconds, not milliseconds
+    expect(reads.buckets.boundaries[0]).toBe(0.001);
+    expect(durations.map((p) => key(p.attributes))).not.toContain('fs.readFileSync interactionCreate thrown');
+  });
+
+  it('count every call where reports sample a hot site; the duration histogram gets the sample', async () => {
+    configure({ sampleAbove: 5 });
+    try {
+      runInHandler({ source: 'bot', event: 'hot' }, () => {
+        for (let i = 0; i < 500; i++) fs.existsSync(file);
+      });
+    } finally {
+      configure({ sampleAbove: 50 });
+    }
+    const calls = await guarded.sdk.points(metricNames.calls.name);
+    expect(calls.find((p) => key(p.attributes) === 'fs.existsSync hot ran')?.value).toBe(500);
+    const durations = await guarded.sdk.points(metricNames.duration.name);
+    const sampled = durations.find((p) => key(p.attributes) === 'fs.existsSync hot ran')?.value as Histogram;
+    expect(sampled.count).toBeGreaterThanOrEqual(5); // the histogram gets the sampled calls
+    expect(sampled.count).toBeLessThan(500);
+    const spans = guarded.sdk.spans().filter((s) => s.name === 'fs.existsSync');
+    expect(spans.length).toBeGreaterThanOrEqual(5);
+    expect(spans.length).toBeLessThan(500);
+  });
+
+  it('keep the number of series bounded: past 1000, new handler events are counted without the handler (within the SDK\'s own limit)', async () => {
+    const events = 1200;
+    for (let i = 0; i < events; i++) runInHandler({ source: 'bot', event: `cap-${i}` }, () => fs.lstatSync(file));
+    const calls = (await guarded.sdk.points(metricNames.calls.name)).filter((p) => p.attributes['loopguard.api'] === 'fs.lstatSync');
+    const withoutHandler = calls.filter((p) => p.attributes['loopguard.handler.event'] === undefined);
+    expect(withoutHandler).toHaveLength(1);
+    expect(withoutHandler[0]!.value).toBeGreaterThan(0);
+    expect(calls.length).toBeLessThanOrEqual(1001);
+    expect(calls.reduce((sum, p) => sum + (p.value as number), 0)).toBe(events); // every call counted
+    expect(calls.filter((p) => p !== withoutHandler[0]).every((p) => p.value === 1)).toBe(true);
+  });
+});
+
+describe('an SDK that registers its meter provider after loopguard', () => {
+  const call = (time: number): Observation => ({
+    type: 'blocking-call', api: 'fs.readFileSync', kind: 'file-system', outcome: 'ran', durationMs: 2, time,
+    handler: undefined, sampled: true, site: undefined, via: undefined, module: undefined, detail: undefined,
+    hint: '', docs: '', extra: undefined, stack: () => '',
+  });
+
+  it('is seen by the first call a second later; until one registers, nothing is counted', async () => {
+    const sink = otelSink(); // the global providers, as with LOOPGUARD_OTEL=auto
+    const reader = new CollectingReader();
+    const provider = new MeterProvider({ readers: [reader] });
+    try {
+      sink.observe?.(call(0)); // no SDK yet: the API's no-op meter
+      metrics.setGlobalMeterProvider(provider);
+      sink.observe?.(call(500)); // within the second: not looked up again
+      sink.observe?.(call(1000));
+      sink.observe?.(call(1200));
+      const { resourceMetrics } = await reader.collect();
+      const calls = resourceMetrics.scopeMetrics.flatMap((m) => m.metrics).filter((m) => m.descriptor.name === metricNames.calls.name);
+      expect(calls.flatMap((m) => m.dataPoints.map((p) => p.value))).toEqual([2]);
+    } finally {
+      metrics.disable();
+      await provider.shutdown();
+    }
+  });
+});
