@@ -9,6 +9,7 @@ import type { Report, Sink, Summary } from './core/reports';
 import { runInHandler as runHandled } from './handlers/lifecycle';
 import { trackEmitter, type TrackOptions } from './handlers/track';
 import { activeObservers, activeRuntime, installedRuntime, installOwn, ownRuntime } from './runtime/active';
+import { preload, preloadedAsPackage } from './runtime/preload';
 import type { InstallResult } from './runtime/runtime';
 import { callbackSink } from './sinks/callback';
 import { consoleSink as makeConsoleSink, type ConsoleSinkOptions } from './sinks/console';
@@ -42,7 +43,7 @@ export interface InstallOptions extends Options {
 export function install(options: InstallOptions = {}): InstallResult {
   settingsFromOptions(options as Options & { env?: unknown }, defaults, ['env']); // a ConfigError naming what is wrong, before anything changes
   const { env = true, ...rest } = options;
-  return installOwn(settingsFromOptions(rest, env ? settingsFromEnv(process.env) : defaults));
+  return installOwn(settingsFromOptions(rest, env ? settingsFromEnv(process.env) : defaults), env ? process.env : undefined);
 }
 
 /** Puts every original function back and closes the sinks. */
@@ -93,7 +94,7 @@ export function runInHandler<R>(info: HandlerInfo, fn: () => R): R {
  * Returns a function that undoes it. Tracking an emitter twice keeps the first tracking.
  */
 export function track(emitter: Pick<EventEmitter, 'emit'>, options: TrackOptions = {}): () => void {
-  return trackEmitter(activeObservers, emitter, options);
+  return trackEmitter(activeObservers, emitter, options, () => activeRuntime().settings.mode === 'strict');
 }
 
 /** The console reporter (stderr by default): one line per new call site, and a summary at exit. */
@@ -106,3 +107,6 @@ export function jsonlSink(path: string): Sink {
   const runtime = activeRuntime();
   return makeJsonlSink(path, runtime.linesFor, (text) => runtime.warn(text));
 }
+
+/* `node -r loopguard app.js` (without /register) does what the preload does, rather than nothing. */
+if (preloadedAsPackage((module as { parent?: { id?: string } }).parent?.id)) preload();

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { cleanup, fixture, lineOf, root, runNode } from './support/run-node';
@@ -138,6 +138,18 @@ describe('loading', () => {
       expect([run.code, run.signal]).toEqual([3, null]);
       expect(run.stdout).toBe('the app handles SIGTERM\n');
       expect(run.reports.map((r) => r.api)).toEqual(['fs.statSync']);
+    } finally {
+      cleanup(run);
+    }
+  });
+
+  it.each([['CommonJS', cjs], ['ES module', esm]])('%%t in a report path names only the app\'s threads, never loopguard\'s own or Node\'s loader thread (%s app, preload in NODE_OPTIONS)', async (_kind, app) => {
+    const run = await runNode([app], { NODE_OPTIONS: `-r ${root}/dist/register.js`, LOOPGUARD_REPORT_FILE: '$DIR/reports-%p-%t.jsonl', LOOPGUARD_CONSOLE: 'off' });
+    try {
+      expect(run.code).toBe(0);
+      const files = readdirSync(run.dir).filter((f) => f.startsWith('reports-'));
+      expect(files).toHaveLength(1);
+      expect(files[0]).toMatch(/^reports-\d+-0\.jsonl$/);
     } finally {
       cleanup(run);
     }

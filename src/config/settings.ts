@@ -74,11 +74,15 @@ const nonNegative = (raw: unknown): number | undefined => {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
 };
 
-const atLeast = (min: number) => (raw: unknown): number | undefined => {
+const between = (min: number, max: number) => (raw: unknown): number | undefined => {
   const value = nonNegative(raw);
-  return value !== undefined && value >= min ? value : undefined;
+  return value !== undefined && value >= min && value <= max ? value : undefined;
 };
-const atLeastOne = atLeast(1);
+/** An hour: beyond it a threshold means nothing, and timers overflow past 2^31 ms. */
+const hourMs = 3_600_000;
+const milliseconds = between(0, hourMs);
+const callsASecond = between(1, 1_000_000);
+const stallMilliseconds = between(50, hourMs);
 
 const flagWords: Record<string, boolean> = { '1': true, true: true, on: true, yes: true, '0': false, false: false, off: false, no: false };
 const flagFromEnv = (raw: string): boolean | undefined => flagWords[raw.trim().toLowerCase()];
@@ -114,9 +118,9 @@ export const settings = [
     fromEnv: oneOf(scopes), fromCode: oneOf(scopes),
   }),
   spec({
-    key: 'thresholdMs', env: 'LOOPGUARD_THRESHOLD_MS', accepted: 'a number of milliseconds >= 0',
+    key: 'thresholdMs', env: 'LOOPGUARD_THRESHOLD_MS', accepted: 'a number of milliseconds from 0 to 3600000',
     description: 'Report mode ignores calls that blocked for less than this.',
-    fromEnv: nonNegative, fromCode: nonNegative,
+    fromEnv: milliseconds, fromCode: milliseconds,
   }),
   spec({
     key: 'reportFile', env: 'LOOPGUARD_REPORT_FILE', accepted: 'a writable file path (%p: the process id, %t: the thread id)',
@@ -154,7 +158,7 @@ export const settings = [
     fromEnv: flagFromEnv, fromCode: flagFromCode,
   }),
   spec({
-    key: 'integrations', env: 'LOOPGUARD_INTEGRATIONS', accepted: 'auto, off, or comma-separated names (discord.js, @discordjs/core, oceanic.js, eris)',
+    key: 'integrations', env: 'LOOPGUARD_INTEGRATIONS', accepted: 'auto, off, or comma-separated names of the integrations (see the libraries table)',
     description: 'Which libraries\' event handlers are tracked automatically when the app loads them.',
     fromEnv: (raw) => {
       const v = raw.trim().toLowerCase();
@@ -163,10 +167,10 @@ export const settings = [
     fromCode: (value) => (value === 'auto' || value === 'off' ? value : stringList(value)),
   }),
   spec({
-    key: 'sampleAbove', env: 'LOOPGUARD_SAMPLE_ABOVE', accepted: 'a number of calls a second >= 1, or off',
+    key: 'sampleAbove', env: 'LOOPGUARD_SAMPLE_ABOVE', accepted: 'a number of calls a second from 1 to 1000000, or off',
     description: 'Above this many calls a second of one API in one handler event, only a sample of them read the stack (the rest are counted and attributed to sampled sites). `off`: every call reads it.',
-    fromEnv: (raw) => (raw.trim().toLowerCase() === 'off' ? Infinity : atLeastOne(raw)),
-    fromCode: (value) => (value === 'off' || value === Infinity ? Infinity : atLeastOne(value)),
+    fromEnv: (raw) => (raw.trim().toLowerCase() === 'off' ? Infinity : callsASecond(raw)),
+    fromCode: (value) => (value === 'off' || value === Infinity ? Infinity : callsASecond(value)),
   }),
   spec({
     key: 'reportArgs', env: 'LOOPGUARD_REPORT_ARGS', accepted: '1, 0, true, false, on, off',
@@ -179,10 +183,10 @@ export const settings = [
     fromEnv: oneOf(otels), fromCode: oneOf(otels),
   }),
   spec({
-    key: 'stallMs', env: 'LOOPGUARD_STALL_MS', accepted: 'a number of milliseconds >= 50, or off',
+    key: 'stallMs', env: 'LOOPGUARD_STALL_MS', accepted: 'a number of milliseconds from 50 to 3600000, or off',
     description: 'A watchdog thread reports when the event loop has not turned for this long, with the stack of the code that holds it and what was at risk (heartbeats, interactions). 1000: a third of the 3 s interaction deadline, far above garbage-collection pauses. `off`: no watchdog.',
-    fromEnv: (raw) => (raw.trim().toLowerCase() === 'off' ? Infinity : atLeast(50)(raw)),
-    fromCode: (value) => (value === 'off' || value === Infinity ? Infinity : atLeast(50)(value)),
+    fromEnv: (raw) => (raw.trim().toLowerCase() === 'off' ? Infinity : stallMilliseconds(raw)),
+    fromCode: (value) => (value === 'off' || value === Infinity ? Infinity : stallMilliseconds(value)),
   }),
 ] as const;
 
@@ -190,6 +194,37 @@ export type Options = Partial<Omit<Settings, 'sampleAbove' | 'stallMs'>> & { sam
 
 function reject(name: string, shown: string, accepted: string): never {
   throw new ConfigError(name, `loopguard: invalid ${name} ${shown}; accepted: ${accepted}`);
+}
+
+/**
+ * LOOPGUARD_* variables that are no setting (a typo, a name from an old README), each with the
+ * setting's variable it is closest to, if one is close.
+ */
+export function unknownVariables(env: NodeJS.ProcessEnv): { name: string; closest: string | undefined }[] {
+  const known = settings.map((s) => s.env);
+  return Object.keys(env)
+    .filter((name) => name.startsWith('LOOPGUARD_') && !known.includes(name))
+    .map((name) => {
+      // A setting's option name spelled as a variable (LOOPGUARD_ALLOW_APIS for allowApis) first.
+      const bare = name.slice('LOOPGUARD_'.length).replaceAll('_', '').toLowerCase();
+      const byKey = settings.find((s) => s.key.toLowerCase() === bare)?.env;
+      if (byKey !== undefined) return { name, closest: byKey };
+      const [closest, distance] = known.map((k) => [k, editDistance(name, k)] as const).reduce((a, b) => (b[1] < a[1] ? b : a));
+      return { name, closest: distance <= Math.max(3, Math.floor(name.length / 3)) ? closest : undefined };
+    });
+}
+
+/** Levenshtein distance, for "did you mean". */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row.push(Math.min((previous[j] as number) + 1, (row[j - 1] as number) + 1, (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    }
+    previous = row;
+  }
+  return previous[b.length] as number;
 }
 
 /** Reads the LOOPGUARD_* variables. Unset or empty variables keep the default. */

@@ -162,6 +162,12 @@ export interface StallReport extends ReportBase {
   /** From the threshold passing to the stack being read. */
   captureDelayMs?: number;
   thresholdMs: number;
+  /**
+   * How long the OS kept the main thread waiting for a CPU meanwhile (a busy host, not the app):
+   * not counted in `durationMs`. `null` where it cannot be measured (not Linux): the stall may
+   * then include such time.
+   */
+  cpuWaitMs?: number | null;
   /** What the stall held up (absent on aggregates: each stall had its own). */
   atRisk?: AtRisk;
 }

@@ -26,6 +26,8 @@ export class ClientEvents {
   active = true;
   /** The gateway packet being handled right now. */
   packet: Packet | undefined;
+  /** Strict mode: each listener runs on its own (a stopped one does not keep the others from the event). */
+  strict = false;
 
   constructor(readonly observers: Observers, readonly interactions: Interactions, readonly gateways: Gateways) {}
 }
@@ -128,7 +130,7 @@ export function patchEmit(proto: object | undefined, events: ClientEvents, spec:
       try {
         return runHandlerEvent(events.observers(), context, (settling) => (settling === undefined
           ? Reflect.apply(emit, this, args)
-          : emitSettling(this, emit as (this: unknown, ...a: unknown[]) => unknown, args, settling)) as boolean);
+          : emitSettling(this, emit as (this: unknown, ...a: unknown[]) => unknown, args, settling)) as boolean, events.strict);
       } catch (error) {
         // A listener stopped by strict mode (reported already) must not break the library's packet handling.
         if (isBlockingCallError(error)) return true;

@@ -1,4 +1,5 @@
 import type { Bus } from '../core/bus';
+import { ConfigError } from '../core/errors';
 import type { Undo } from '../core/undo';
 import type { Observers } from '../handlers/lifecycle';
 import type { EsmHook } from '../hooks/esm-packages';
@@ -18,11 +19,17 @@ import { integrations } from './libraries/index';
 export { integrations };
 export type { Integration };
 
-/** The integrations a LOOPGUARD_INTEGRATIONS value chooses. */
+/** The integrations a LOOPGUARD_INTEGRATIONS value chooses (names in any case); a ConfigError for a name it does not know. */
 export function chooseIntegrations(setting: 'auto' | 'off' | readonly string[]): readonly Integration[] {
   if (setting === 'off') return [];
   if (setting === 'auto') return integrations;
-  return integrations.filter((i) => setting.includes(i.name));
+  const names = [...new Set(integrations.map((i) => i.name))];
+  const wanted = new Set(setting.map((n) => n.toLowerCase()));
+  const unknown = [...wanted].filter((n) => !names.includes(n));
+  if (unknown.length > 0) {
+    throw new ConfigError('LOOPGUARD_INTEGRATIONS', `loopguard: invalid LOOPGUARD_INTEGRATIONS (integrations) ${JSON.stringify(setting.join(','))}: ${unknown.map((n) => JSON.stringify(n)).join(', ')} is no integration; accepted: auto, off, or names among ${names.join(', ')}`);
+  }
+  return integrations.filter((i) => wanted.has(i.name));
 }
 
 export interface DiscordHooks {

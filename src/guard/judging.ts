@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { handlerStorage, type HandlerContext } from '../core/context';
+import { withoutOwnFrames, wrapperFile } from '../core/error-stacks';
 import type { AnyFunction } from '../core/patch';
 import type { Guard } from './guard';
 
@@ -9,6 +10,7 @@ import type { Guard } from './guard';
  */
 
 const storage = handlerStorage;
+wrapperFile(__filename);
 
 /** What a wrapper does with a call inside a handler (or anywhere, with `scope: all`). */
 export type Judged = (self: unknown, args: IArguments, handler: HandlerContext | undefined, wrapper: AnyFunction) => unknown;
@@ -17,12 +19,17 @@ export type Judged = (self: unknown, args: IArguments, handler: HandlerContext |
  * The one wrapper prologue: outside handlers, one context lookup and the original; inside, `judged`.
  * An inactive guard (uninstalled, mode off) leaves every call to the original there too.
  */
-export function judgingWrapper(guard: Guard, original: AnyFunction, judged: Judged): AnyFunction {
+export function judgingWrapper(guard: Guard, original: AnyFunction, judged: Judged, key?: string): AnyFunction {
   const wrapper = function (this: unknown): unknown {
-    const handler = storage.getStore();
-    if (handler === undefined && !guard.judgesAll) return Reflect.apply(original, this, arguments);
-    if (!guard.active) return Reflect.apply(original, this, arguments);
-    return judged(this, arguments, handler, wrapper);
+    try {
+      const handler = storage.getStore();
+      if (handler === undefined && !guard.judgesAll) return Reflect.apply(original, this, arguments);
+      if (!guard.active) return Reflect.apply(original, this, arguments);
+      return judged(this, arguments, handler, wrapper);
+    } catch (error) {
+      withoutOwnFrames(error, wrapper, key);
+      throw error;
+    }
   };
   return wrapper;
 }

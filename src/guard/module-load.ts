@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { callersOf } from '../core/call-sites';
 import type { HandlerContext } from '../core/context';
+import { withoutOwnFrames, wrapperFile } from '../core/error-stacks';
 import type { AnyFunction } from '../core/patch';
 import { describeLoad, isAllowedSite } from './describe';
 import type { Guard, LoadFrame } from './guard';
@@ -9,6 +10,7 @@ import { judgingWrapper } from './judging';
 type RequireFn = (this: unknown, id: string) => unknown;
 
 const timeOrigin = performance.timeOrigin;
+wrapperFile(__filename);
 
 /**
  * Wraps Module.prototype.require. Inside a handler, a require is one call: the files it reads
@@ -21,12 +23,19 @@ export function requireWrapper(guard: Guard, original: RequireFn): RequireFn {
     if (guard.depth > 0 || handler?.allowBlocking === true) return Reflect.apply(original, self, args);
     return judgedRequire(guard, original, self, args, String(args[0]), handler, wrapper);
   });
-  return function (this: unknown, id: string): unknown {
-    const loaded = Reflect.apply(judged, this, arguments);
+  const wrapper = function (this: unknown, id: string): unknown {
+    let loaded: unknown;
+    try {
+      loaded = Reflect.apply(judged, this, arguments);
+    } catch (error) {
+      withoutOwnFrames(error, wrapper);
+      throw error;
+    }
     const listeners = guard.loadListeners;
     if (listeners.length > 0) for (const listener of listeners) listener(id);
     return loaded;
   };
+  return wrapper;
 }
 
 function judgedRequire(guard: Guard, original: RequireFn, self: unknown, args: IArguments, id: string, handler: HandlerContext | undefined, wrapper: AnyFunction): unknown {

@@ -45,7 +45,7 @@ export function packageCallWrapper(guard: Guard, g: GuardedApi, original: AnyFun
     // Inside another guarded call or package call (enmap#set → enmap#get): part of that one.
     if (guard.depth > 0 || currentPackageCall() !== undefined) return Reflect.apply(original, self, args);
     return packageCall(guard, g, original, self, args, handler, wrapper);
-  });
+  }, g.entry.path.at(-1));
 }
 
 function packageCall(guard: Guard, g: GuardedApi, original: AnyFunction, self: unknown, args: IArguments, handler: HandlerContext | undefined, wrapper: AnyFunction): unknown {

@@ -22,7 +22,7 @@ const samplingCap = 1000;
 
 export function apiWrapper(guard: Guard, g: GuardedApi, original: AnyFunction): AnyFunction {
   if (g.entry.wraps !== undefined) return packageCallWrapper(guard, g, original);
-  return judgingWrapper(guard, original, (self, args, handler, wrapper) => judgedCall(guard, g, original, self, args, handler, wrapper));
+  return judgingWrapper(guard, original, (self, args, handler, wrapper) => judgedCall(guard, g, original, self, args, handler, wrapper), g.entry.path.at(-1));
 }
 
 function isExempt(guard: Guard, entry: ApiEntry, args: IArguments): boolean {

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { isBlockingCallError } from '../core/errors';
 import type { Settling } from './lifecycle';
 
 /*
@@ -63,14 +64,24 @@ function replayNodeEmit(self: NodeEmitter, event: string | symbol, args: unknown
   const capture = (self as unknown as Record<symbol, unknown>)[kCapture as symbol] === true;
   settling.handled = capture;
   if (typeof handler === 'function') {
-    keep(self, Reflect.apply(handler, self, args), event, args, capture, settling);
+    call(self, handler, event, args, capture, settling);
   } else {
     const listeners = handler.slice();
-    for (let i = 0; i < listeners.length; i++) {
-      keep(self, Reflect.apply(listeners[i] as Listener, self, args), event, args, capture, settling);
-    }
+    for (let i = 0; i < listeners.length; i++) call(self, listeners[i] as Listener, event, args, capture, settling);
   }
   return true;
+}
+
+/** One listener; in strict mode, the one stopped by a BlockingCallError ends there and the others still run. */
+function call(self: NodeEmitter, listener: Listener, event: string | symbol, args: unknown[], capture: boolean, settling: Settling): void {
+  let result: unknown;
+  try {
+    result = Reflect.apply(listener, self, args);
+  } catch (error) {
+    if (settling.containStops && isBlockingCallError(error)) return;
+    throw error;
+  }
+  keep(self, result, event, args, capture, settling);
 }
 
 function keep(self: NodeEmitter, result: unknown, event: string | symbol, args: unknown[], capture: boolean, settling: Settling): void {

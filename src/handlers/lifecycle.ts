@@ -21,6 +21,8 @@ export interface Settling {
    * so observing never hides a crash the app would have had.
    */
   handled: boolean;
+  /** Strict mode: a listener stopped by a BlockingCallError ends, and the event's other listeners run. */
+  containStops: boolean;
 }
 
 interface Started {
@@ -30,13 +32,15 @@ interface Started {
 
 /**
  * Runs one handled event: `invoke` calls the listeners inside `context`. When observers follow
- * handlers, `invoke` gets a Settling to put the listeners' promises in.
+ * handlers, or in strict mode (`containStops`), `invoke` gets a Settling: to put the listeners'
+ * promises in, and to run each listener on its own.
  */
-export function runHandlerEvent<R>(observers: readonly ObserverEntry[], context: HandlerContext, invoke: (settling: Settling | undefined) => R): R {
-  if (observers.length === 0) return handlerStorage.run(context, invoke, undefined);
-  const scopes = startScopes(observers, context);
-  if (scopes === undefined) return handlerStorage.run(context, invoke, undefined);
-  const settling: Settling = { promises: [], handled: true };
+export function runHandlerEvent<R>(observers: readonly ObserverEntry[], context: HandlerContext, invoke: (settling: Settling | undefined) => R, containStops = false): R {
+  const scopes = observers.length === 0 ? undefined : startScopes(observers, context);
+  if (scopes === undefined) {
+    return handlerStorage.run(context, invoke, containStops ? { promises: [], handled: true, containStops } : undefined);
+  }
+  const settling: Settling = { promises: [], handled: true, containStops };
   let result: R;
   try {
     result = within(scopes, 0, () => handlerStorage.run(context, invoke, settling));

@@ -25,7 +25,7 @@ type Tracked = { [kTracked]?: Emit };
  * Every listener of `emitter` runs inside a handler context named by the event.
  * Returns a function that undoes it. Tracking an emitter twice keeps the first tracking.
  */
-export function trackEmitter(observers: Observers, emitter: Pick<EventEmitter, 'emit'>, options: TrackOptions = {}): () => void {
+export function trackEmitter(observers: Observers, emitter: Pick<EventEmitter, 'emit'>, options: TrackOptions = {}, strict: () => boolean = () => false): () => void {
   const target = emitter as Pick<EventEmitter, 'emit'> & Tracked;
   if (target[kTracked] !== undefined) return () => {};
   const original = target.emit;
@@ -50,7 +50,7 @@ export function trackEmitter(observers: Observers, emitter: Pick<EventEmitter, '
     const context = contextFromInfo({ source, event: name, attributes: attrs });
     return runHandlerEvent(observers(), context, (settling) => (settling === undefined
       ? Reflect.apply(original, this, [event, ...args])
-      : emitSettling(this, original as (this: unknown, ...a: unknown[]) => unknown, [event, ...args], settling)) as boolean);
+      : emitSettling(this, original as (this: unknown, ...a: unknown[]) => unknown, [event, ...args], settling)) as boolean, strict());
   };
   target.emit = emit;
   target[kTracked] = original;

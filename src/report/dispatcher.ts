@@ -21,7 +21,12 @@ interface SiteRecord extends SiteTotal {
   pendingMax: number;
   pendingTime: number;
   pendingEstimated: boolean;
+  /** When its last report went out (stopped calls are told at once, at most once a second per site). */
+  deliveredAt: number;
 }
+
+/** Strict mode's stops at a known site are told at most this often (the rest are counted in the next line). */
+const stopsEveryMs = 1000;
 
 /*
  * What `observe` sinks get, made for every call they see (also hot, sampled ones): one class, its
@@ -71,7 +76,7 @@ export function unsampledObservation(u: UnsampledCall): Observation {
  * handler's source and event), not what was one event's (its ids, a stall's capture and risks, an
  * acknowledgement's delay and blockers).
  */
-const perEvent = new Set(['atRisk', 'captureDelayMs', 'stackUnavailable', 'ackDelayMs', 'blockers']);
+const perEvent = new Set(['atRisk', 'captureDelayMs', 'cpuWaitMs', 'stackUnavailable', 'ackDelayMs', 'blockers']);
 
 function aggregateBase(report: Report): Report {
   const base: Record<string, unknown> = {};
@@ -84,11 +89,16 @@ function aggregateBase(report: Report): Report {
 export const siteCap = 5000;
 const flushEveryMs = 10_000;
 
+/**
+ * A site: the call, the line, the handler's kind, and for blocking calls whether they ran or were
+ * stopped. A stall's outcome only says how its stack was read: the same stuck line is one site.
+ */
 function keyOf(o: Occurrence): string {
   const s = o.callers.site;
   const at = s === undefined ? '?' : `${s.file}:${s.line}:${s.column}`;
   const h = o.handler;
-  return `${o.type ?? ''}\0${o.api}\0${o.module ?? ''}\0${at}\0${h?.source ?? ''}\0${h?.event ?? ''}\0${o.outcome}`;
+  const outcome = o.type === 'stall' ? '' : o.outcome;
+  return `${o.type ?? ''}\0${o.api}\0${o.module ?? ''}\0${at}\0${h?.source ?? ''}\0${h?.event ?? ''}\0${outcome}`;
 }
 
 export class Dispatcher {
@@ -168,6 +178,11 @@ export class Dispatcher {
     let rec = this.sites.get(key);
     if (rec !== undefined) {
       this.addPending(rec, 1, o.durationMs, o.durationMs, o.time);
+      // A stop is something the developer is waiting for: told now, not in ten seconds.
+      if (o.outcome === 'thrown' && o.time - rec.deliveredAt >= stopsEveryMs) {
+        this.pending.delete(rec);
+        this.deliverAggregate(rec);
+      }
     } else {
       if (this.sites.size >= siteCap) {
         // Past the cap: counted, not reported, and no stack formatted for it.
@@ -177,7 +192,7 @@ export class Dispatcher {
       const report = reportOf(o);
       rec = {
         report, count: 1, blockedMs: o.durationMs, maxMs: o.durationMs, estimated: false,
-        pendingCount: 0, pendingMs: 0, pendingMax: 0, pendingTime: 0, pendingEstimated: false,
+        pendingCount: 0, pendingMs: 0, pendingMax: 0, pendingTime: 0, pendingEstimated: false, deliveredAt: o.time,
       };
       this.sites.set(key, rec);
       this.deliver(report);
@@ -262,20 +277,24 @@ export class Dispatcher {
     this.waiting.clear();
     const records = this.pending;
     this.pending = new Set();
-    for (const r of records) {
-      const aggregate: Report = {
-        ...aggregateBase(r.report),
-        count: r.pendingCount,
-        aggregate: true,
-        ...(r.pendingEstimated ? { estimated: true } : {}),
-        durationMs: r.pendingMs,
-        maxDurationMs: r.pendingMax,
-        time: r.pendingTime,
-      };
-      r.pendingCount = r.pendingMs = r.pendingMax = r.pendingTime = 0;
-      r.pendingEstimated = false;
-      this.deliver(aggregate);
-    }
+    for (const r of records) this.deliverAggregate(r);
+  }
+
+  /** The repeats counted at a site since its last report, as one aggregate. */
+  private deliverAggregate(r: SiteRecord): void {
+    const aggregate: Report = {
+      ...aggregateBase(r.report),
+      count: r.pendingCount,
+      aggregate: true,
+      ...(r.pendingEstimated ? { estimated: true } : {}),
+      durationMs: r.pendingMs,
+      maxDurationMs: r.pendingMax,
+      time: r.pendingTime,
+    };
+    r.pendingCount = r.pendingMs = r.pendingMax = r.pendingTime = 0;
+    r.pendingEstimated = false;
+    r.deliveredAt = Date.now();
+    this.deliver(aggregate);
   }
 
   summary(): Summary {

@@ -59,7 +59,7 @@ export function reportLine(report: Report, cwd?: string): string {
   const where = describeSite(report.site, cwd);
   const via = report.via === undefined ? '' : ` inside ${report.via}`;
   const what = report.outcome === 'thrown'
-    ? `${describeCall(report)} was stopped (strict mode)`
+    ? `${describeCall(report)} was stopped (strict mode)${report.aggregate ? ` ${report.count} more time${report.count === 1 ? '' : 's'}` : ''}`
     : report.kind === 'module-load' ? `${describeCall(report)} loaded modules from disk` : `${report.api}${report.detail === undefined ? '' : ` (${report.detail})`} blocked the event loop for ${ms(report.durationMs)} ms`;
   return `[loopguard] ${what} in ${describeHandler(report.handler)} at ${where}${via} → use ${report.hint}`;
 }

@@ -1,6 +1,6 @@
 import type { ObserverEntry } from '../core/bus';
 import { kRuntime } from '../core/symbols';
-import type { Settings } from '../config/settings';
+import { unknownVariables, type Settings } from '../config/settings';
 import { Runtime, type InstallResult, type RuntimeApi } from './runtime';
 
 /*
@@ -40,7 +40,7 @@ export function activeRuntime(): RuntimeApi {
  * Installs this copy's runtime with `settings` and publishes it to the other copies, unless another
  * copy is installed already: then this one stays inactive (its API reports through that one).
  */
-export function installOwn(settings: Settings): InstallResult {
+export function installOwn(settings: Settings, env?: NodeJS.ProcessEnv): InstallResult {
   const mine = ownRuntime();
   const other = installedRuntime();
   if (other !== undefined && other !== mine) {
@@ -49,6 +49,9 @@ export function installOwn(settings: Settings): InstallResult {
   }
   const result = mine.install(settings);
   holder[kRuntime] = mine;
+  for (const { name, closest } of env === undefined ? [] : unknownVariables(env)) {
+    mine.warn(`${name} is not a setting of loopguard (ignored)${closest === undefined ? '' : `; did you mean ${closest}?`}`, `unknown:${name}`);
+  }
   return result;
 }
 

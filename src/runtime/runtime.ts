@@ -17,10 +17,11 @@ import { hookEsmPackages } from '../hooks/esm-packages';
 import { hookPackageFiles } from '../hooks/package-files';
 import { Dispatcher, observationOf, unsampledObservation } from '../report/dispatcher';
 import { consoleSink } from '../sinks/console';
-import { jsonlSink } from '../sinks/jsonl';
+import { expandReportPath, jsonlSink } from '../sinks/jsonl';
 import { loadApi } from '../sinks/otel/api';
 import { otelSink } from '../sinks/otel/sink';
 import { OwnThread, relayedLines, type Lines, type LinesTarget } from '../thread/client';
+import { checkReportPath } from '../thread/line-file';
 import { Watchdog } from '../watchdog/watchdog';
 import { containStrictErrors } from './strict-containment';
 
@@ -184,13 +185,18 @@ export class Runtime implements RuntimeApi {
    */
   private apply(settings: Settings): void {
     const on = settings.mode !== 'off';
-    // First: a report file that cannot be used fails before anything changes.
+    // First: what the settings name must exist, before anything changes.
+    chooseIntegrations(settings.integrations);
     if (on || this.guard !== undefined) this.applySinks(settings);
+    else if (settings.reportFile !== undefined) this.checkReportFile(settings.reportFile);
     this.settings = settings;
     if (settings.reportArgs) this.warnOnce('report-args', 'LOOPGUARD_REPORT_ARGS (reportArgs) no longer shows command lines: they hold passwords and tokens; reports show the program\'s name only');
     if (on && this.guard === undefined) this.installGuard(settings);
     this.guard?.apply(settings);
-    if (this.discord !== undefined) this.discord.events.active = on;
+    if (this.discord !== undefined) {
+      this.discord.events.active = on;
+      this.discord.events.strict = settings.mode === 'strict';
+    }
     if ((settings.mode === 'strict') !== (this.uncontain !== undefined)) {
       if (this.uncontain === undefined) this.uncontain = containStrictErrors();
       else {
@@ -284,6 +290,15 @@ export class Runtime implements RuntimeApi {
           if (slot === 'file') outsideHandlers(() => sink.close?.(this.dispatcher.summary()));
         },
       });
+    }
+  }
+
+  /** Mode off opens no file, but a report file it could never use is said now, not when the mode changes. */
+  private checkReportFile(file: string): void {
+    try {
+      checkReportPath(expandReportPath(file));
+    } catch (error) {
+      throw new ConfigError('LOOPGUARD_REPORT_FILE', `loopguard: invalid LOOPGUARD_REPORT_FILE (reportFile) ${JSON.stringify(file)}: ${(error as Error).message}; accepted: a writable regular file's path`);
     }
   }
 

@@ -11,7 +11,7 @@ export interface ConsoleSinkOptions {
   worst?: number;
 }
 
-/** One line per new call site (repeats are counted, not printed), and the worst offenders at exit. */
+/** One line per new call site (repeats are counted, not printed; stops are), and the worst offenders at exit. */
 export function consoleSink(options: ConsoleSinkOptions, linesFor: LinesFor): Sink {
   const cwd = options.cwd ?? process.cwd();
   const worst = options.worst ?? 5;
@@ -19,7 +19,8 @@ export function consoleSink(options: ConsoleSinkOptions, linesFor: LinesFor): Si
   return {
     name: 'console',
     write(report) {
-      if (!report.aggregate) out.writeNow(reportLine(report, cwd) + '\n');
+      // Repeats at a known site are in the summary; strict mode's stops are each told (at most once a second per site).
+      if (!report.aggregate || report.outcome === 'thrown') out.writeNow(reportLine(report, cwd) + '\n');
     },
     close(summary) {
       out.end(summaryText(summary, cwd, worst));

@@ -66,6 +66,8 @@ export class OwnThread {
   private online = false;
   /** The destinations written here while the thread starts. */
   private boot: Map<number, LineFile> | undefined;
+  /** Destinations whose lines go to the thread although it is still starting (a write here failed). */
+  private readonly bootFailed = new Set<number>();
   /** loopguard's own warnings: always on stderr, also under --no-warnings (the user asked for loopguard). */
   private warnings: Lines | undefined;
 
@@ -163,11 +165,13 @@ export class OwnThread {
       if (file?.waiting === true) this.retryLater();
       return;
     }
-    if (!this.online && !(this.online = Atomics.load(this.shared, Slot.online) === 1)) {
-      // The thread is still starting (a few tens of ms after install): written here meanwhile,
-      // so that nothing waits for it. Once it runs, it writes everything that follows.
-      this.bootLines(id).write(text);
-      return;
+    if (!this.online && !(this.online = Atomics.load(this.shared, Slot.online) === 1) && !this.bootFailed.has(id)) {
+      // The thread is still starting (a few tens of ms after install): written here meanwhile, so
+      // that nothing waits for it. What cannot be written here (mock-fs patching this thread's fs,
+      // a full disk) goes to the thread, and so does everything after it, in order.
+      text = this.bootLines(id).tryWrite(text);
+      if (text === '') return;
+      this.bootFailed.add(id);
     }
     const seq = ++this.seq;
     this.remember({ seq, id, text });

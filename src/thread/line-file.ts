@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { dirname } from 'node:path';
 
 /*
  * Appending whole lines to a report file or to stderr, synchronously, in loopguard's own thread
@@ -56,6 +57,30 @@ export function openReportFile(path: string, io: LineIo = fs): { fd: number; war
   return writable === 0 ? { fd } : { fd, warning: `others can write to it (mode ${(stats.mode & 0o777).toString(8)}): anyone who can write it can forge reports` };
 }
 
+/**
+ * Whether `path` could be a report file, without making it (loopguard installed with mode off):
+ * an existing regular file, or a new file in an existing folder.
+ */
+export function checkReportPath(path: string): void {
+  let stats: fs.Stats;
+  try {
+    stats = fs.lstatSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
+    if (code !== 'ENOENT') throw new ReportFileError(code, `cannot use it (${code})`);
+    let folder: fs.Stats | undefined;
+    try {
+      folder = fs.statSync(dirname(path));
+    } catch {
+      folder = undefined;
+    }
+    if (folder?.isDirectory() !== true) throw new ReportFileError('ENOENT', 'cannot open it for writing (ENOENT)');
+    return;
+  }
+  if (stats.isSymbolicLink()) throw new ReportFileError('ELOOP', 'it is a symbolic link (not followed)');
+  if (!stats.isFile()) throw new ReportFileError('ENOTREG', stats.isDirectory() ? 'it is a folder (not a regular file)' : 'it is not a regular file');
+}
+
 /** Lines kept while a file cannot be written, at most; later ones are dropped and counted. */
 const keptCap = 4 * 1024 * 1024;
 /** How long a full pipe (stderr) is waited for, in all, before its lines are kept for later. */
@@ -109,6 +134,29 @@ export class LineFile {
     // While it fails, only the owner's retry timer tries again (not every line: the kept lines
     // would be joined again each time).
     if (this.failing === undefined) this.retry();
+  }
+
+  /**
+   * Writes `text` now, or what it can of it in whole lines: returns the rest, for another writer
+   * (nothing is kept, nothing said). For the main thread while loopguard's thread starts.
+   */
+  tryWrite(text: string): string {
+    if (this.gone || text === '') return '';
+    const chunk = Buffer.from(text);
+    let written = 0;
+    try {
+      const fd = this.ready();
+      written = this.send(fd, chunk, 0);
+      return '';
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (this.options.path === undefined && (code === 'EPIPE' || code === 'EBADF')) {
+        this.gone = true;
+        return '';
+      }
+      if (code === 'EBADF') this.fd = undefined;
+      return this.untear(chunk, (error as { written?: number }).written ?? written).toString();
+    }
   }
 
   /** Writes what is kept; true when nothing is left. */

@@ -2,6 +2,7 @@ import { isMainThread } from 'node:worker_threads';
 import type { Bus, CallTiming } from '../core/bus';
 import { readCallers, type Callers } from '../core/call-sites';
 import { outsideHandlers } from '../core/context';
+import { raw } from '../core/raw';
 import type { AtRisk } from '../core/reports';
 import type { OwnThread } from '../thread/client';
 import { Slot, clock } from '../thread/protocol';
@@ -28,6 +29,29 @@ const startupFiles = ['node:internal/modules/run_main', 'node:internal/modules/e
 
 const idleTime = (): number => performance.nodeTiming.idleTime;
 
+/*
+ * Time the OS kept the main thread waiting for a CPU (Linux: its schedstat's second field, ns):
+ * a host busy with other work is not the app's stall. Read at each heartbeat (a few µs of procfs);
+ * undefined where it cannot be read.
+ */
+const schedstat = `/proc/${process.pid}/task/${process.pid}/schedstat`;
+function cpuWaitMs(): number | undefined {
+  if (process.platform !== 'linux') return undefined;
+  try {
+    const fd = raw.openSync(schedstat, 'r');
+    try {
+      const buffer = Buffer.alloc(96);
+      const n = raw.readSync(fd, buffer, 0, buffer.length, 0);
+      const waitNs = Number(buffer.toString('latin1', 0, n).split(' ')[1]);
+      return Number.isFinite(waitNs) ? waitNs / 1e6 : undefined;
+    } finally {
+      raw.closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+}
+
 /** Why the inspector cannot read the main thread's stack here, or undefined when it can. */
 function inspectorProblem(): string | undefined {
   try {
@@ -52,6 +76,7 @@ export class Watchdog {
   private timer: NodeJS.Timeout | undefined;
   private lastAt = 0;
   private lastIdle = 0;
+  private lastCpuWait: number | undefined;
   /** Why stacks cannot be read, when known at start. */
   private noStack: string | undefined;
   private stopped = false;
@@ -83,6 +108,7 @@ export class Watchdog {
       if (w.stopped) return;
       w.lastAt = clock();
       w.lastIdle = idleTime();
+      w.lastCpuWait = cpuWaitMs();
       Atomics.store(w.shared, Slot.beatAt, Math.round(w.lastAt - w.origin));
       Atomics.store(w.shared, Slot.beat, 1);
       w.timer = setInterval(() => w.beat(), beatMs).unref();
@@ -127,8 +153,11 @@ export class Watchdog {
     const idle = idleTime();
     const { shared } = this;
     const beatNo = Atomics.load(shared, Slot.beat);
-    // Time the loop spent running code since the last beat, minus what wrapped calls reported.
-    const activeMs = now - this.lastAt - (idle - this.lastIdle);
+    const cpuWait = cpuWaitMs();
+    const waitedMs = cpuWait === undefined || this.lastCpuWait === undefined ? undefined : Math.max(0, cpuWait - this.lastCpuWait);
+    this.lastCpuWait = cpuWait;
+    // Time the loop spent running code since the last beat (not waiting for a CPU), minus what wrapped calls reported.
+    const activeMs = now - this.lastAt - (idle - this.lastIdle) - (waitedMs ?? 0);
     const explainedMs = Atomics.load(shared, Slot.explainedUs) / 1000;
     Atomics.store(shared, Slot.explainedUs, 0);
     Atomics.store(shared, Slot.beatAt, Math.round(now - this.origin));
@@ -138,13 +167,13 @@ export class Watchdog {
     const captured = this.capture.take(beatNo);
     if (activeMs - explainedMs < this.options.stallMs) return;
     try {
-      this.report(activeMs, captured);
+      this.report(activeMs, captured, waitedMs);
     } catch (error) {
       this.bus.fail(error, 'reporting a stall');
     }
   }
 
-  private report(durationMs: number, captured: Capture | undefined): void {
+  private report(durationMs: number, captured: Capture | undefined, cpuWaitMs: number | undefined): void {
     const end = Date.now();
     let frames = captured === undefined ? [] : stuckFrames(captured.frames);
     // Only Node's own frames: the request ran after the stuck code (in the timers that follow it).
@@ -165,7 +194,12 @@ export class Watchdog {
       this.options.warn('watchdog-stack', 'the watchdog cannot connect to the main thread\'s inspector: stall reports come without stacks');
     }
     const callers: Callers = readCallers(frames);
-    const extra: Record<string, unknown> = { thresholdMs: this.options.stallMs, atRisk: this.atRisk(end - durationMs, end, captured?.snapshots) };
+    const extra: Record<string, unknown> = {
+      thresholdMs: this.options.stallMs,
+      // Not counted in durationMs; null where it cannot be measured (the stall may then include it).
+      cpuWaitMs: cpuWaitMs === undefined ? null : Math.round(cpuWaitMs * 10) / 10,
+      atRisk: this.atRisk(end - durationMs, end, captured?.snapshots),
+    };
     if (captured !== undefined) extra['captureDelayMs'] = Math.max(0, Math.round(captured.delayMs * 10) / 10);
     else extra['stackUnavailable'] = why ?? 'native';
     this.bus.occurrences.publish({

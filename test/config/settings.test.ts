@@ -80,7 +80,7 @@ describe('options from code', () => {
 describe('a bad environment stops the process at start, before the app runs', () => {
   it.each([
     [{ LOOPGUARD_MODE: 'loud' }, 'loopguard: invalid LOOPGUARD_MODE "loud"; accepted: report, strict, off'],
-    [{ LOOPGUARD_THRESHOLD_MS: '-1' }, 'loopguard: invalid LOOPGUARD_THRESHOLD_MS "-1"; accepted: a number of milliseconds >= 0'],
+    [{ LOOPGUARD_THRESHOLD_MS: '-1' }, 'loopguard: invalid LOOPGUARD_THRESHOLD_MS "-1"; accepted: a number of milliseconds from 0 to 3600000'],
     [{ LOOPGUARD_REPORT_FILE: '/nonexistent-dir/reports.jsonl' }, 'loopguard: invalid LOOPGUARD_REPORT_FILE (reportFile) "/nonexistent-dir/reports.jsonl": cannot open it for writing (ENOENT); accepted: a writable regular file\'s path'],
   ])('%j', async (env, line) => {
     const run = await runNode(['-r', 'loopguard/register', '-e', 'console.log("app ran")'], env);

@@ -10,7 +10,7 @@ import type { Settling } from '../../src/handlers/lifecycle';
  */
 
 const emitThrough = (emitter: EventEmitter, ...args: unknown[]) => {
-  const settling: Settling = { promises: [], handled: true };
+  const settling: Settling = { promises: [], handled: true, containStops: false };
   const result = emitSettling(emitter, EventEmitter.prototype.emit as (this: unknown, ...a: unknown[]) => unknown, args, settling);
   return { result, settling };
 };

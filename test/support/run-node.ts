@@ -24,8 +24,9 @@ export interface NodeRun {
 export function runNode(args: string[], env: Record<string, string> = {}, node = process.execPath): Promise<NodeRun> {
   const dir = mkdtempSync(join(tmpdir(), 'loopguard-run-'));
   const reportFile = join(dir, 'reports.jsonl');
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, LOOPGUARD_REPORT_FILE: reportFile, ...env };
+  const childEnv: NodeJS.ProcessEnv = { ...process.env };
   for (const key of Object.keys(childEnv)) if (key.startsWith('VITEST') || key === 'NODE_OPTIONS') delete childEnv[key];
+  Object.assign(childEnv, { LOOPGUARD_REPORT_FILE: reportFile }, Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replaceAll('$DIR', dir)])));
   return new Promise((done) => {
     execFile(node, args.map((a) => a.replaceAll('$DIR', dir)), { cwd: root, env: childEnv, timeout: 20_000 }, (error, stdout, stderr) => {
       const text = existsSync(reportFile) ? readFileSync(reportFile, 'utf8') : '';

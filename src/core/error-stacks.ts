@@ -1,0 +1,95 @@
+import { captureFrames, isOwnFile } from './call-sites';
+
+/*
+ * An error thrown through a wrapper (ENOENT from readFileSync, a failed execSync) must read as it
+ * would without loopguard: no frame of loopguard's, and the same frames of the app's at the same
+ * Error.stackTraceLimit — loopguard's frames took places in it, pushing the app's own out. The
+ * outermost wrapper on the stack rebuilds it once: the frames below it (Node's own, e.g.
+ * `Object.openSync (node:fs)`) without loopguard's, then the frames above it read again. Only
+ * when something is thrown: the path of a call that returns is untouched.
+ */
+
+const frameLine = /^\s+at /;
+/** `at fn (file:line:col)` or `at file:line:col`: the file of a formatted frame. */
+const fileOfLine = /\(?((?:file:\/\/)?[^\s()]+?):\d+:\d+\)?$/;
+
+function ownLine(line: string): boolean {
+  const m = fileOfLine.exec(line);
+  if (m === null) return false;
+  const file = (m[1] as string).replace(/^file:\/\//, '');
+  return isOwnFile(file);
+}
+
+/** The files whose functions are wrappers of the app's calls (guard/judging, guard/module-load). */
+const wrapperFiles = new Set<string>();
+
+/** Called by a module that makes wrappers, with its own file. */
+export function wrapperFile(file: string): void {
+  wrapperFiles.add(file);
+}
+
+/** Whether another wrapper is further out on the stack (that one rebuilds the stack). */
+function nested(wrapper: Function): boolean {
+  for (const frame of captureFrames(wrapper, 64)) {
+    const file = frame.getFileName();
+    if (file !== null && file !== undefined && wrapperFiles.has(file.replace(/^file:\/\//, ''))) return true;
+  }
+  return false;
+}
+
+/**
+ * The frame of the wrapped function, right below the wrapper: V8 names it `fn [as key]` when it
+ * was found on its receiver under another name (zlib's `syncBufferWrapper [as gunzipSync]`), which
+ * it cannot when the receiver holds the wrapper. The name is put back as V8 would have written it.
+ */
+function asCalled(line: string, name: string, key: string | undefined): string {
+  if (key === undefined || key === name || line.includes(' [as ')) return line;
+  const m = /^(\s+at (?:\S+\.)?)(\S+) \(/.exec(line);
+  return m !== null && m[2] === name ? `${m[1]}${name} [as ${key}]${line.slice((m[1] as string).length + name.length)}` : line;
+}
+
+/**
+ * Rebuilds `error`'s stack as it would have been without loopguard (see above). `key`: the
+ * property the app called (the wrapper mimics the original's name). Never throws.
+ */
+export function withoutOwnFrames(error: unknown, wrapper: Function, key?: string): void {
+  try {
+    if (!(error instanceof Error) || nested(wrapper)) return;
+    const stack = error.stack;
+    if (typeof stack !== 'string') return;
+    const lines = stack.split('\n');
+    const firstFrame = lines.findIndex((l) => frameLine.test(l));
+    if (firstFrame < 0 || !lines.some(ownLine)) return;
+    const limit = Error.stackTraceLimit;
+    const holder: { stack?: unknown } = {};
+    try {
+      // Deeper than the limit: loopguard's frames above the wrapper (a handler's) are dropped.
+      Error.stackTraceLimit = (typeof limit === 'number' && Number.isFinite(limit) ? limit : 10) + 32;
+    } catch {
+      // frozen (--frozen-intrinsics): read what the limit gives
+    }
+    try {
+      Error.captureStackTrace(holder, wrapper);
+    } finally {
+      try {
+        Error.stackTraceLimit = limit;
+      } catch {
+        // frozen
+      }
+    }
+    const above = typeof holder.stack === 'string' ? holder.stack.split('\n').filter((l) => frameLine.test(l) && !ownLine(l)) : [];
+    const below: string[] = [];
+    const frames = lines.slice(firstFrame);
+    for (const [i, line] of frames.entries()) {
+      if (above.length > 0 && line === above[0]) break;
+      if (ownLine(line)) continue;
+      const next = frames[i + 1];
+      below.push(next !== undefined && ownLine(next) ? asCalled(line, wrapper.name, key) : line);
+    }
+    const all = [...below, ...above];
+    const kept = typeof limit === 'number' && Number.isFinite(limit) && limit >= 0 ? all.slice(0, limit) : all;
+    error.stack = [...lines.slice(0, firstFrame), ...kept].join('\n');
+  } catch {
+    // A frozen error, a stack that is not ours to rewrite: it stays as it was.
+  }
+}
