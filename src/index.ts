@@ -102,8 +102,12 @@ export function consoleSink(options: ConsoleSinkOptions = {}): Sink {
   return makeConsoleSink(options, activeRuntime().linesFor);
 }
 
-/** A JSON Lines reporter: one report per line, in a file created 0600 (`%p`, `%t`: process and thread id). */
-export function jsonlSink(path: string): Sink {
+/**
+ * A JSON Lines reporter: one report per line, in a file created 0600 (`%p`, `%t`: process and
+ * thread id). `_onError` is deprecated and unused: a file that cannot be written is said on stderr
+ * and counted in the summary.
+ */
+export function jsonlSink(path: string, _onError?: (error: Error) => void): Sink {
   const runtime = activeRuntime();
   return makeJsonlSink(path, runtime.linesFor, (text) => runtime.warn(text));
 }

@@ -29,3 +29,11 @@ it('README names every OpenTelemetry attribute and span event loopguard sets', (
   const readme = readFileSync(readmePath, 'utf8');
   for (const name of [...Object.values(attributeNames), ...Object.values(eventNames)]) expect(readme).toContain(`\`${name}`);
 });
+
+it('README names only LOOPGUARD_ variables that are settings, and documents every setting', () => {
+  const readme = readFileSync(readmePath, 'utf8');
+  const named = new Set([...readme.matchAll(/(?<![A-Z_])LOOPGUARD_[A-Z][A-Z_]*[A-Z]/g)].map((m) => m[0]));
+  const known = settings.map((s) => s.env);
+  expect([...named].filter((n) => !known.includes(n))).toEqual([]);
+  for (const s of settings) expect(readme).toContain(`| \`${s.env}\` |`);
+});

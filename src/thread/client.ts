@@ -104,7 +104,7 @@ export class OwnThread {
     } catch {
       thread.inline = new Map();
     }
-    if (isMainThread && thread.worker !== undefined) setEnvironmentData(linesChannel, true);
+    if (isMainThread && thread.worker !== undefined) setEnvironmentData(linesChannel, thread.shared.buffer);
     return thread;
   }
 
@@ -150,6 +150,7 @@ export class OwnThread {
   stop(timeoutMs = 1000): void {
     if (this.stopped) return;
     this.wait(this.seq, timeoutMs);
+    this.waitForRelayed(timeoutMs);
     this.stopped = true;
     const worker = this.worker;
     this.takeOver();
@@ -190,6 +191,17 @@ export class OwnThread {
       const left = deadline - performance.now();
       if (left <= 0 || this.worker === undefined) return;
       raw.atomicsWait(this.shared, Slot.handled, handled, left);
+    }
+  }
+
+  /** Waits (at most `timeoutMs`) until the thread has handled what the app's worker threads posted. */
+  private waitForRelayed(timeoutMs: number): void {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const handled = Atomics.load(this.shared, Slot.relayHandled);
+      const left = deadline - performance.now();
+      if (handled >= Atomics.load(this.shared, Slot.relayPosted) || left <= 0 || this.worker === undefined) return;
+      raw.atomicsWait(this.shared, Slot.relayHandled, handled, Math.min(left, 10));
     }
   }
 
@@ -244,10 +256,15 @@ export class OwnThread {
 
 /** In a worker thread of the app: lines for the main thread's loopguard thread to write, if one runs. */
 export function relayedLines(to: string | number): Lines | undefined {
-  if (isMainThread || getEnvironmentData(linesChannel) !== true) return undefined;
+  const buffer = isMainThread ? undefined : getEnvironmentData(linesChannel);
+  if (!(buffer instanceof SharedArrayBuffer)) return undefined;
+  const shared = new Int32Array(buffer);
   const channel = new BroadcastChannel(linesChannel);
   channel.unref();
-  const post = (text: string): void => channel.postMessage({ to, text } satisfies RelayedLine);
+  const post = (text: string): void => {
+    Atomics.add(shared, Slot.relayPosted, 1);
+    channel.postMessage({ to, text } satisfies RelayedLine);
+  };
   return {
     write: post,
     writeNow: post,

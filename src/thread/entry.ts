@@ -95,6 +95,8 @@ function relayWorkerLines(): void {
     relayed.set(to, file = new LineFile(fd, options));
   }
   write(file, text);
+  Atomics.add(shared, Slot.relayHandled, 1);
+  Atomics.notify(shared, Slot.relayHandled);
   };
   channel.unref();
 }

@@ -21,8 +21,11 @@ export const Slot = {
   handled: 5,
   /** 1 once the thread runs: before that, the main thread writes lines itself. */
   online: 6,
+  /** Lines the app's worker threads posted on the lines channel, and those the thread has handled: at exit, the main thread waits for the difference. */
+  relayPosted: 7,
+  relayHandled: 8,
 } as const;
-export const slotCount = 7;
+export const slotCount = 9;
 
 /** What the thread is started with. */
 export interface ThreadData {
@@ -53,7 +56,8 @@ export type FromThread = { op: 'failed'; text: string };
 
 /**
  * Report lines of worker threads of the app reach the thread on this channel: a worker ended by
- * `terminate()` (ShardingManager's kill and respawn) still delivers what it posted.
+ * `terminate()` (ShardingManager's kill and respawn) still delivers what it posted. Workers find
+ * the shared slots under this name in their environment data (set by the main thread).
  */
 export const linesChannel = 'loopguard:report-lines:v2';
 /** A line from a worker thread: for a file path (it checked the file when it started) or fd 2. */
