@@ -1,6 +1,6 @@
 'use strict';
-// Renders the README's generated tables from the same tables that drive the code.
-// Used by scripts/update-docs.js (writes README.md) and test/readme.test.ts (checks it is in sync).
+// Renders the docs' generated tables from the same tables that drive the code.
+// Used by scripts/update-docs.js (writes the docs files) and test/docs.test.ts (checks they are in sync).
 
 const kindNames = {
   'file-system': 'file system',
@@ -59,16 +59,25 @@ function replaceBetween(text, name, body) {
   const end = `<!-- ${name}:end -->`;
   const a = text.indexOf(start);
   const b = text.indexOf(end);
-  if (a < 0 || b < a) throw new Error(`README has no ${start} … ${end} block`);
+  if (a < 0 || b < a) throw new Error(`no ${start} … ${end} block`);
   return `${text.slice(0, a + start.length)}\n${body}\n${text.slice(b)}`;
 }
 
-/** The README with its generated blocks brought up to date. */
-function renderReadme(readme, { apis, settings, defaults, metrics }) {
-  let out = replaceBetween(readme, 'api-table', apiTable(apis));
-  out = replaceBetween(out, 'config-table', configTable(settings, defaults));
-  out = replaceBetween(out, 'otel-metrics', metricsTable(metrics));
+/** Where each generated table lives: the docs file and its block's name. */
+const blocks = [
+  { file: 'docs/fixing.md', name: 'api-table', render: ({ apis }) => apiTable(apis) },
+  { file: 'docs/configuration.md', name: 'config-table', render: ({ settings, defaults }) => configTable(settings, defaults) },
+  { file: 'docs/opentelemetry.md', name: 'otel-metrics', render: ({ metrics }) => metricsTable(metrics) },
+];
+
+/** The docs files with their generated blocks brought up to date: { 'docs/x.md': text }. */
+function renderDocs(read, tables) {
+  const out = {};
+  for (const block of blocks) {
+    const text = out[block.file] ?? read(block.file);
+    out[block.file] = replaceBetween(text, block.name, block.render(tables));
+  }
   return out;
 }
 
-module.exports = { renderReadme, apiTable, configTable, metricsTable };
+module.exports = { renderDocs, apiTable, configTable, metricsTable };

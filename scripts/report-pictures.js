@@ -1,5 +1,5 @@
 'use strict';
-// Draws the README's pictures of `loopguard report` and of the Grafana dashboard, from real runs:
+// Draws the pictures (docs/) of `loopguard report` and of the Grafana dashboard, from real runs:
 //   docs/report.png     the HTML page of `loopguard report` over the report files of the sharded
 //                       test bot (two shard processes, test/fixtures/bots/sharded), in headless Chromium
 //   docs/dashboard.svg  what every panel's query of examples/otel/grafana/dashboards/loopguard.json

@@ -1,5 +1,5 @@
 'use strict';
-// Draws the README's picture of a trace from a real run: examples/bad-bot.js under loopguard and the
+// Draws the picture (docs/) of a trace from a real run: examples/bad-bot.js under loopguard and the
 // OpenTelemetry zero-code setup (undici instrumentation for discord.js' REST calls), against the
 // gateway emulator, exporting over OTLP/HTTP to a receiver here. A member runs /register; the
 // interaction's trace is drawn as a waterfall into docs/trace.svg.

@@ -1,14 +1,17 @@
 'use strict';
-// Regenerates the README's API and configuration tables from the code's tables (npm run docs).
+// Regenerates the docs' API, configuration and metrics tables from the code's tables (npm run docs).
 const fs = require('node:fs');
 const path = require('node:path');
-const { renderReadme } = require('./docs-tables');
+const { renderDocs } = require('./docs-tables');
 const { apiTable, settingsTable } = require('../dist/index.js');
 const { defaults } = require('../dist/config/settings.js');
 const { metricNames } = require('../dist/otel.js');
 
-const file = path.join(__dirname, '..', 'README.md');
-const before = fs.readFileSync(file, 'utf8');
-const after = renderReadme(before, { apis: apiTable, settings: settingsTable, defaults, metrics: metricNames });
-fs.writeFileSync(file, after);
-console.log(before === after ? 'README.md is up to date' : 'README.md tables regenerated');
+const root = path.join(__dirname, '..');
+const read = (file) => fs.readFileSync(path.join(root, file), 'utf8');
+const files = renderDocs(read, { apis: apiTable, settings: settingsTable, defaults, metrics: metricNames });
+for (const [file, text] of Object.entries(files)) {
+  const changed = read(file) !== text;
+  if (changed) fs.writeFileSync(path.join(root, file), text);
+  console.log(`${file}: ${changed ? 'tables regenerated' : 'up to date'}`);
+}

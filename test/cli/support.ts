@@ -49,7 +49,7 @@ export function call(over: Partial<BlockingCallReport> = {}): BlockingCallReport
     handler: { source: 'discord.js', event: 'messageCreate', shard: 0 },
     site: { file: '/app/bot.js', line: 10, column: 5 },
     stack: '    at /app/bot.js:10:5\n    at Client.emit (node:events:519:28)',
-    hint: 'fs.promises.readFile', docs: 'https://github.com/loopguard/loopguard#fixing-file-system', pid: 100,
+    hint: 'fs.promises.readFile', docs: 'https://github.com/loopguard/loopguard/blob/main/docs/fixing.md#fixing-file-system', pid: 100,
     ...over,
   };
 }
@@ -60,7 +60,7 @@ export function ack(over: Partial<InteractionAckReport> = {}): InteractionAckRep
     durationMs: 3100, maxDurationMs: 3100, count: 1, aggregate: false, time: Date.UTC(2024, 4, 1, 12),
     handler: { source: 'discord.js', event: 'interactionCreate', shard: 0, commandName: 'slow' },
     site: { file: '/app/bot.js', line: 30, column: 23 }, stack: '',
-    hint: 'acknowledge first', docs: 'https://github.com/loopguard/loopguard#fixing-interaction', pid: 100,
+    hint: 'acknowledge first', docs: 'https://github.com/loopguard/loopguard/blob/main/docs/fixing.md#fixing-interaction', pid: 100,
     ackDelayMs: 3150, deadlineMs: 3000, blockers: [{ api: 'child_process.execSync', site: { file: '/app/bot.js', line: 29, column: 5 }, durationMs: 3100 }],
     ...over,
   };
@@ -72,7 +72,7 @@ export function stall(over: Partial<StallReport> = {}): StallReport {
     durationMs: 1500, maxDurationMs: 1500, count: 1, aggregate: false, time: Date.UTC(2024, 4, 1, 12),
     handler: { source: 'discord.js', event: 'messageCreate', shard: 0 },
     site: { file: '/app/chart.js', line: 41, column: 7 }, stack: '    at renderChart (/app/chart.js:41:7)',
-    hint: 'move CPU-heavy work off the main thread', docs: 'https://github.com/loopguard/loopguard#fixing-stall', pid: 100,
+    hint: 'move CPU-heavy work off the main thread', docs: 'https://github.com/loopguard/loopguard/blob/main/docs/fixing.md#fixing-stall', pid: 100,
     thresholdMs: 1000, captureDelayMs: 0.4,
     atRisk: { heartbeats: [{ shard: 0, intervalMs: 41250, missed: 1 }], interactions: [{ event: 'interactionCreate', source: 'discord.js', waitedMs: 3200, late: true }] },
     ...over,

@@ -20,7 +20,7 @@ describe('the stall watchdog', () => {
       handler: { source: 'fixture', event: 'spin' },
       site: { file: app, line: lineOf(app, 'spinner'), function: 'spinFor' },
       atRisk: { heartbeats: [], interactions: [] },
-      docs: 'https://github.com/loopguard/loopguard#fixing-stall',
+      docs: 'https://github.com/loopguard/loopguard/blob/main/docs/fixing.md#fixing-stall',
     });
     expect(stall!.stack).toContain(`${app}:${lineOf(app, 'spin')}:`);
     expect(stall!.durationMs).toBeGreaterThanOrEqual(590);

@@ -59,7 +59,7 @@ describe('a handled event', () => {
       'loopguard.api': 'fs.readFileSync',
       'loopguard.kind': 'file-system',
       'loopguard.outcome': 'ran',
-      'loopguard.docs': 'https://github.com/loopguard/loopguard#fixing-file-system',
+      'loopguard.docs': 'https://github.com/loopguard/loopguard/blob/main/docs/fixing.md#fixing-file-system',
       'code.file.path': handlersFile,
       'code.line.number': lineOf(handlersFile, 'read'),
       'code.column.number': 6,
