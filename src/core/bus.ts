@@ -27,10 +27,32 @@ export class List<T> {
   }
 }
 
-/** Listeners of one kind of message. A listener that throws does not keep the others from it. */
+/**
+ * Listeners of one kind of message. A listener that throws does not keep the others from it. A
+ * listener may say when it wants messages at all (`wants`): publishers of costly, frequent
+ * messages ask `wanted()` first and build nothing when nobody does.
+ */
 export class Topic<T> extends List<(value: T) => void> {
+  private wanting: readonly (() => boolean)[] = [];
+
   constructor(private readonly onError: (error: unknown) => void = () => {}) {
     super();
+  }
+
+  override add(listener: (value: T) => void, wants: () => boolean = always): Undo {
+    const undo = super.add(listener);
+    this.wanting = [...this.wanting, wants];
+    return () => {
+      undo();
+      const at = this.wanting.indexOf(wants);
+      if (at >= 0) this.wanting = this.wanting.filter((_, i) => i !== at);
+    };
+  }
+
+  wanted(): boolean {
+    const wanting = this.wanting;
+    for (let i = 0; i < wanting.length; i++) if ((wanting[i] as () => boolean)()) return true;
+    return false;
   }
 
   publish(value: T): void {
@@ -44,6 +66,8 @@ export class Topic<T> extends List<(value: T) => void> {
     }
   }
 }
+
+const always = (): boolean => true;
 
 /** A failure inside loopguard: counted, and the first one is explained (unless said already). */
 export interface Failure {
@@ -80,8 +104,13 @@ export class Bus {
   private readonly failed = (error: unknown): void => this.failures.publish({ error, where: 'a loopguard listener' });
   /** Blocking calls, interaction acknowledgements and stalls, as they happen. */
   readonly occurrences = new Topic<Occurrence>(this.failed);
-  /** Calls at hot sites counted without their stack. */
+  /**
+   * Each call at a hot site counted without its stack, for those who follow every call (sinks'
+   * `observe`, the diagnostics channel): published only when `wanted()`.
+   */
   readonly unsampled = new Topic<UnsampledCall>(this.failed);
+  /** A sampling state counted its first call without a stack since its calls last went to a site. */
+  readonly waiting = new Topic<SamplingState>(this.failed);
   /** A sampled call that is not reported (an allowed site): the unsampled calls it stood for go with it. */
   readonly discarded = new Topic<SamplingState>(this.failed);
   /** loopguard's own warnings (for stderr and the loopguard:warning channel). */

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { inspect } from 'node:util';
 import { kHandlerStorage } from './symbols';
 
 export type AttributeValue = string | number | boolean;
@@ -32,9 +33,14 @@ const holder = globalThis as WithStorage;
 /** One store per process, shared by every copy of loopguard that is loaded. */
 export const handlerStorage: AsyncLocalStorage<HandlerContext> = (holder[kHandlerStorage] ??= new AsyncLocalStorage());
 
-/** Runs `fn` outside any handler context: loopguard's own work (timers, sinks, threads) is never a handler's. */
+/**
+ * Runs `fn` outside any handler context: loopguard's own work (timers, sinks, threads) is never a
+ * handler's. Not `exit()`: before AsyncContextFrame (Node < 24) it disables the storage and
+ * enables it again, which takes Node's promise hooks out and puts them back — per call, when sinks
+ * observe every call.
+ */
 export function outsideHandlers<R>(fn: () => R): R {
-  return handlerStorage.exit(fn);
+  return handlerStorage.run(undefined as unknown as HandlerContext, fn);
 }
 
 let nextId = 1;
@@ -48,19 +54,90 @@ function cleanAttributes(attributes: HandlerInfo['attributes']): Record<string, 
   return out;
 }
 
-/** A context from what the app says of its handler (`runInHandler`, `track`). */
-export function contextFromInfo(info: HandlerInfo, allowBlocking = false): HandlerContext {
-  return newHandlerContext(info.source ?? 'app', String(info.event), cleanAttributes(info.attributes), allowBlocking);
+/**
+ * Reads a handler's attributes from what its event carried (an integration's ids of the event's
+ * first argument and its gateway packet): called at most once, when a report or a span needs them.
+ */
+export type AttributeReader = (event: string, subject: unknown, packet: unknown) => Record<string, AttributeValue>;
+
+const given: AttributeReader = (_event, subject) => subject as Record<string, AttributeValue>;
+
+/*
+ * One is made per handled event, most of which nothing reads: the ids are read from the event's
+ * objects (immutable for the handler's life) and the kind is looked up only when asked.
+ */
+class Context implements HandlerContext {
+  readonly id = nextId++;
+  readonly startedAt = Date.now();
+  private read: AttributeReader | undefined;
+  private subject: unknown;
+  private packet: unknown;
+  private attrs: Readonly<Record<string, AttributeValue>> | undefined = undefined;
+  private kindCache: string | undefined = undefined;
+
+  constructor(readonly source: string, readonly event: string, read: AttributeReader, subject: unknown, packet: unknown, readonly allowBlocking: boolean) {
+    this.read = read;
+    this.subject = subject;
+    this.packet = packet;
+  }
+
+  get attributes(): Readonly<Record<string, AttributeValue>> {
+    if (this.attrs === undefined) {
+      const read = this.read as AttributeReader;
+      const subject = this.subject;
+      const packet = this.packet;
+      // Let go of the event's objects: the attributes are all that is kept of them.
+      this.read = this.subject = this.packet = undefined;
+      let attrs: Readonly<Record<string, AttributeValue>>;
+      try {
+        attrs = read(this.event, subject, packet);
+      } catch {
+        attrs = {}; // a getter of the app's that throws: no ids, never an error in the app
+      }
+      this.attrs = attrs;
+    }
+    return this.attrs;
+  }
+
+  get kind(): string {
+    return this.kindCache ??= kindOf(this.source, this.event);
+  }
+
+  /** The same handler (one id, one start) with blocking calls accepted. */
+  allowingBlocking(): HandlerContext {
+    void this.attributes; // read now: the copy shares them, not the event's objects
+    return Object.assign(Object.create(Context.prototype) as Context, this, { allowBlocking: true });
+  }
+
+  /** What `JSON.stringify` and `console.log` show: the public fields, never the event's objects. */
+  toJSON(): HandlerContext {
+    const { id, source, event, attributes, startedAt, allowBlocking, kind } = this;
+    return { id, source, event, attributes, startedAt, allowBlocking, kind };
+  }
+
+  [inspect.custom](): HandlerContext {
+    return this.toJSON();
+  }
 }
 
-/**
- * For integrations, which build `attributes` from known string and number fields themselves.
- * One is made per handled event, so it stays small: no freezing, no copying.
- */
+/** A context from what the app says of its handler (`runInHandler`, `track`). */
+export function contextFromInfo(info: HandlerInfo, allowBlocking = false): HandlerContext {
+  return new Context(info.source ?? 'app', String(info.event), given, cleanAttributes(info.attributes), undefined, allowBlocking);
+}
+
+/** For tests and integrations that have the attributes already. */
 export function newHandlerContext(
   source: string, event: string, attributes: Readonly<Record<string, AttributeValue>>, allowBlocking = false,
 ): HandlerContext {
-  return { id: nextId++, source, event, attributes, startedAt: Date.now(), allowBlocking, kind: kindOf(source, event) };
+  return new Context(source, event, given, attributes, undefined, allowBlocking);
+}
+
+/**
+ * For integrations: the context of one handled event, its attributes read by `read(event,
+ * subject, packet)` only if something asks for them.
+ */
+export function eventContext(source: string, event: string, read: AttributeReader, subject: unknown, packet: unknown): HandlerContext {
+  return new Context(source, event, read, subject, packet, false);
 }
 
 /*
@@ -92,7 +169,9 @@ export function allowBlocking<R>(fn: () => R): R {
   const current = handlerStorage.getStore();
   const allowed = current === undefined
     ? contextFromInfo({ source: 'loopguard', event: 'allowBlocking' }, true)
-    : { ...current, allowBlocking: true };
+    // Another copy of loopguard (the store is shared) may have made it: its own method, else its fields.
+    : typeof (current as Partial<Context>).allowingBlocking === 'function' ? (current as Context).allowingBlocking()
+      : { ...current, attributes: current.attributes, kind: current.kind, allowBlocking: true };
   return handlerStorage.run(allowed, fn);
 }
 

@@ -31,7 +31,6 @@ export interface Occurrence {
 
 /** A call at a hot site that was timed and counted without reading its stack. */
 export interface UnsampledCall {
-  readonly sampling: SamplingState;
   readonly api: string;
   readonly kind: Report['kind'];
   readonly hint: string;

@@ -247,6 +247,8 @@ export interface Sink {
   write(report: Report): void;
   /** Every call as it happens, also repeats and sampled calls. Must not block or throw. */
   observe?(observation: Observation): void;
+  /** Whether `observe` wants calls right now (default: always). Asked per call: keep it a field read. */
+  observing?(): boolean;
   /** Follows every handler from start to settlement, while the sink is added. */
   readonly handlers?: HandlerObserver;
   /** Called once at exit (synchronously) or on uninstall; must finish before returning. */

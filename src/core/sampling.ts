@@ -33,3 +33,15 @@ export function sampleThis(state: SamplingState, now: number, hot: number): bool
   const n = ++state.windowCalls;
   return n <= hot || Math.random() * n < hot;
 }
+
+/**
+ * Counts a call that did not read the stack. True when it is the state's first since its calls
+ * were last given to a site: whoever gives them (the dispatcher) must then be told once.
+ */
+export function countUnsampled(state: SamplingState, durationMs: number): boolean {
+  const first = state.unsampledCount === 0;
+  state.unsampledCount++;
+  state.unsampledMs += durationMs;
+  if (durationMs > state.unsampledMax) state.unsampledMax = durationMs;
+  return first;
+}

@@ -1,4 +1,4 @@
-import { newHandlerContext, type AttributeValue } from '../core/context';
+import { eventContext, type AttributeReader, type AttributeValue } from '../core/context';
 import { isBlockingCallError } from '../core/errors';
 import { wrapMethod, type AnyFunction } from '../core/patch';
 import { UndoStack, type Undo } from '../core/undo';
@@ -102,15 +102,20 @@ export interface EmitSpec {
 type Emitter = { listenerCount(event: string | symbol): number };
 type Emit = (this: Emitter, event: string | symbol, ...args: unknown[]) => boolean;
 
-function attributesOf(spec: EmitSpec, packet: Packet | undefined, event: string, first: unknown): Record<string, AttributeValue> {
-  const attrs: Record<string, AttributeValue> = first !== null && typeof first === 'object' ? spec.ids(event, first) : {};
-  if (packet?.t !== undefined) attrs['dispatch'] = packet.t;
-  if (packet?.shard !== undefined) attrs['shard'] = packet.shard;
-  return attrs;
+/** A handler's attributes, read only when a report or a span asks: the event's ids, the dispatch type and the shard. */
+function attributeReader(spec: EmitSpec): AttributeReader {
+  return (event, first, packet) => {
+    const attrs: Record<string, AttributeValue> = first !== null && typeof first === 'object' ? spec.ids(event, first) : {};
+    const p = packet as Packet | undefined;
+    if (p?.t !== undefined) attrs['dispatch'] = p.t;
+    if (p?.shard !== undefined) attrs['shard'] = p.shard;
+    return attrs;
+  };
 }
 
 /** Patches a client class' `emit` (own or inherited) so that its event listeners are handlers. */
 export function patchEmit(proto: object | undefined, events: ClientEvents, spec: EmitSpec): Undo | undefined {
+  const read = attributeReader(spec);
   return wrapMethod(proto, 'emit', (original) => {
     const emit = original as unknown as Emit;
     return function (this: Emitter, event: string | symbol, first?: unknown): boolean {
@@ -121,7 +126,7 @@ export function patchEmit(proto: object | undefined, events: ClientEvents, spec:
       if (typeof event !== 'string' || spec.internalEvents.has(event) || this.listenerCount(event) === 0) {
         return Reflect.apply(emit, this, arguments) as boolean;
       }
-      const context = newHandlerContext(spec.source, event, attributesOf(spec, events.packet, event, first));
+      const context = eventContext(spec.source, event, read, first, events.packet);
       if (event === spec.interactionEvent && first !== null && typeof first === 'object') {
         const key = spec.interactionKey === undefined ? first : spec.interactionKey(first);
         if (key !== undefined) events.interactions.begin(context, key, spec.createdAt?.(first));

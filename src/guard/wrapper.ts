@@ -3,7 +3,7 @@ import type { ApiEntry } from '../apis/types';
 import { callersOf, type Callers } from '../core/call-sites';
 import { handlerStorage, type HandlerContext } from '../core/context';
 import type { AnyFunction } from '../core/patch';
-import { newSamplingState, sampleThis, type SamplingState } from '../core/sampling';
+import { countUnsampled, newSamplingState, sampleThis, type SamplingState } from '../core/sampling';
 import { describeCall, describeLoad, isAllowedSite, stopCall, type Described } from './describe';
 import type { Guard, GuardedApi } from './guard';
 import { judgingWrapper, passThrough, timedCall } from './judging';
@@ -85,8 +85,12 @@ function reportRan(
     // Handler kinds are few in practice; past the cap (event names made of ids?) calls are exact.
     if (handler !== undefined && known === undefined && sampling === undefined && g.sampling.size < samplingCap) g.sampling.set(handler.kind, sampling = newSamplingState());
     if (sampling !== undefined && !sampleThis(sampling, start, guard.settings.sampleAbove)) {
-      const { entry } = g;
-      bus.unsampled.publish({ sampling, api: entry.api, kind: entry.kind, hint: entry.alternative, durationMs, time: timeOrigin + start, handler });
+      // Counted here, nothing made: the dispatcher hears once that the state has calls waiting.
+      if (countUnsampled(sampling, durationMs)) bus.waiting.publish(sampling);
+      if (bus.unsampled.wanted()) {
+        const { entry } = g;
+        bus.unsampled.publish({ api: entry.api, kind: entry.kind, hint: entry.alternative, durationMs, time: timeOrigin + start, handler });
+      }
       return;
     }
     const callers = known ?? callersOf(wrapper);

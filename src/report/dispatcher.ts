@@ -122,7 +122,11 @@ export class Dispatcher {
   constructor(private readonly bus: Bus) {
     this.unsubscribe = [
       bus.occurrences.add((o) => this.record(o)),
-      bus.unsampled.add((u) => this.unsampled(u)),
+      bus.unsampled.add((u) => this.tell(unsampledObservation(u)), () => this.observed()),
+      bus.waiting.add((s) => {
+        this.waiting.add(s);
+        this.schedule();
+      }),
       bus.discarded.add((s) => this.discard(s)),
       bus.failures.add((f) => this.countFailure(f.error, f.where, f.said !== true)),
     ];
@@ -152,23 +156,16 @@ export class Dispatcher {
     }
   }
 
-  /**
-   * A blocking call whose stack was not read (a hot site, see core/sampling.ts). It goes where the
-   * state's next sampled call goes: a site, or nowhere if that call is not reported (allowed).
-   */
-  private unsampled(u: UnsampledCall): void {
-    if (this.observing.length > 0) this.tell(unsampledObservation(u));
-    const s = u.sampling;
-    s.unsampledCount++;
-    s.unsampledMs += u.durationMs;
-    if (u.durationMs > s.unsampledMax) s.unsampledMax = u.durationMs;
-    this.waiting.add(s);
-    this.schedule();
+  /** Whether a sink follows every call now (an OpenTelemetry sink with no SDK registered does not). */
+  private observed(): boolean {
+    const sinks = this.observing;
+    for (let i = 0; i < sinks.length; i++) if ((sinks[i] as Sink).observing?.() ?? true) return true;
+    return false;
   }
 
   /** Records a call: a report for a new site, a count for a known one. */
   private record(o: Occurrence): void {
-    if (this.observing.length > 0) this.tell(observationOf(o));
+    if (this.observed()) this.tell(observationOf(o));
     if (o.type === undefined || o.type === 'blocking-call') {
       this.calls++;
       if (o.outcome === 'thrown') this.stopped++;
@@ -237,7 +234,7 @@ export class Dispatcher {
     outsideHandlers(() => {
       for (const sink of this.observing) {
         try {
-          sink.observe?.(observation);
+          if (sink.observing?.() ?? true) sink.observe?.(observation);
         } catch (error) {
           this.countFailure(error, `the ${sink.name} sink`);
         }

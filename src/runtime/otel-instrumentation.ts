@@ -84,6 +84,11 @@ export class LoopguardInstrumentation {
     const options: { tracerProvider?: TracerProvider; meterProvider?: MeterProvider } = {};
     if (this.tracerProvider !== undefined) options.tracerProvider = this.tracerProvider;
     if (this.meterProvider !== undefined) options.meterProvider = this.meterProvider;
-    this.removeSink = ownRuntime().addSink(otelSink(options));
+    const sink = otelSink(options);
+    const remove = ownRuntime().addSink(sink);
+    this.removeSink = () => {
+      remove();
+      sink.close?.(ownRuntime().summary()); // stops its provider lookups
+    };
   }
 }

@@ -89,9 +89,7 @@ export class Runtime implements RuntimeApi {
     this.bus.occurrences.add((o) => {
       if (channels.occurrence.hasSubscribers) channels.occurrence.publish(observationOf(o));
     });
-    this.bus.unsampled.add((u) => {
-      if (channels.occurrence.hasSubscribers) channels.occurrence.publish(unsampledObservation(u));
-    });
+    this.bus.unsampled.add((u) => channels.occurrence.publish(unsampledObservation(u)), () => channels.occurrence.hasSubscribers);
     this.dispatcher.addSink({ name: 'diagnostics_channel', write: (report) => {
       if (channels.report.hasSubscribers) channels.report.publish(report);
     } });
@@ -286,8 +284,9 @@ export class Runtime implements RuntimeApi {
         key,
         remove: () => {
           remove();
-          // A report file that the settings no longer name is closed (the console has nothing to release).
-          if (slot === 'file') outsideHandlers(() => sink.close?.(this.dispatcher.summary()));
+          // A report file that the settings no longer name is closed, the OpenTelemetry sink's
+          // timer stopped (the console has nothing to release; closing it prints the summary).
+          if (slot !== 'console') outsideHandlers(() => sink.close?.(this.dispatcher.summary()));
         },
       });
     }

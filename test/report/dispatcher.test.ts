@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Bus } from '../../src/core/bus';
 import type { Callers } from '../../src/core/call-sites';
 import { currentHandler, handlerStorage, newHandlerContext } from '../../src/core/context';
@@ -69,5 +69,33 @@ describe('the dispatcher', () => {
     expect(contexts).toEqual([undefined]);
     expect(dispatcher.summary().internalErrors).toBe(1);
     expect(warnings).toEqual(['the broken sink failed (broken sink); further failures are only counted']);
+  });
+
+  it('makes no observation while no sink observes (an OpenTelemetry sink without an SDK), and sees one that starts', () => {
+    const bus = new Bus();
+    const seen: string[] = [];
+    let live = false;
+    const d = new Dispatcher(bus);
+    d.addSink({ name: 'sdk', write: () => {}, observing: () => live, observe: (o) => seen.push(o.api) });
+    expect(bus.unsampled.wanted()).toBe(false); // the guard builds nothing for its unsampled calls
+    bus.occurrences.publish(call(1));
+    expect(seen).toEqual([]);
+    live = true;
+    expect(bus.unsampled.wanted()).toBe(true);
+    bus.occurrences.publish(call(1));
+    bus.unsampled.publish({ api: 'fs.existsSync', kind: 'file-system', hint: '', durationMs: 1, time: Date.now(), handler: undefined });
+    expect(seen).toEqual(['fs.statSync', 'fs.existsSync']);
+  });
+
+  it('runs sinks outside handlers without turning the handler storage off (that takes Node\'s promise hooks out and back per call)', () => {
+    const { bus, reports } = setup();
+    const disable = vi.spyOn(handlerStorage, 'disable');
+    try {
+      handlerStorage.run(newHandlerContext('test', 'e', {}), () => bus.occurrences.publish(call(1)));
+      expect(reports).toHaveLength(1);
+      expect(disable).not.toHaveBeenCalled();
+    } finally {
+      disable.mockRestore();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
 import type { Sink } from '../../core/reports';
+import { outsideHandlers } from '../../core/context';
 import { version } from '../../core/version';
 import { loadApi } from './api';
 import { createMetrics, type Metrics } from './metrics';
@@ -29,33 +30,35 @@ export function otelSink(options: OtelOptions = {}): Sink {
   const noop = new api.ProxyTracerProvider().getDelegate();
   const proxy = provider instanceof api.ProxyTracerProvider ? provider : undefined;
   const traces = createTraces(api, tracer, () => proxy === undefined || proxy.getDelegate() !== noop);
-  // A meter has no such proxy: the global provider is looked up again once a second of calls (an
-  // SDK registered later is seen by the first call a second after), and until one registers (the
-  // API's no-op meter) nothing is counted.
+  // A meter has no such proxy: the global provider is looked up again every second (an SDK
+  // registered later is counted from then on), and until one registers (the API's no-op meter)
+  // nothing is counted. A timer, not a clock read per call: with no SDK, a call costs loopguard
+  // one flag read here.
   const noopMeter = api.createNoopMeter().constructor;
   let metrics: Metrics | undefined;
   let meterProvider: MeterProvider | undefined;
-  let checkedAt = -Infinity;
-  const metricsAt = (time: number): Metrics | undefined => {
-    if (time - checkedAt < 1000) return metrics;
-    checkedAt = time;
+  const lookUp = (): void => {
     const provider = options.meterProvider ?? api.metrics.getMeterProvider();
-    if (provider !== meterProvider) {
-      meterProvider = provider;
-      const meter = provider.getMeter(scopeName, version);
-      metrics = meter.constructor === noopMeter ? undefined : createMetrics(meter);
-    }
-    return metrics;
+    if (provider === meterProvider) return;
+    meterProvider = provider;
+    const meter = provider.getMeter(scopeName, version);
+    metrics = meter.constructor === noopMeter ? undefined : createMetrics(meter);
   };
+  lookUp();
+  const timer = options.meterProvider === undefined ? outsideHandlers(() => setInterval(lookUp, 1000).unref()) : undefined;
 
   return {
     name: 'opentelemetry',
     handlers: traces.handlers,
     // Spans and metrics are made per call, from `observe`; aggregates add nothing to them.
     write() {},
+    observing: () => metrics !== undefined || traces.tracing(),
     observe(o) {
       traces.call(o);
-      metricsAt(o.time)?.call(o);
+      metrics?.call(o);
+    },
+    close() {
+      if (timer !== undefined) clearInterval(timer);
     },
   };
 }

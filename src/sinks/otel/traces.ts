@@ -14,6 +14,8 @@ import { attr, eventName, handlerAttribute, stallSpanName } from './names';
 export interface Traces {
   readonly handlers: HandlerObserver;
   call(o: Observation): void;
+  /** Whether spans are made now (an SDK is registered). */
+  tracing(): boolean;
 }
 
 /** `tracing()`: false while no SDK is registered, so that nothing is done per event. */
@@ -117,6 +119,7 @@ export function createTraces(api: OtelApi, tracer: Tracer, tracing: () => boolea
 
   return {
     handlers,
+    tracing,
     call(o) {
       if (o.sampled || !tracing()) return;
       if (o.type === 'interaction-ack') ackEvent(o);

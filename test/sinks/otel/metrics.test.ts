@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import type { Histogram } from '@opentelemetry/sdk-metrics';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { metrics } from '@opentelemetry/api';
 import { configure, runInHandler, type Observation } from '../../../src/index';
 import { otelSink } from '../../../src/otel';
@@ -91,20 +91,27 @@ describe('an SDK that registers its meter provider after loopguard', () => {
     hint: '', docs: '', extra: undefined, stack: () => '',
   });
 
-  it('is seen by the first call a second later; until one registers, nothing is counted', async () => {
+  it('is looked up again every second; until one registers, nothing is counted and calls are not observed', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     const sink = otelSink(); // the global providers, as with LOOPGUARD_OTEL=auto
     const reader = new CollectingReader();
     const provider = new MeterProvider({ readers: [reader] });
     try {
-      sink.observe?.(call(0)); // no SDK yet: the API's no-op meter
+      expect(sink.observing?.()).toBe(false); // no SDK: the dispatcher makes no observations for it
+      sink.observe?.(call(0));
       metrics.setGlobalMeterProvider(provider);
-      sink.observe?.(call(500)); // within the second: not looked up again
+      expect(sink.observing?.()).toBe(false); // not looked up again yet
+      sink.observe?.(call(500));
+      vi.advanceTimersByTime(1000);
+      expect(sink.observing?.()).toBe(true);
       sink.observe?.(call(1000));
       sink.observe?.(call(1200));
       const { resourceMetrics } = await reader.collect();
       const calls = resourceMetrics.scopeMetrics.flatMap((m) => m.metrics).filter((m) => m.descriptor.name === metricNames.calls.name);
       expect(calls.flatMap((m) => m.dataPoints.map((p) => p.value))).toEqual([2]);
     } finally {
+      sink.close?.({ calls: 0, stopped: 0, blockedMs: 0, sites: [], overflowCalls: 0, internalErrors: 0 });
+      vi.useRealTimers();
       metrics.disable();
       await provider.shutdown();
     }

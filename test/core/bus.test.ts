@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { Topic } from '../../src/core/bus';
+
+/* The bus's topics: listeners that throw are counted, and a publisher can ask whether anyone wants a message. */
+
+describe('a topic', () => {
+  it('is wanted while a listener wants it, and no longer once that listener is taken out', () => {
+    const topic = new Topic<number>();
+    expect(topic.wanted()).toBe(false);
+    let wants = false;
+    const seen: number[] = [];
+    const remove = topic.add((n) => seen.push(n), () => wants);
+    expect(topic.wanted()).toBe(false);
+    wants = true;
+    expect(topic.wanted()).toBe(true);
+    topic.publish(1);
+    remove();
+    expect(topic.wanted()).toBe(false);
+    topic.publish(2);
+    expect(seen).toEqual([1]);
+  });
+
+  it('is always wanted by a listener that says nothing, and a listener that throws does not keep the others from a message', () => {
+    const errors: unknown[] = [];
+    const topic = new Topic<number>((error) => errors.push(error));
+    const seen: number[] = [];
+    topic.add(() => { throw new Error('listener'); });
+    topic.add((n) => seen.push(n));
+    expect(topic.wanted()).toBe(true);
+    topic.publish(3);
+    expect(seen).toEqual([3]);
+    expect(errors).toHaveLength(1);
+  });
+});

@@ -1,0 +1,54 @@
+import { inspect } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { allowBlocking, currentHandler, eventContext, handlerStorage, outsideHandlers } from '../../src/core/context';
+
+/* A handler context per handled event: what it shows, read only when asked. */
+
+describe('an event\'s handler context', () => {
+  it('reads its attributes from the event\'s objects only when asked, once, and then lets go of them', () => {
+    const reads: unknown[] = [];
+    const message = { id: 'm1' };
+    const packet = { t: 'MESSAGE_CREATE' };
+    const context = eventContext('lib', 'messageCreate', (event, subject, p) => {
+      reads.push([event, subject, p]);
+      return { messageId: (subject as typeof message).id, dispatch: (p as typeof packet).t };
+    }, message, packet);
+    expect(reads).toEqual([]);
+    expect(context.kind).toBe('lib\0messageCreate');
+    expect(context.attributes).toEqual({ messageId: 'm1', dispatch: 'MESSAGE_CREATE' });
+    expect(context.attributes).toBe(context.attributes);
+    expect(reads).toEqual([['messageCreate', message, packet]]);
+    expect(Object.values(context as object)).not.toContain(message);
+  });
+
+  it('has no attributes, and no error, when reading them throws (an app getter)', () => {
+    const context = eventContext('lib', 'e', () => { throw new Error('getter'); }, {}, undefined);
+    expect(context.attributes).toEqual({});
+  });
+
+  it('shows its fields, never the event\'s objects, to console.log and JSON', () => {
+    const secret = { token: 'NOT-TO-BE-SHOWN' };
+    const context = eventContext('lib', 'e', () => ({ guildId: 'g' }), secret, undefined);
+    const shown = [inspect(context), JSON.stringify(context)];
+    for (const text of shown) {
+      expect(text).toContain('guildId');
+      expect(text).not.toContain('NOT-TO-BE-SHOWN');
+    }
+    expect(JSON.parse(shown[1]!)).toMatchObject({ source: 'lib', event: 'e', attributes: { guildId: 'g' }, allowBlocking: false });
+  });
+
+  it('allowBlocking keeps the handler (its id, start and attributes) with blocking accepted', () => {
+    const context = eventContext('lib', 'e', () => ({ guildId: 'g' }), {}, undefined);
+    const inside = handlerStorage.run(context, () => allowBlocking(() => currentHandler()));
+    expect(inside).toMatchObject({ id: context.id, startedAt: context.startedAt, source: 'lib', event: 'e', kind: context.kind, allowBlocking: true, attributes: { guildId: 'g' } });
+    expect(context.allowBlocking).toBe(false);
+  });
+
+  it('outsideHandlers runs loopguard\'s own work with no handler, and the handler is back after', () => {
+    const context = eventContext('lib', 'e', () => ({}), {}, undefined);
+    handlerStorage.run(context, () => {
+      expect(outsideHandlers(() => currentHandler())).toBeUndefined();
+      expect(currentHandler()).toBe(context);
+    });
+  });
+});
