@@ -54,7 +54,10 @@ export function captureFrames(above: Function, limit = 12): NodeJS.CallSite[] {
     }
     const holder: { stack?: unknown } = {};
     Error.captureStackTrace(holder, above);
-    return Array.isArray(holder.stack) ? (holder.stack as NodeJS.CallSite[]) : [];
+    if (Array.isArray(holder.stack)) return holder.stack as NodeJS.CallSite[];
+    // The stack came formatted: read while a stack was being formatted (V8 does not call
+    // prepareStackTrace again from inside it), or a runtime that ignored it.
+    return typeof holder.stack === 'string' ? framesOf(holder.stack) : [];
   } finally {
     if (!frozenError) {
       Error.prepareStackTrace = prepare;
@@ -75,8 +78,12 @@ const frameLine = /^\s*at (?:(.*?) \()?(.+?):(\d+):(\d+)\)?$/;
 function parsedFrames(above: Function): NodeJS.CallSite[] {
   const holder: { stack?: unknown } = {};
   Error.captureStackTrace(holder, above);
+  return framesOf(String(holder.stack));
+}
+
+function framesOf(stack: string): NodeJS.CallSite[] {
   const frames: NodeJS.CallSite[] = [];
-  for (const line of String(holder.stack).split('\n').slice(1)) {
+  for (const line of stack.split('\n').slice(1)) {
     const m = frameLine.exec(line);
     if (m === null) continue;
     const [, fn, file, row, col] = m;
