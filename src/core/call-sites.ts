@@ -1,12 +1,14 @@
-import { dirname, sep } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inNodeModules, packageOf } from './packages';
+import { originOf } from './source-maps';
 
 /*
  * Who called a blocking API, read from V8's call sites: the line to fix (the first frame outside
  * loopguard, Node's internals and node_modules), the dependency the blocking happened in, and
  * whether Node's module loader stands between (a lazy require). Raw frames are captured cheaply;
- * formatting waits until a report is new.
+ * formatting waits until a report is new. Positions are the original source's where a source map
+ * says (core/source-maps.ts): a TypeScript app's reports name its .ts lines.
  */
 
 /** A line of code: 1-based line and column, as in stack traces. */
@@ -52,7 +54,10 @@ export function captureFrames(above: Function, limit = 12): NodeJS.CallSite[] {
     }
     const holder: { stack?: unknown } = {};
     Error.captureStackTrace(holder, above);
-    return Array.isArray(holder.stack) ? (holder.stack as NodeJS.CallSite[]) : [];
+    if (Array.isArray(holder.stack)) return holder.stack as NodeJS.CallSite[];
+    // The stack came formatted: read while a stack was being formatted (V8 does not call
+    // prepareStackTrace again from inside it), or a runtime that ignored it.
+    return typeof holder.stack === 'string' ? framesOf(holder.stack) : [];
   } finally {
     if (!frozenError) {
       Error.prepareStackTrace = prepare;
@@ -66,17 +71,24 @@ export function captureFrames(above: Function, limit = 12): NodeJS.CallSite[] {
  * formatted stack (10 frames) is parsed instead, into objects with the CallSite methods used here.
  */
 let frozenError = Object.isFrozen(Error);
+/** Marks frames parsed from a formatted stack: Node mapped their positions already when source maps are on. */
+const kFormatted = Symbol('formatted');
 const frameLine = /^\s*at (?:(.*?) \()?(.+?):(\d+):(\d+)\)?$/;
 
 function parsedFrames(above: Function): NodeJS.CallSite[] {
   const holder: { stack?: unknown } = {};
   Error.captureStackTrace(holder, above);
+  return framesOf(String(holder.stack));
+}
+
+function framesOf(stack: string): NodeJS.CallSite[] {
   const frames: NodeJS.CallSite[] = [];
-  for (const line of String(holder.stack).split('\n').slice(1)) {
+  for (const line of stack.split('\n').slice(1)) {
     const m = frameLine.exec(line);
     if (m === null) continue;
     const [, fn, file, row, col] = m;
     frames.push({
+      [kFormatted]: true,
       getFileName: () => file,
       getLineNumber: () => Number(row),
       getColumnNumber: () => Number(col),
@@ -98,13 +110,16 @@ function fileOf(frame: NodeJS.CallSite): string | undefined {
 }
 
 /*
- * loopguard's own files: the folder above this one (src/ in development, dist/ when built), and
- * require-in-the-middle, whose require hook is loopguard's machinery, not the user's code.
+ * loopguard's own files: the folder above this one (src/ in development, dist/ when built) and its
+ * sibling (dist/'s source maps name src/: a stack mapped by Node or source-map-support shows
+ * loopguard's frames there), and require-in-the-middle, whose require hook is loopguard's
+ * machinery, not the user's code.
  */
 const ownRoots = ((): string[] => {
   const here = captureFrames(captureFrames, 2)[0];
   const file = here === undefined ? undefined : fileOf(here);
-  const roots = [file === undefined ? '\0' : dirname(dirname(file)) + sep];
+  const pkg = file === undefined ? undefined : dirname(dirname(dirname(file)));
+  const roots = pkg === undefined ? ['\0'] : [join(pkg, 'dist') + sep, join(pkg, 'src') + sep];
   try {
     roots.push(dirname(require.resolve('require-in-the-middle')) + sep);
   } catch {
@@ -123,9 +138,20 @@ export function isOwnFile(file: string): boolean {
   return false;
 }
 
+/** Whether `frame`'s position may still be mapped (a parsed frame's was, when Node maps stacks). */
+const mappable = (frame: NodeJS.CallSite): boolean =>
+  !(frame as { [kFormatted]?: boolean })[kFormatted] || process.sourceMapsEnabled !== true;
+
+/**
+ * A frame as a Site. The app's own frames get their original positions; a dependency's keep the
+ * generated ones (its package is what a report names, and its maps may name no file on disk).
+ */
 function toSite(frame: NodeJS.CallSite, file: string): Site {
   const fn = frame.getFunctionName() ?? undefined; // not getMethodName(): it searches the receiver
-  const site: Site = { file, line: frame.getLineNumber() ?? 0, column: frame.getColumnNumber() ?? 0 };
+  const line = frame.getLineNumber() ?? 0;
+  const column = frame.getColumnNumber() ?? 0;
+  const origin = inNodeModules(file) || !mappable(frame) ? undefined : originOf(frame, file, line, column, true);
+  const site: Site = origin === undefined ? { file, line, column } : { file: origin.file, line: origin.line, column: origin.column };
   if (fn) site.function = fn;
   return site;
 }
@@ -180,22 +206,45 @@ export function readCallers(frames: readonly NodeJS.CallSite[], above?: Function
   return { site: origin, origin, via, moduleLoad, requirer, frames, above };
 }
 
-/** The stack as people read it, without loopguard's frames; ESM URLs become paths. */
+/**
+ * The stack as people read it, without loopguard's frames; ESM URLs become paths, and positions
+ * the original source's where a source map says (a dependency's only where Node keeps its map,
+ * as Node's own stacks show it with --enable-source-maps).
+ */
 export function formatStack(frames: readonly NodeJS.CallSite[], max = 12): string {
   const lines: string[] = [];
   for (const frame of frames) {
     const file = fileOf(frame);
     if (file !== undefined && isOwnFile(file)) continue;
+    const line = frame.getLineNumber() ?? 0;
+    const column = frame.getColumnNumber() ?? 0;
     let text: string;
     try {
       text = String(frame);
     } catch {
-      text = `${file ?? '<anonymous>'}:${frame.getLineNumber() ?? 0}:${frame.getColumnNumber() ?? 0}`;
+      text = `${file ?? '<anonymous>'}:${line}:${column}`;
     }
-    const url = frame.getFileName();
-    if (url?.startsWith('file://') && file !== undefined) text = text.replace(url, file);
+    const name = frame.getFileName();
+    if (name && file !== undefined) {
+      const at = text.lastIndexOf(`${name}:${line}:${column}`);
+      const origin = mappable(frame) ? originOf(frame, file, line, column, !inNodeModules(file)) : undefined;
+      const shown = origin === undefined ? `${file}:${line}:${column}` : `${origin.file}:${origin.line}:${origin.column}`;
+      if (at >= 0) text = text.slice(0, at) + shown + text.slice(at + `${name}:${line}:${column}`.length);
+    }
     lines.push(`    at ${text}`);
     if (lines.length >= max) break;
   }
   return lines.join('\n');
+}
+
+/**
+ * The stack of an error loopguard throws for a call `above` made (strict mode's BlockingCallError):
+ * the frames its report shows, so that the error's message and stack name the same line, as
+ * many as Error.stackTraceLimit asks for.
+ */
+export function errorStack(above: Function): string {
+  const limit = Error.stackTraceLimit;
+  const max = typeof limit === 'number' && Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : 10;
+  // Deeper than the limit: loopguard's own frames (a handler's wrappers) are dropped from it.
+  return max === 0 ? '' : formatStack(captureFrames(above, max + 16), max);
 }

@@ -1,6 +1,6 @@
 import { eventContext, type AttributeReader, type AttributeValue } from '../core/context';
 import { isBlockingCallError } from '../core/errors';
-import { wrapMethod, type AnyFunction } from '../core/patch';
+import { isWrapper, mimic, wrapMethod, type AnyFunction } from '../core/patch';
 import { UndoStack, type Undo } from '../core/undo';
 import { emitSettling } from '../handlers/emit';
 import { runHandlerEvent, type Observers } from '../handlers/lifecycle';
@@ -116,7 +116,7 @@ function attributeReader(spec: EmitSpec): AttributeReader {
 /** Patches a client class' `emit` (own or inherited) so that its event listeners are handlers. */
 export function patchEmit(proto: object | undefined, events: ClientEvents, spec: EmitSpec): Undo | undefined {
   const read = attributeReader(spec);
-  return wrapMethod(proto, 'emit', (original) => {
+  const make = (original: AnyFunction): AnyFunction => {
     const emit = original as unknown as Emit;
     return function (this: Emitter, event: string | symbol, first?: unknown): boolean {
       if (!events.active) return Reflect.apply(emit, this, arguments) as boolean;
@@ -142,7 +142,45 @@ export function patchEmit(proto: object | undefined, events: ClientEvents, spec:
         throw error;
       }
     } as unknown as AnyFunction;
+  };
+  const undo = wrapMethod(proto, 'emit', make);
+  return undo === undefined || proto === undefined ? undo : undoAll([undo, wrapOwnEmits(proto, make)]);
+}
+
+/*
+ * Bun's EventEmitter gives an emitter made with captureRejections (discord.js' clients are) an
+ * own `emit`, which hides the prototype's wrapper. On Bun the prototype's `emit` becomes an
+ * accessor: its getter gives the wrapper, and its setter wraps what a constructor assigns to an
+ * instance. Node's emitters assign nothing: there the prototype keeps a plain method.
+ */
+function wrapOwnEmits(proto: object, make: (original: AnyFunction) => AnyFunction): Undo | undefined {
+  if (typeof process.versions.bun !== 'string') return undefined;
+  const own = Object.getOwnPropertyDescriptor(proto, 'emit');
+  if (own === undefined || !('value' in own)) return undefined;
+  let method: unknown = own.value;
+  const getter = function (): unknown {
+    return method;
+  };
+  Object.defineProperty(proto, 'emit', {
+    configurable: true,
+    enumerable: own.enumerable ?? false,
+    get: getter,
+    set(this: object, value: unknown) {
+      if (this === proto) {
+        method = value;
+        return;
+      }
+      let own = value;
+      if (typeof value === 'function' && !isWrapper(value)) {
+        own = make(value as AnyFunction);
+        mimic(own as Function, value);
+      }
+      Object.defineProperty(this, 'emit', { value: own, writable: true, configurable: true, enumerable: true });
+    },
   });
+  return () => {
+    if (Object.getOwnPropertyDescriptor(proto, 'emit')?.get === getter) Object.defineProperty(proto, 'emit', { ...own, value: method });
+  };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { blockingPackages } from '../apis/packages';
 import type { ApiEntry, ApiKind } from '../apis/types';
-import type { Callers, Site } from '../core/call-sites';
+import { errorStack, type Callers, type Site } from '../core/call-sites';
 import type { HandlerContext } from '../core/context';
 import { packageOf } from '../core/packages';
 import { reportOf } from '../report/build';
@@ -71,6 +71,10 @@ export function stopCall(guard: Guard, described: Described, handler: HandlerCon
     guard.bus.fail(error, 'reporting a stopped call');
   }
   const error = new BlockingCallError(reportOf(occurrence));
-  Error.captureStackTrace(error, above);
+  // The frames the report names (original source positions, no frame of loopguard's), whatever
+  // the app's Error.prepareStackTrace would make of them: the message's line is the stack's.
+  // Assigned, not defined: redefining V8's stack property formats the stack it replaces first.
+  const frames = errorStack(above);
+  error.stack = frames === '' ? String(error) : `${String(error)}\n${frames}`;
   return error;
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import Module from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { Hook } from 'import-in-the-middle';
@@ -30,8 +31,12 @@ function installed(pkg: string): boolean {
   }
 }
 
-/** supports-sync-hooks.mjs imports nothing, so asking it does not set up the loader itself. */
+/**
+ * supports-sync-hooks.mjs imports nothing, so asking it does not set up the loader itself. It
+ * judges by Node's version: Bun, which says it is a recent Node, has no module.registerHooks.
+ */
 function syncHooksSupported(): boolean {
+  if (typeof (Module as { registerHooks?: unknown }).registerHooks !== 'function') return false;
   try {
     return (require('import-in-the-middle/supports-sync-hooks.mjs') as { supportsSyncHooks(): boolean }).supportsSyncHooks();
   } catch {

@@ -232,7 +232,9 @@ export class Runtime implements RuntimeApi {
     // work during a require inside a handler counts as part of that require.
     undo.push(hookPackageFiles([...packageFileHooks(wrapLoaded, packageError), ...integrationHooks.files]));
     undo.push(hookEsmPackages([...packageEsmHooks(wrapLoaded, packageError), ...integrationHooks.esm], (packages) => warnOnce('esm-unhooked',
-      `on Node ${process.versions.node}, the ES module builds of ${packages.join(', ')} are not hooked (it can only hook them through a loader thread, which changes how the process ends): their handlers and blocking calls are not seen in this ES module app; Node 22.15 or newer hooks them`)));
+      typeof process.versions.bun === 'string'
+        ? `on Bun, the ES module builds of ${packages.join(', ')} are not hooked (Bun has no module.registerHooks): their handlers and blocking calls are not seen in this ES module app`
+        : `on Node ${process.versions.node}, the ES module builds of ${packages.join(', ')} are not hooked (it can only hook them through a loader thread, which changes how the process ends): their handlers and blocking calls are not seen in this ES module app; Node 22.15 or newer hooks them`)));
     wrapRequire(guard, undo);
     wrapLazyBuiltins(guard, entries, undo, warnOnce);
     syncEsm();

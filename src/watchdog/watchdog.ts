@@ -54,6 +54,8 @@ function cpuWaitMs(): number | undefined {
 
 /** Why the inspector cannot read the main thread's stack here, or undefined when it can. */
 function inspectorProblem(): string | undefined {
+  // Bun's node:inspector makes sessions, but one in loopguard's thread never reaches the main thread.
+  if (typeof process.versions.bun === 'string') return 'inspector-unavailable-bun';
   try {
     const inspector = require('node:inspector') as typeof import('node:inspector');
     return inspector.url() === undefined ? undefined : 'inspector-busy';
@@ -98,7 +100,10 @@ export class Watchdog {
     const w = new Watchdog(bus, thread, options);
     w.noStack = inspectorProblem();
     if (w.noStack === 'inspector-busy') options.warn('watchdog-stack', 'a debugger is attached (--inspect): stall reports come without stacks');
-    else if (w.noStack !== undefined) options.warn('watchdog-stack', 'this Node has no inspector: stall reports come without stacks');
+    else if (w.noStack === 'inspector-unavailable-bun') {
+      w.noStack = 'inspector-unavailable';
+      options.warn('watchdog-stack', 'on Bun, loopguard\'s thread cannot read the main thread\'s stack (no inspector session reaches it): stall reports come without stacks');
+    } else if (w.noStack !== undefined) options.warn('watchdog-stack', 'this Node has no inspector: stall reports come without stacks');
     const { stallMs } = options;
     const beatMs = Math.min(500, Math.max(10, stallMs / 10));
     thread.watch({ stallMs, beatMs, capture: w.noStack === undefined });

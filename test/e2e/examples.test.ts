@@ -1,6 +1,7 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startBot } from '../support/bot';
 
 const root = resolve(__dirname, '../..');
@@ -32,4 +33,23 @@ it('the ESM example is guarded under --import', async () => {
   expect(reply!['content']).toContain('Welcome');
   const { reports } = await stop();
   expect(reports).toMatchObject([{ api: 'fs.readFileSync', handler: { event: 'messageCreate' }, site: { file: resolve(root, 'examples/esm-bot.mjs') } }]);
+});
+
+describe('the TypeScript example', () => {
+  const example = resolve(root, 'examples/typescript');
+  const handler = resolve(example, 'src/events/messageCreate.ts');
+  const line = readFileSync(handler, 'utf8').split('\n').findIndex((l) => l.includes('readFileSync(join(')) + 1;
+
+  it.each([
+    ['under tsx', resolve(example, 'src/index.ts'), { before: ['--import', 'tsx'] }],
+    ['compiled by tsc, with --enable-source-maps', resolve(example, 'dist/index.js'), { before: ['--enable-source-maps'] }],
+  ] as const)('runs %s and is reported at its .ts line', async (_name, script, options) => {
+    if (script.endsWith('.js')) execFileSync(process.execPath, [resolve(root, 'node_modules/typescript/bin/tsc'), '-p', example], { cwd: root });
+    const { emulator, stop } = await startBot(script, { preload: '-r', before: [...options.before] });
+    emulator.sendMessage('!motd');
+    const [reply] = await emulator.waitForMessages(1);
+    expect(reply!['content']).toContain('Welcome');
+    const { reports } = await stop();
+    expect(reports).toMatchObject([{ api: 'fs.readFileSync', handler: { event: 'messageCreate' }, site: { file: handler, line } }]);
+  });
 });

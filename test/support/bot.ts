@@ -40,6 +40,9 @@ export async function startBot(
     /** Node arguments before and after loopguard's preload (other preloads). */
     before?: string[];
     after?: string[];
+    /** Another runtime (Bun) with its own arguments, loopguard's preload among them. */
+    node?: string;
+    nodeArgs?: string[];
   } = {},
 ): Promise<RunningBot> {
   const dir = mkdtempSync(join(tmpdir(), 'loopguard-bot-'));
@@ -51,8 +54,9 @@ export async function startBot(
   const bot = BotProcess.start({
     script,
     emulator,
-    nodeArgs: [...(options.before ?? []), preload, preload === '--import' ? `file://${register}` : register, ...(options.after ?? [])],
+    nodeArgs: options.nodeArgs ?? [...(options.before ?? []), preload, preload === '--import' ? `file://${register}` : register, ...(options.after ?? [])],
     env,
+    ...(options.node === undefined ? {} : { node: options.node }),
   });
   try {
     await bot.waitForOutput(/ready/);
