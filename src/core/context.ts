@@ -25,6 +25,12 @@ export interface HandlerContext {
   readonly allowBlocking: boolean;
   /** `source` and `event` in one string: what per-handler-kind tables are keyed by. */
   readonly kind: string;
+  /**
+   * The handler this context continues, when it is a part of one (a bot framework's command or
+   * listener inside the gateway event's handler, with more attributes): what state kept per
+   * handled event (its interaction, its span) is found by. Undefined for a handler's own context.
+   */
+  readonly origin?: HandlerContext;
 }
 
 type WithStorage = typeof globalThis & { [kHandlerStorage]?: AsyncLocalStorage<HandlerContext> };
@@ -84,6 +90,24 @@ function kindOf(source: string, event: string): string {
   return kind;
 }
 
+/** The handler context `context` is a part of (itself, when it is a handler's own). */
+export function originOf(context: HandlerContext): HandlerContext {
+  return context.origin ?? context;
+}
+
+/**
+ * Runs `fn` as a part of the handler that runs now, with `attributes` added to its own (a bot
+ * framework's command, listener or component, named in the framework's words): still the same
+ * handled event, the same kind, the same interaction. Outside a handler it just runs `fn`.
+ * `attributes` is shared, not copied: made once per part, not per call.
+ */
+export function continueHandler<R>(attributes: Readonly<Record<string, AttributeValue>>, fn: () => R): R {
+  const current = handlerStorage.getStore();
+  if (current === undefined) return fn();
+  const part: HandlerContext = { ...current, attributes: { ...current.attributes, ...attributes }, origin: originOf(current) };
+  return handlerStorage.run(part, fn);
+}
+
 /**
  * Runs `fn` with blocking calls accepted (a scoped escape hatch), including what it awaits and
  * schedules. Outside a handler it just runs `fn`.
@@ -92,7 +116,7 @@ export function allowBlocking<R>(fn: () => R): R {
   const current = handlerStorage.getStore();
   const allowed = current === undefined
     ? contextFromInfo({ source: 'loopguard', event: 'allowBlocking' }, true)
-    : { ...current, allowBlocking: true };
+    : { ...current, allowBlocking: true, origin: originOf(current) };
   return handlerStorage.run(allowed, fn);
 }
 

@@ -1,6 +1,6 @@
 import type { Bus } from '../core/bus';
 import { callersOf } from '../core/call-sites';
-import type { HandlerContext } from '../core/context';
+import { currentHandler, originOf, type HandlerContext } from '../core/context';
 import type { Occurrence } from '../core/occurrence';
 import type { Blocker, InteractionAtRisk } from '../core/reports';
 import type { Undo } from '../core/undo';
@@ -81,7 +81,7 @@ export class Interactions {
         outcome: late ? 'late' : 'delayed',
         durationMs: pending.blockedMs,
         time: now,
-        handler: pending.context,
+        handler: this.acknowledgedIn(pending),
         callers: callersOf(above),
         extra: { ackDelayMs, deadlineMs: interactionDeadlineMs, blockers },
       });
@@ -117,10 +117,19 @@ export class Interactions {
     this.waiting.clear();
   }
 
-  /** A blocking call in an interaction's handler, before its acknowledgement. */
+  /**
+   * The handler context the acknowledgement came in: a framework's part of the interaction's
+   * handler (its command, with the framework's attributes), else the handler's own.
+   */
+  private acknowledgedIn(pending: Pending): HandlerContext {
+    const current = currentHandler();
+    return current !== undefined && originOf(current) === pending.context ? current : pending.context;
+  }
+
+  /** A blocking call in an interaction's handler (or a part of it), before its acknowledgement. */
   private blocked(o: Occurrence): void {
     if (o.handler === undefined || (o.type !== undefined && o.type !== 'blocking-call')) return;
-    const pending = this.byContext.get(o.handler);
+    const pending = this.byContext.get(originOf(o.handler));
     if (pending === undefined || pending.acknowledged) return;
     pending.blockedMs += o.durationMs;
     pending.blockers.push({ api: o.api, site: o.callers.site ?? null, durationMs: o.durationMs });
