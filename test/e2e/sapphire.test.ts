@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BlockingCallReport, InteractionAckReport, Report } from '../../src/index';
 import { botFixture, startBot } from '../support/bot';
+import { inThreadEsmHooks } from '../support/esm-hooks';
 import { lineOf } from '../support/run-node';
 
 /*
@@ -78,5 +79,21 @@ describe('Sapphire', () => {
       ['fs.readFileSync', lineOf(bot, 'read'), { ...handler(read), framework: 'sapphire', store: 'commands', piece: 'read', run: 'messageRun' }],
       ['fs.statSync', lineOf(bot, 'listener'), { ...handler(audit), framework: 'sapphire', store: 'listeners', piece: 'audit', run: 'run' }],
     ]);
+  });
+});
+
+describe('Sapphire in an ES module bot', () => {
+  // Its ESM build is hooked where Node runs module hooks in-thread (22.15+).
+  it.runIf(inThreadEsmHooks)('a chat-input command is a part of interactionCreate, its delayed acknowledgement names the blocker', async () => {
+    const script = botFixture('sapphire-bot.mjs');
+    const { emulator, stop } = await startBot(script);
+    expect((await emulator.sendCommand('hash').acknowledged).late).toBe(false);
+    const { reports } = await stop();
+    const part = { source: 'discord.js', event: 'interactionCreate', commandName: 'hash', framework: 'sapphire', store: 'commands', piece: 'hash', run: 'chatInputRun' };
+    expect(blocking(reports)).toMatchObject([{ api: 'crypto.pbkdf2Sync', site: { file: script, line: lineOf(script, 'hash') }, handler: part }]);
+    expect(acks(reports)).toMatchObject([{
+      api: 'interaction.reply', outcome: 'delayed', site: { line: lineOf(script, 'hash-ack') }, handler: part,
+      blockers: [{ api: 'crypto.pbkdf2Sync', site: { line: lineOf(script, 'hash') } }],
+    }]);
   });
 });
