@@ -33,6 +33,8 @@ export interface Settings {
   otel: Otel;
   /** The event loop not turning for this long is a stall (Infinity: no watchdog). */
   stallMs: number;
+  /** Blocking before an interaction's acknowledgement from which it is reported as delayed (late ones always are). */
+  ackBlockedMs: number;
 }
 
 export const defaults: Readonly<Settings> = Object.freeze({
@@ -51,6 +53,7 @@ export const defaults: Readonly<Settings> = Object.freeze({
   reportArgs: false,
   otel: 'auto',
   stallMs: 1000,
+  ackBlockedMs: 100,
 });
 
 
@@ -83,6 +86,8 @@ const hourMs = 3_600_000;
 const milliseconds = between(0, hourMs);
 const callsASecond = between(1, 1_000_000);
 const stallMilliseconds = between(50, hourMs);
+/** Up to Discord's 3 s deadline: past it, an acknowledgement is late, and late ones are always reported. */
+const ackMilliseconds = between(0, 3000);
 
 const flagWords: Record<string, boolean> = { '1': true, true: true, on: true, yes: true, '0': false, false: false, off: false, no: false };
 const flagFromEnv = (raw: string): boolean | undefined => flagWords[raw.trim().toLowerCase()];
@@ -187,6 +192,11 @@ export const settings = [
     description: 'A watchdog thread reports when the event loop has not turned for this long, with the stack of the code that holds it and what was at risk (heartbeats, interactions). 1000: a third of the 3 s interaction deadline, far above garbage-collection pauses. `off`: no watchdog.',
     fromEnv: (raw) => (raw.trim().toLowerCase() === 'off' ? Infinity : stallMilliseconds(raw)),
     fromCode: (value) => (value === 'off' || value === Infinity ? Infinity : stallMilliseconds(value)),
+  }),
+  spec({
+    key: 'ackBlockedMs', env: 'LOOPGUARD_ACK_BLOCKED_MS', accepted: 'a number of milliseconds from 0 to 3000',
+    description: 'An interaction acknowledgement is reported as delayed when the blocking calls its handler made before it add up to at least this (0: any). 100: below it, nobody acts on the delay. One that comes after Discord\'s 3 s deadline is reported whatever blocked it.',
+    fromEnv: ackMilliseconds, fromCode: ackMilliseconds,
   }),
 ] as const;
 

@@ -26,6 +26,12 @@ export interface HandlerContext {
   readonly allowBlocking: boolean;
   /** `source` and `event` in one string: what per-handler-kind tables are keyed by. */
   readonly kind: string;
+  /**
+   * The handler this context continues, when it is a part of one (a bot framework's command or
+   * listener inside the gateway event's handler, with more attributes): what state kept per
+   * handled event (its interaction, its span) is found by. Undefined for a handler's own context.
+   */
+  readonly origin?: HandlerContext;
 }
 
 type WithStorage = typeof globalThis & { [kHandlerStorage]?: AsyncLocalStorage<HandlerContext> };
@@ -74,6 +80,7 @@ class Context implements HandlerContext {
   private packet: unknown;
   private attrs: Readonly<Record<string, AttributeValue>> | undefined = undefined;
   private kindCache: string | undefined = undefined;
+  readonly origin: HandlerContext | undefined = undefined;
 
   constructor(readonly source: string, readonly event: string, read: AttributeReader, subject: unknown, packet: unknown, readonly allowBlocking: boolean) {
     this.read = read;
@@ -103,21 +110,34 @@ class Context implements HandlerContext {
     return this.kindCache ??= kindOf(this.source, this.event);
   }
 
-  /** The same handler (one id, one start) with blocking calls accepted. */
-  allowingBlocking(): HandlerContext {
-    void this.attributes; // read now: the copy shares them, not the event's objects
-    return Object.assign(Object.create(Context.prototype) as Context, this, { allowBlocking: true });
+  /** The same handler (one id, one start, one kind) with other attributes or blocking accepted. */
+  derive(changes: Changes): HandlerContext {
+    const { attributes, ...rest } = changes;
+    const attrs = attributes ?? this.attributes; // read now: the copy keeps them, not the event's objects
+    return Object.assign(Object.create(Context.prototype) as Context, this, rest, { attrs, read: undefined, subject: undefined, packet: undefined });
   }
 
   /** What `JSON.stringify` and `console.log` show: the public fields, never the event's objects. */
   toJSON(): HandlerContext {
-    const { id, source, event, attributes, startedAt, allowBlocking, kind } = this;
-    return { id, source, event, attributes, startedAt, allowBlocking, kind };
+    const { id, source, event, attributes, startedAt, allowBlocking, kind, origin } = this;
+    return { id, source, event, attributes, startedAt, allowBlocking, kind, ...(origin === undefined ? {} : { origin }) };
   }
 
   [inspect.custom](): HandlerContext {
     return this.toJSON();
   }
+}
+
+interface Changes {
+  attributes?: Readonly<Record<string, AttributeValue>>;
+  allowBlocking?: boolean;
+  origin?: HandlerContext;
+}
+
+/** `current` with `changes`; another copy of loopguard (the store is shared) may have made it: its own method, else its fields. */
+function derive(current: HandlerContext, changes: Changes): HandlerContext {
+  if (typeof (current as Partial<Context>).derive === 'function') return (current as Context).derive(changes);
+  return { ...current, attributes: current.attributes, kind: current.kind, ...changes };
 }
 
 /** A context from what the app says of its handler (`runInHandler`, `track`). */
@@ -161,6 +181,23 @@ function kindOf(source: string, event: string): string {
   return kind;
 }
 
+/** The handler context `context` is a part of (itself, when it is a handler's own). */
+export function originOf(context: HandlerContext): HandlerContext {
+  return context.origin ?? context;
+}
+
+/**
+ * Runs `fn` as a part of the handler that runs now, with `attributes` added to its own (a bot
+ * framework's command, listener or component, named in the framework's words): still the same
+ * handled event, the same kind, the same interaction. Outside a handler it just runs `fn`.
+ */
+export function continueHandler<R>(attributes: Readonly<Record<string, AttributeValue>>, fn: () => R): R {
+  const current = handlerStorage.getStore();
+  if (current === undefined) return fn();
+  const part = derive(current, { attributes: { ...current.attributes, ...attributes }, origin: originOf(current) });
+  return handlerStorage.run(part, fn);
+}
+
 /**
  * Runs `fn` with blocking calls accepted (a scoped escape hatch), including what it awaits and
  * schedules. Outside a handler it just runs `fn`.
@@ -169,9 +206,7 @@ export function allowBlocking<R>(fn: () => R): R {
   const current = handlerStorage.getStore();
   const allowed = current === undefined
     ? contextFromInfo({ source: 'loopguard', event: 'allowBlocking' }, true)
-    // Another copy of loopguard (the store is shared) may have made it: its own method, else its fields.
-    : typeof (current as Partial<Context>).allowingBlocking === 'function' ? (current as Context).allowingBlocking()
-      : { ...current, attributes: current.attributes, kind: current.kind, allowBlocking: true };
+    : derive(current, { allowBlocking: true, origin: originOf(current) });
   return handlerStorage.run(allowed, fn);
 }
 

@@ -1,4 +1,4 @@
-import { eventContext, type AttributeReader, type AttributeValue } from '../core/context';
+import { currentHandler, eventContext, originOf, type AttributeReader, type AttributeValue, type HandlerContext } from '../core/context';
 import { isBlockingCallError } from '../core/errors';
 import { isWrapper, mimic, wrapMethod, type AnyFunction } from '../core/patch';
 import { UndoStack, type Undo } from '../core/undo';
@@ -28,8 +28,19 @@ export class ClientEvents {
   packet: Packet | undefined;
   /** Strict mode: each listener runs on its own (a stopped one does not keep the others from the event). */
   strict = false;
+  /**
+   * Which client started each handler, once a bot framework is loaded (else undefined, and nothing
+   * is kept per event): a framework re-emits its own events on the client from inside the gateway
+   * event's handler (Sapphire's `chatInputCommandAccepted`), and those continue that handler.
+   */
+  startedBy: WeakMap<HandlerContext, object> | undefined;
 
   constructor(readonly observers: Observers, readonly interactions: Interactions, readonly gateways: Gateways) {}
+
+  /** A framework that re-emits events on its client is loaded: emits inside a handler of the same client continue it. */
+  frameworkLoaded(): void {
+    this.startedBy ??= new WeakMap();
+  }
 }
 
 /** Wraps the library's packet handler so that emits inside it know the packet. */
@@ -126,7 +137,13 @@ export function patchEmit(proto: object | undefined, events: ClientEvents, spec:
       if (typeof event !== 'string' || spec.internalEvents.has(event) || this.listenerCount(event) === 0) {
         return Reflect.apply(emit, this, arguments) as boolean;
       }
+      const startedBy = events.startedBy;
+      if (startedBy !== undefined) {
+        const current = currentHandler();
+        if (current !== undefined && startedBy.get(originOf(current)) === this) return emitWithin(this, emit, arguments, events.strict);
+      }
       const context = eventContext(spec.source, event, read, first, events.packet);
+      startedBy?.set(context, this);
       if (event === spec.interactionEvent && first !== null && typeof first === 'object') {
         const key = spec.interactionKey === undefined ? first : spec.interactionKey(first);
         if (key !== undefined) events.interactions.begin(context, key, spec.createdAt?.(first));
@@ -181,6 +198,21 @@ function wrapOwnEmits(proto: object, make: (original: AnyFunction) => AnyFunctio
   return () => {
     if (Object.getOwnPropertyDescriptor(proto, 'emit')?.get === getter) Object.defineProperty(proto, 'emit', { ...own, value: method });
   };
+}
+
+/**
+ * An event the client emits inside one of its own handlers (a framework's): its listeners run in
+ * the handler that runs. In strict mode each runs on its own, as the handler's own listeners do.
+ */
+function emitWithin(self: Emitter, emit: Emit, args: IArguments, strict: boolean): boolean {
+  try {
+    return (strict
+      ? emitSettling(self, emit as (this: unknown, ...a: unknown[]) => unknown, args, { promises: [], handled: true, containStops: true })
+      : Reflect.apply(emit, self, args)) as boolean;
+  } catch (error) {
+    if (isBlockingCallError(error)) return true;
+    throw error;
+  }
 }
 
 /**

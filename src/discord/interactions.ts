@@ -1,6 +1,6 @@
 import type { Bus } from '../core/bus';
 import { callersOf } from '../core/call-sites';
-import type { HandlerContext } from '../core/context';
+import { currentHandler, originOf, type HandlerContext } from '../core/context';
 import type { Occurrence } from '../core/occurrence';
 import type { Blocker, InteractionAtRisk } from '../core/reports';
 import type { Undo } from '../core/undo';
@@ -9,7 +9,8 @@ import { interactionDeadlineMs, interactionLifetimeMs } from './constants';
 /*
  * Interaction acknowledgements. Discord drops an interaction that is not acknowledged within 3 s.
  * For each interaction handler the blocking calls that ran before its first acknowledgement are
- * added up, and a report says when they delayed it, or when it came after the deadline. The
+ * added up, and a report says when they delayed it by `delayedFromMs` or more (less is noise
+ * nobody acts on: 50 µs of a SQLite read), or when it came after the deadline (always). The
  * interactions still waiting are what a stall puts at risk.
  */
 
@@ -39,6 +40,11 @@ export class Interactions {
   /** Not acknowledged yet, oldest first. */
   private readonly waiting = new Set<Pending>();
   private unsubscribe: Undo | undefined;
+  /**
+   * Blocking before an acknowledgement that makes it worth a "delayed" report: the settings'
+   * ackBlockedMs, set by the runtime (0 here: any blocking counts).
+   */
+  delayedFromMs = 0;
 
   constructor(private readonly bus: Bus) {}
 
@@ -71,7 +77,7 @@ export class Interactions {
       const now = Date.now();
       const ackDelayMs = now - pending.startedAt;
       const late = Math.max(this.sinceCreated(pending, now), ackDelayMs) > interactionDeadlineMs;
-      if (pending.blockedMs <= 0 && !late) return;
+      if (!late && (pending.blockedMs <= 0 || pending.blockedMs < this.delayedFromMs)) return;
       const blockers = [...pending.blockers].sort((a, b) => b.durationMs - a.durationMs).slice(0, 5);
       this.bus.occurrences.publish({
         type: 'interaction-ack',
@@ -81,7 +87,7 @@ export class Interactions {
         outcome: late ? 'late' : 'delayed',
         durationMs: pending.blockedMs,
         time: now,
-        handler: pending.context,
+        handler: this.acknowledgedIn(pending),
         callers: callersOf(above),
         extra: { ackDelayMs, deadlineMs: interactionDeadlineMs, blockers },
       });
@@ -117,10 +123,19 @@ export class Interactions {
     this.waiting.clear();
   }
 
-  /** A blocking call in an interaction's handler, before its acknowledgement. */
+  /**
+   * The handler context the acknowledgement came in: a framework's part of the interaction's
+   * handler (its command, with the framework's attributes), else the handler's own.
+   */
+  private acknowledgedIn(pending: Pending): HandlerContext {
+    const current = currentHandler();
+    return current !== undefined && originOf(current) === pending.context ? current : pending.context;
+  }
+
+  /** A blocking call in an interaction's handler (or a part of it), before its acknowledgement. */
   private blocked(o: Occurrence): void {
     if (o.handler === undefined || (o.type !== undefined && o.type !== 'blocking-call')) return;
-    const pending = this.byContext.get(o.handler);
+    const pending = this.byContext.get(originOf(o.handler));
     if (pending === undefined || pending.acknowledged) return;
     pending.blockedMs += o.durationMs;
     pending.blockers.push({ api: o.api, site: o.callers.site ?? null, durationMs: o.durationMs });

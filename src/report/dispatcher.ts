@@ -7,6 +7,7 @@ import type { Observation, Report, Sink, SiteTotal, Summary } from '../core/repo
 import type { SamplingState } from '../core/sampling';
 import { reportOf } from './build';
 import { docsFor } from './docs';
+import { partAttributes } from './phrases';
 
 /*
  * Turns what the bus carries into reports: the first call at a site is reported at once, with its
@@ -73,7 +74,7 @@ export function unsampledObservation(u: UnsampledCall): Observation {
 
 /*
  * What a site's aggregate repeats of its first report: what is the site's (the call, the line, the
- * handler's source and event), not what was one event's (its ids, a stall's capture and risks, an
+ * handler's source and event, the framework's part), not what was one event's (its ids, a stall's capture and risks, an
  * acknowledgement's delay and blockers).
  */
 const perEvent = new Set(['atRisk', 'captureDelayMs', 'cpuWaitMs', 'stackUnavailable', 'ackDelayMs', 'blockers']);
@@ -82,7 +83,13 @@ function aggregateBase(report: Report): Report {
   const base: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(report)) if (!perEvent.has(key)) base[key] = value;
   const handler = report.handler;
-  base['handler'] = handler === null ? null : { source: handler.source, event: handler.event };
+  if (handler === null) base['handler'] = null;
+  else {
+    const kept: Record<string, unknown> = { source: handler.source, event: handler.event };
+    // A framework's part (command, listener) is the line's, not one event's.
+    for (const key of partAttributes) if (handler[key] !== undefined) kept[key] = handler[key];
+    base['handler'] = kept;
+  }
   return base as unknown as Report;
 }
 

@@ -6,8 +6,25 @@ import { docsIndex } from './docs';
  * message and guardTests' failures all phrase a report with these.
  */
 
+/**
+ * The attributes that name the part of a handler that ran in a bot framework's words (a Sapphire
+ * command's chatInputRun, a Seyfert component): the same for every event at one line.
+ */
+export const partAttributes: readonly string[] = ['framework', 'store', 'piece', 'run'];
+
 export function describeHandler(handler: HandlerSummary | null): string {
-  return handler === null ? 'outside any handler' : `handler "${handler.event}" (${handler.source})`;
+  return handler === null ? 'outside any handler' : `handler "${handler.event}" (${handler.source}${describePart(handler)})`;
+}
+
+/** `; sapphire commands "ping" chatInputRun`, or nothing when no framework part ran. */
+function describePart(handler: HandlerSummary): string {
+  if (handler['piece'] === undefined) return '';
+  let words = '';
+  for (const key of partAttributes) {
+    const value = handler[key];
+    if (value !== undefined) words += key === 'piece' ? ` "${String(value)}"` : ` ${String(value)}`;
+  }
+  return `;${words}`;
 }
 
 export function describeSite(site: Site | null, relativeTo?: string): string {

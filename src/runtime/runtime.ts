@@ -194,6 +194,7 @@ export class Runtime implements RuntimeApi {
     if (this.discord !== undefined) {
       this.discord.events.active = on;
       this.discord.events.strict = settings.mode === 'strict';
+      this.discord.events.interactions.delayedFromMs = settings.ackBlockedMs;
     }
     if ((settings.mode === 'strict') !== (this.uncontain !== undefined)) {
       if (this.uncontain === undefined) this.uncontain = containStrictErrors();

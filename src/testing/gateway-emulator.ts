@@ -1,6 +1,7 @@
 import { interactionDeadlineMs } from '../discord/constants';
 import { EventEmitter, once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import {
   GatewayCloseCodes, GatewayDispatchEvents, GatewayOpcodes,
@@ -25,8 +26,8 @@ import { shardOf, snowflake } from './snowflake';
 /*
  * A local Discord server for tests and demos: the REST API a bot needs and the gateway (v10,
  * JSON, no compression) over a real WebSocket — HELLO, IDENTIFY, READY, GUILD_CREATE, heartbeats,
- * RESUME with replay, several shards. Real discord.js, @discordjs/core, Eris and Oceanic.js
- * clients connect to it as they would to Discord.
+ * RESUME with replay, several shards; over TLS when asked. Real discord.js, @discordjs/core, Eris,
+ * Oceanic.js and Seyfert clients connect to it as they would to Discord.
  */
 
 export interface EmulatorOptions {
@@ -47,6 +48,12 @@ export interface EmulatorOptions {
   maxConcurrency?: number;
   port?: number;
   host?: string;
+  /**
+   * Serve REST and the gateway over TLS (https, wss) with this key and certificate, for clients
+   * that speak nothing else (Seyfert's gateway socket). The client must trust the certificate
+   * (NODE_EXTRA_CA_CERTS).
+   */
+  tls?: { key: string | Buffer; cert: string | Buffer };
 }
 
 export interface RestCall {
@@ -137,6 +144,7 @@ export class GatewayEmulator extends EventEmitter {
   private readonly rest: RestContext;
   private readonly sockets = new Set<WebSocket>();
   private readonly http: Server;
+  private readonly scheme: 'http' | 'https';
   private readonly wss: WebSocketServer;
   private silenceTimer: NodeJS.Timeout | undefined;
   private address: AddressInfo | undefined;
@@ -153,7 +161,9 @@ export class GatewayEmulator extends EventEmitter {
     this.guilds = typeof g === 'number' ? Array.from({ length: g }, (_, i) => guild(`guild ${i + 1}`, snowflake(Date.now() - i))) : g;
     this.commands = new CommandStore(this.application.id);
     this.rest = this.restContext();
-    this.http = createServer((req, res) => this.onRequest(req, res));
+    const onRequest = (req: IncomingMessage, res: ServerResponse): void => this.onRequest(req, res);
+    this.scheme = options.tls === undefined ? 'http' : 'https';
+    this.http = options.tls === undefined ? createServer(onRequest) : createTlsServer({ key: options.tls.key, cert: options.tls.cert }, onRequest);
     this.wss = new WebSocketServer({ server: this.http });
     this.wss.on('connection', (socket) => this.onConnection(socket));
   }
@@ -175,14 +185,14 @@ export class GatewayEmulator extends EventEmitter {
   }
   /** Base URL of the server. */
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.scheme}://127.0.0.1:${this.port}`;
   }
   /** What discord.js takes as `rest.api` (it appends `/v10`). */
   get apiUrl(): string {
     return `${this.url}/api`;
   }
   get gatewayUrl(): string {
-    return `ws://127.0.0.1:${this.port}`;
+    return `${this.scheme === 'https' ? 'wss' : 'ws'}://127.0.0.1:${this.port}`;
   }
   /** The first guild's #general. */
   get channel(): ChannelObject {

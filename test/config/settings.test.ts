@@ -24,6 +24,7 @@ const valid: Record<string, [string, unknown][]> = {
   LOOPGUARD_REPORT_ARGS: [['1', true], ['off', false]],
   LOOPGUARD_OTEL: [['on', 'on'], ['OFF', 'off'], ['auto', 'auto']],
   LOOPGUARD_STALL_MS: [['250', 250], [' 2000 ', 2000], ['off', Infinity], ['OFF', Infinity]],
+  LOOPGUARD_ACK_BLOCKED_MS: [['0', 0], ['250', 250], ['3000', 3000]],
 };
 const invalid: Record<string, string> = {
   LOOPGUARD_MODE: 'loud',
@@ -36,6 +37,7 @@ const invalid: Record<string, string> = {
   LOOPGUARD_SAMPLE_ABOVE: '0.5',
   LOOPGUARD_OTEL: 'jaeger',
   LOOPGUARD_STALL_MS: '10',
+  LOOPGUARD_ACK_BLOCKED_MS: '3001',
 };
 
 describe.each(settings.map((s) => [s.env, s] as const))('%s', (env, s) => {

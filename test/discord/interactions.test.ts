@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Bus } from '../../src/core/bus';
-import { newHandlerContext } from '../../src/core/context';
+import { continueHandler, handlerStorage, newHandlerContext, type HandlerContext } from '../../src/core/context';
 import type { Occurrence } from '../../src/core/occurrence';
 import { Interactions } from '../../src/discord/interactions';
 
@@ -51,5 +51,53 @@ describe('interactions never acknowledged', () => {
     interactions.acknowledging(interaction, 'interaction.reply', setup);
     const ack = published.find((o) => o.type === 'interaction-ack');
     expect(ack).toMatchObject({ outcome: 'delayed', durationMs: 12, extra: { deadlineMs: 3000, blockers: [{ api: 'fs.readFileSync', site: callers.site, durationMs: 12 }] } });
+  });
+});
+
+describe('acknowledgements worth a report', () => {
+  const callers = { site: { file: '/bot.js', line: 3, column: 5 }, origin: undefined, via: undefined, moduleLoad: undefined, requirer: undefined, frames: [], above: undefined };
+  const block = (bus: Bus, handler: HandlerContext, durationMs: number) =>
+    bus.occurrences.publish({ api: 'fs.readFileSync', kind: 'file-system', hint: '', outcome: 'ran', durationMs, time: Date.now(), handler, callers });
+
+  it('delayed only from delayedFromMs of blocking, added up over the calls before it', () => {
+    const { bus, interactions, published } = setup();
+    interactions.delayedFromMs = 100;
+    const below = newHandlerContext('test', 'interactionCreate', {});
+    const above = newHandlerContext('test', 'interactionCreate', {});
+    interactions.begin(below, 'below', undefined);
+    interactions.begin(above, 'above', undefined);
+    block(bus, below, 99.5);
+    block(bus, above, 60);
+    block(bus, above, 40);
+    interactions.acknowledging('below', 'api.interactions.reply', setup);
+    interactions.acknowledging('above', 'api.interactions.reply', setup);
+    expect(published.filter((o) => o.type === 'interaction-ack').map((o) => [o.outcome, o.durationMs, o.handler])).toEqual([['delayed', 100, above]]);
+  });
+
+  it('late ones always, with nothing blocked', () => {
+    const { interactions, published } = setup();
+    interactions.delayedFromMs = 100;
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const handler = newHandlerContext('test', 'interactionCreate', {});
+    interactions.begin(handler, 'late', undefined);
+    vi.setSystemTime(Date.now() + 3001);
+    interactions.acknowledging('late', 'api.interactions.reply', setup);
+    expect(published.map((o) => [o.outcome, o.durationMs, o.extra?.['blockers']])).toEqual([['late', 0, []]]);
+  });
+
+  it('a framework\'s part of the handler: its blocking counts for the interaction, and the report names the part that acknowledged', () => {
+    const { interactions, published } = setup();
+    const handler = newHandlerContext('test', 'interactionCreate', { interactionId: '1' });
+    interactions.begin(handler, 'part', undefined);
+    const part = { framework: 'sapphire', store: 'commands', piece: 'ping', run: 'chatInputRun' };
+    handlerStorage.run(handler, () => continueHandler(part, () => {
+      const current = handlerStorage.getStore()!;
+      expect(current).toMatchObject({ id: handler.id, kind: handler.kind, origin: handler, attributes: { interactionId: '1', ...part } });
+      const bus = (interactions as unknown as { bus: Bus }).bus;
+      block(bus, current, 150);
+      interactions.acknowledging('part', 'interaction.reply', setup);
+    }));
+    const [ack] = published.filter((o) => o.type === 'interaction-ack');
+    expect(ack).toMatchObject({ outcome: 'delayed', durationMs: 150, handler: { origin: handler, attributes: { interactionId: '1', ...part } } });
   });
 });

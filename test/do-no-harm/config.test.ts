@@ -15,7 +15,7 @@ const app = fixture('cjs-app.js');
 describe('configuration mistakes', () => {
   it.each([
     [{ LOOPGUARD_INTEGRATIONS: 'discord.js,Discord.js,eris' }, 0, ''],
-    [{ LOOPGUARD_INTEGRATIONS: 'discordjs' }, 78, 'loopguard: invalid LOOPGUARD_INTEGRATIONS (integrations) "discordjs": "discordjs" is no integration; accepted: auto, off, or names among discord.js, @discordjs/core, eris, oceanic.js\n'],
+    [{ LOOPGUARD_INTEGRATIONS: 'discordjs' }, 78, 'loopguard: invalid LOOPGUARD_INTEGRATIONS (integrations) "discordjs": "discordjs" is no integration; accepted: auto, off, or names among discord.js, @discordjs/core, eris, oceanic.js, sapphire, seyfert\n'],
     [{ LOOPGUARD_STALL_MS: '1e10' }, 78, 'loopguard: invalid LOOPGUARD_STALL_MS "1e10"; accepted: a number of milliseconds from 50 to 3600000, or off\n'],
     [{ LOOPGUARD_THRESHOLD_MS: 'Infinity' }, 78, 'loopguard: invalid LOOPGUARD_THRESHOLD_MS "Infinity"; accepted: a number of milliseconds from 0 to 3600000\n'],
     [{ LOOPGUARD_MODE: 'off', LOOPGUARD_SCOPE: 'everything' }, 78, 'loopguard: invalid LOOPGUARD_SCOPE "everything"; accepted: handlers, all\n'],

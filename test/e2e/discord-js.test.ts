@@ -82,14 +82,30 @@ describe('discord.js handlers', () => {
     expect(late!.durationMs).toBeGreaterThanOrEqual(3000);
   });
 
-  it('reports an acknowledgement delayed (in time) by a blocking call, and none for a clean command', async () => {
+  it('reports an acknowledgement delayed (in time) by 100 ms of blocking or more; none for a clean command or a read of a file', async () => {
     const { emulator, stop } = await startBot(cjs);
     expect((await emulator.sendCommand('hash').acknowledged).late).toBe(false);
     expect((await emulator.sendCommand('quick').acknowledged).late).toBe(false);
-    await emulator.waitForMessages(2);
+    expect((await emulator.sendCommand('lookup').acknowledged).late).toBe(false);
+    await emulator.waitForMessages(3);
     const { reports } = await stop();
     const acks = reports.filter((r) => r.type === 'interaction-ack');
     expect(acks).toMatchObject([{ api: 'interaction.deferReply', outcome: 'delayed', site: { line: lineOf(cjs, 'hash-ack') } }]);
+    expect(blocking(reports).map((r) => [r.api, r.site?.line])).toEqual([
+      ['crypto.pbkdf2Sync', lineOf(cjs, 'hash')], ['fs.readFileSync', lineOf(cjs, 'lookup')],
+    ]);
+  });
+
+  it('LOOPGUARD_ACK_BLOCKED_MS=0: any blocking before an acknowledgement makes it delayed', async () => {
+    const { emulator, stop } = await startBot(cjs, { env: { LOOPGUARD_ACK_BLOCKED_MS: '0' } });
+    expect((await emulator.sendCommand('lookup').acknowledged).late).toBe(false);
+    expect((await emulator.sendCommand('quick').acknowledged).late).toBe(false);
+    await emulator.waitForMessages(2);
+    const { reports } = await stop();
+    expect(reports.filter((r) => r.type === 'interaction-ack')).toMatchObject([{
+      api: 'interaction.reply', outcome: 'delayed', site: { line: lineOf(cjs, 'lookup-ack') },
+      blockers: [{ api: 'fs.readFileSync', site: { line: lineOf(cjs, 'lookup') } }],
+    }]);
   });
 
   it('strict mode stops the call inside the handler; the bot keeps running and answers the next event', async () => {

@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { get as httpsGet } from 'node:https';
 import WebSocket from 'ws';
 import { GatewayEmulator, shardOf, type GuildSpec } from '../../src/testing/index';
+import { testCertificate } from '../support/tls';
 
 /* The emulator speaks the gateway protocol: tested with a raw WebSocket client, step by step. */
 
@@ -506,5 +508,24 @@ describe('gateway: REQUEST_GUILD_MEMBERS', () => {
       ['query', guildId, 0, 1, [e.member.id], undefined],
       ['ids', guildId, 0, 1, [e.bot.id], ['123']],
     ]);
+  });
+});
+
+describe('emulator over TLS', () => {
+  it('serves REST (https) and the gateway (wss) with the certificate it is given, and says so in its URLs', async () => {
+    const tls = await testCertificate();
+    const e = await emulator({ tls });
+    expect([e.apiUrl, e.gatewayUrl]).toEqual([`https://127.0.0.1:${e.port}/api`, `wss://127.0.0.1:${e.port}`]);
+    const body = await new Promise<string>((resolve, reject) => {
+      httpsGet(`${e.apiUrl}/v10/gateway/bot`, { ca: tls.cert }, (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString())).on('end', () => resolve(text));
+      }).on('error', reject);
+    });
+    expect(JSON.parse(body)).toMatchObject({ url: e.gatewayUrl, shards: 1 });
+    const ws = new WebSocket(`${e.gatewayUrl}?v=10&encoding=json`, { ca: tls.cert });
+    const hello = await new Promise<Payload>((resolve, reject) => ws.once('message', (data) => resolve(JSON.parse(String(data)) as Payload)).once('error', reject));
+    ws.close();
+    expect(hello).toMatchObject({ op: 10, d: { heartbeat_interval: 41250 } });
   });
 });

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { Attributes, Context, Exception, Span, Tracer } from '@opentelemetry/api';
-import type { HandlerContext } from '../../core/context';
+import { originOf, type HandlerContext } from '../../core/context';
 import type { HandlerObserver, HandlerScope, Observation } from '../../core/reports';
 import type { OtelApi } from './api';
 import { attr, eventName, handlerAttribute, stallSpanName } from './names';
@@ -71,7 +71,7 @@ export function createTraces(api: OtelApi, tracer: Tracer, tracing: () => boolea
    * suppresses tracing inside it, and the user's blocking call must still be seen.
    */
   function parentOf(o: Observation): Context {
-    const span = api.trace.getSpan(api.context.active()) ?? (o.handler === undefined ? undefined : spans.get(o.handler));
+    const span = api.trace.getSpan(api.context.active()) ?? (o.handler === undefined ? undefined : spans.get(originOf(o.handler)));
     return span === undefined ? api.ROOT_CONTEXT : api.trace.setSpan(api.ROOT_CONTEXT, span);
   }
 
@@ -87,7 +87,7 @@ export function createTraces(api: OtelApi, tracer: Tracer, tracing: () => boolea
   }
 
   function ackEvent(o: Observation): void {
-    const span = o.handler === undefined ? undefined : spans.get(o.handler);
+    const span = o.handler === undefined ? undefined : spans.get(originOf(o.handler));
     if (span === undefined) return;
     const extra = o.extra ?? {};
     const attributes: Attributes = { [attr.api]: o.api, [attr.outcome]: o.outcome, ...siteAttributes(o) };
@@ -101,7 +101,7 @@ export function createTraces(api: OtelApi, tracer: Tracer, tracing: () => boolea
    * error status; the handler's span, when still open, gets an event and error status too.
    */
   function stallSpan(o: Observation): void {
-    const handlerSpan = o.handler === undefined ? undefined : spans.get(o.handler);
+    const handlerSpan = o.handler === undefined ? undefined : spans.get(originOf(o.handler));
     const parent = handlerSpan === undefined ? api.ROOT_CONTEXT : api.trace.setSpan(api.ROOT_CONTEXT, handlerSpan);
     const span = tracer.startSpan(stallSpanName, { kind: SpanKind.INTERNAL, startTime: o.time }, parent);
     const message = `the event loop stalled for ${Math.round(o.durationMs)} ms in ${o.api}`;
