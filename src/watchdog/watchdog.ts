@@ -52,6 +52,18 @@ function cpuWaitMs(): number | undefined {
   }
 }
 
+/**
+ * How long the loop was held by code no wrapper saw, from the time it was busy between two beats
+ * (running or waiting for a CPU), the time wrapped calls reported (by the clock, so waits for a CPU
+ * included) and the time the OS kept the thread waiting for a CPU. The waits are spread over the
+ * interval: the unexplained part's share of them is its share of the busy time.
+ */
+export function stalledTime(busyMs: number, explainedMs: number, waitedMs: number | undefined): { stalledMs: number; waitedHereMs: number | undefined } {
+  const unexplainedMs = Math.max(0, busyMs - explainedMs);
+  const waitedHereMs = waitedMs === undefined || busyMs <= 0 ? waitedMs : waitedMs * (unexplainedMs / busyMs);
+  return { stalledMs: Math.max(0, unexplainedMs - (waitedHereMs ?? 0)), waitedHereMs };
+}
+
 /** Why the inspector cannot read the main thread's stack here, or undefined when it can. */
 function inspectorProblem(): string | undefined {
   // Bun's node:inspector makes sessions, but one in loopguard's thread never reaches the main thread.
@@ -161,18 +173,17 @@ export class Watchdog {
     const cpuWait = cpuWaitMs();
     const waitedMs = cpuWait === undefined || this.lastCpuWait === undefined ? undefined : Math.max(0, cpuWait - this.lastCpuWait);
     this.lastCpuWait = cpuWait;
-    // Time the loop spent running code since the last beat (not waiting for a CPU), minus what wrapped calls reported.
-    const activeMs = now - this.lastAt - (idle - this.lastIdle) - (waitedMs ?? 0);
     const explainedMs = Atomics.load(shared, Slot.explainedUs) / 1000;
+    const { stalledMs, waitedHereMs } = stalledTime(now - this.lastAt - (idle - this.lastIdle), explainedMs, waitedMs);
     Atomics.store(shared, Slot.explainedUs, 0);
     Atomics.store(shared, Slot.beatAt, Math.round(now - this.origin));
     Atomics.store(shared, Slot.beat, beatNo + 1);
     this.lastAt = now;
     this.lastIdle = idle;
     const captured = this.capture.take(beatNo);
-    if (activeMs - explainedMs < this.options.stallMs) return;
+    if (stalledMs < this.options.stallMs) return;
     try {
-      this.report(activeMs, captured, waitedMs);
+      this.report(stalledMs, captured, waitedHereMs);
     } catch (error) {
       this.bus.fail(error, 'reporting a stall');
     }

@@ -23,7 +23,9 @@ describe('the stall watchdog', () => {
       docs: 'https://github.com/loopguard/loopguard/blob/main/docs/fixing.md#fixing-stall',
     });
     expect(stall!.stack).toContain(`${app}:${lineOf(app, 'spin')}:`);
-    expect(stall!.durationMs).toBeGreaterThanOrEqual(590);
+    // The app spins for 600 ms of the process' CPU time; the stall is the main thread's share
+    // (loopguard's thread reading the stack and V8's compiler threads run meanwhile).
+    expect(stall!.durationMs).toBeGreaterThanOrEqual(500);
     expect(stall!.durationMs).toBeLessThan(1500);
     expect(stall!.captureDelayMs).toBeLessThan(50);
     cleanup(result);
