@@ -30,10 +30,10 @@ export function otelSink(options: OtelOptions = {}): Sink {
   const noop = new api.ProxyTracerProvider().getDelegate();
   const proxy = provider instanceof api.ProxyTracerProvider ? provider : undefined;
   const traces = createTraces(api, tracer, () => proxy === undefined || proxy.getDelegate() !== noop);
-  // A meter has no such proxy: the global provider is looked up again every second (an SDK
-  // registered later is counted from then on), and until one registers (the API's no-op meter)
-  // nothing is counted. A timer, not a clock read per call: with no SDK, a call costs loopguard
-  // one flag read here.
+  // A meter has no such proxy: the global provider is looked up at every handler's start while
+  // none is registered (an SDK preloaded after loopguard counts the first event's calls), and
+  // every second (one registered or replaced later is counted from then on). Not per call: with
+  // no SDK, a call costs loopguard one flag read here.
   const noopMeter = api.createNoopMeter().constructor;
   let metrics: Metrics | undefined;
   let meterProvider: MeterProvider | undefined;
@@ -49,7 +49,12 @@ export function otelSink(options: OtelOptions = {}): Sink {
 
   return {
     name: 'opentelemetry',
-    handlers: traces.handlers,
+    handlers: {
+      start(handler) {
+        if (metrics === undefined) lookUp();
+        return traces.handlers.start(handler);
+      },
+    },
     // Spans and metrics are made per call, from `observe`; aggregates add nothing to them.
     write() {},
     observing: () => metrics !== undefined || traces.tracing(),

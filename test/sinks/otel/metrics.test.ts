@@ -5,6 +5,7 @@ import { metrics } from '@opentelemetry/api';
 import { configure, runInHandler, type Observation } from '../../../src/index';
 import { otelSink } from '../../../src/otel';
 import { metricNames } from '../../../src/otel';
+import { newHandlerContext } from '../../../src/core/context';
 import { Scratch } from '../../support/scratch';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { CollectingReader, guardWithSdk } from './support';
@@ -109,6 +110,28 @@ describe('an SDK that registers its meter provider after loopguard', () => {
       const { resourceMetrics } = await reader.collect();
       const calls = resourceMetrics.scopeMetrics.flatMap((m) => m.metrics).filter((m) => m.descriptor.name === metricNames.calls.name);
       expect(calls.flatMap((m) => m.dataPoints.map((p) => p.value))).toEqual([2]);
+    } finally {
+      sink.close?.({ calls: 0, stopped: 0, blockedMs: 0, sites: [], overflowCalls: 0, internalErrors: 0 });
+      vi.useRealTimers();
+      metrics.disable();
+      await provider.shutdown();
+    }
+  });
+
+  it('registered after loopguard and before the first event: that event\'s calls are counted (looked up at each handler\'s start)', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const sink = otelSink();
+    const reader = new CollectingReader();
+    const provider = new MeterProvider({ readers: [reader] });
+    try {
+      metrics.setGlobalMeterProvider(provider);
+      expect(sink.observing?.()).toBe(false); // no timer tick yet
+      sink.handlers?.start(newHandlerContext('test', 'e', {}));
+      expect(sink.observing?.()).toBe(true);
+      sink.observe?.(call(0));
+      const { resourceMetrics } = await reader.collect();
+      const calls = resourceMetrics.scopeMetrics.flatMap((m) => m.metrics).filter((m) => m.descriptor.name === metricNames.calls.name);
+      expect(calls.flatMap((m) => m.dataPoints.map((p) => p.value))).toEqual([1]);
     } finally {
       sink.close?.({ calls: 0, stopped: 0, blockedMs: 0, sites: [], overflowCalls: 0, internalErrors: 0 });
       vi.useRealTimers();
