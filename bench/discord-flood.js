@@ -1,6 +1,7 @@
 'use strict';
 // A real discord.js bot flooded with MESSAGE_CREATE by the emulator (in another process, each
-// pinned to its own core): loopguard beside what a user would otherwise pick (no tool,
+// pinned to its own core; the whole flood is sent while the bot does not read, then the bot
+// handles it as fast as it can: bench/lib/flood-run.js): loopguard beside what a user would otherwise pick (no tool,
 // `node --trace-sync-io`, OpenTelemetry's instrumentation-fs with an SDK, blocked-at,
 // monitorEventLoopDelay alone, a bare AsyncLocalStorage.run per event), in one run of interleaved
 // rounds. Per variant: throughput (messages a second) and the bot's CPU time per message
@@ -12,20 +13,18 @@
 //   FLOOD_ROUNDS (7), FLOOD_COUNT (20000 messages per run), FLOOD_TIMEOUT_S (180 per run)
 //   FLOOD_ONLY: comma-separated variant keys or names, e.g. "none,loopguard"
 //   FLOOD_VARIANTS: JSON of more variants, { "name": { "args": [...], "env": {...} } }
-const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const {
-  exited, machine, median, nodeBinaries, pairedRatios, pinned, resultsDir, shuffled, startEmulator, summary, taskset,
-  waitLine, writeResults,
+  exited, machine, median, nodeBinaries, pairedRatios, resultsDir, shuffled, startEmulator, summary, taskset, writeResults,
 } = require('./lib/common');
+const { floodOnce } = require('./lib/flood-run');
 const { floodVariants } = require('./lib/flood-variants');
 const { floodGoals } = require('./lib/goals');
 
 const rounds = Number(process.env.FLOOD_ROUNDS ?? 7);
 const count = Number(process.env.FLOOD_COUNT ?? 20000);
 const timeoutMs = Number(process.env.FLOOD_TIMEOUT_S ?? 180) * 1000;
-const bot = path.join(__dirname, 'flood', 'bot.js');
 const logs = path.join(resultsDir, 'logs');
 
 const extra = process.env.FLOOD_VARIANTS
@@ -42,47 +41,24 @@ function variantsFor(major) {
   });
 }
 
-/** One bot run: starts the bot, floods it, returns { rate, cpuUs, stats, sentMs, stderrLines }. */
+/** One bot run: { rate, cpuUs, stats, sentMs, and what the tool wrote on stderr }. */
 async function run(node, emulator, v, round) {
   fs.mkdirSync(logs, { recursive: true });
   const stderrFile = path.join(logs, `flood-${node.major}-${v.key}.stderr`);
-  const stderr = fs.openSync(stderrFile, 'w');
-  const [cmd, args] = pinned(1, node.bin, [...v.args, bot]);
-  const child = spawn(cmd, args, {
-    stdio: ['ignore', 'pipe', stderr],
-    env: {
-      ...process.env, ...v.env, DISCORD_API: `http://127.0.0.1:${emulator.port}/api`, FLOOD_COUNT: String(count),
-      FLOOD_HANDLER: v.handler ?? 'sync',
-    },
-  });
-  fs.closeSync(stderr);
-  const tail = () => fs.readFileSync(stderrFile, 'utf8').split('\n').slice(-15).join('\n');
-  let timer;
   try {
-    await waitLine(child, /^ready$/, 'ready');
-    const done = waitLine(child, /^done (.*)$/, 'its result');
-    const sent = waitLine(emulator.child, /^sent \d+ in ([\d.]+)/, 'sent');
-    // Awaited below, unless the bot fails first (then they reject unheard).
-    done.catch(() => {});
-    sent.catch(() => {});
-    emulator.child.stdin.write(`flood ${count}\n`);
-    const timeout = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`no result after ${timeoutMs / 1000} s`)), timeoutMs); });
-    const [, json] = await Promise.race([done, timeout]);
-    const [, sentMs] = await sent;
-    const result = JSON.parse(json);
+    const result = await floodOnce({
+      node, emulator, nodeArgs: v.args, env: { ...v.env, FLOOD_HANDLER: v.handler ?? 'sync' }, count, stderrFile, timeoutMs,
+    });
     const text = fs.readFileSync(stderrFile, 'utf8');
     return {
-      ...result, sentMs: Number(sentMs), stderrLines: text === '' ? 0 : text.split('\n').length - 1,
+      ...result, stderrLines: text === '' ? 0 : text.split('\n').length - 1,
       syncIoWarnings: (text.match(/WARNING: Detected use of sync API/g) ?? []).length,
       syncIoWarningsInHandler: (text.match(/WARNING: Detected use of sync API\n(?:\s+at .*\n)*?\s+at .*bench\/flood\/bot\.js/g) ?? []).length,
       loopguardLines: (text.match(/^\[loopguard\]/gm) ?? []).length,
     };
   } catch (error) {
-    throw new Error(`Node ${node.major}, ${v.name}, round ${round + 1}: ${error.message}\n--- the bot's stderr (${stderrFile}):\n${tail()}`);
-  } finally {
-    clearTimeout(timer);
-    child.kill();
-    await exited(child);
+    const tail = fs.existsSync(stderrFile) ? fs.readFileSync(stderrFile, 'utf8').split('\n').slice(-15).join('\n') : '';
+    throw new Error(`Node ${node.major}, ${v.name}, round ${round + 1}: ${error.message}\n--- the bot's stderr (${stderrFile}):\n${tail}`);
   }
 }
 

@@ -12,17 +12,16 @@
 //   npm run bench:profile
 //   PROFILE_NODES (default: this Node), PROFILE_COUNT (40000), PROFILE_RUNS (2 of each, alternated),
 //   PROFILE_INTERVAL_US (100), PROFILE_VARIANTS (flood variant keys, default "none,loopguard")
-const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { exited, nodeBinaries, pinned, resultsDir, root, startEmulator, waitLine, writeResults } = require('./lib/common');
+const { exited, nodeBinaries, resultsDir, root, startEmulator, writeResults } = require('./lib/common');
+const { floodOnce } = require('./lib/flood-run');
 const { floodVariants } = require('./lib/flood-variants');
 
 const count = Number(process.env.PROFILE_COUNT ?? 40000);
 const runs = Number(process.env.PROFILE_RUNS ?? 2);
 const interval = Number(process.env.PROFILE_INTERVAL_US ?? 100);
 const keys = (process.env.PROFILE_VARIANTS ?? 'none,loopguard').split(',').map((s) => s.trim());
-const bot = path.join(__dirname, 'flood', 'bot.js');
 const dist = `${path.join(root, 'dist')}${path.sep}`;
 
 const buckets = ['loopguard (dist/)', 'node:async_hooks / AsyncLocalStorage', 'discord.js + ws', 'other'];
@@ -85,20 +84,11 @@ function summarise(profile, from, to) {
 async function profileRun(node, emulator, v, dir) {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
-  const [cmd, args] = pinned(1, node.bin, ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-interval=${interval}`, ...v.args, bot]);
-  const child = spawn(cmd, args, {
-    stdio: ['ignore', 'pipe', 'ignore'],
-    env: {
-      ...process.env, ...v.env, DISCORD_API: `http://127.0.0.1:${emulator.port}/api`, FLOOD_COUNT: String(count),
-      FLOOD_HANDLER: v.handler ?? 'sync', FLOOD_WINDOW: '1', FLOOD_EXIT: '1',
-    },
+  const result = await floodOnce({
+    node, emulator, count,
+    nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-interval=${interval}`, ...v.args],
+    env: { ...v.env, FLOOD_HANDLER: v.handler ?? 'sync', FLOOD_WINDOW: '1', FLOOD_EXIT: '1' },
   });
-  await waitLine(child, /^ready$/, 'ready');
-  const done = waitLine(child, /^done (.*)$/, 'its result');
-  emulator.child.stdin.write(`flood ${count}\n`);
-  const [, json] = await done;
-  await exited(child);
-  const result = JSON.parse(json);
   // The main thread's profile: CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile, thread 0.
   const file = fs.readdirSync(dir).find((f) => /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/.test(f));
   if (!file) throw new Error(`no main-thread profile in ${dir}`);
@@ -130,7 +120,7 @@ async function profileOn(node) {
         }
         t.idle += out.idle;
         t.cpuUs.push(out.cpuUs);
-        t.messages += count - 1;
+        t.messages += count;
         console.log(`  run ${r + 1}: ${v.name} — ${out.rate} msg/s, ${out.cpuUs.toFixed(1)} µs CPU/msg`);
       }
     }
