@@ -131,10 +131,11 @@ async function profileOn(node) {
   const perMessage = (us, t) => us / t.messages;
   const result = { bench: 'profile', node: node.version, major: node.major, date: new Date().toISOString(), count, runs, intervalUs: interval, variants: {} };
   console.log(`\nNode ${node.version}: main thread's self time during the flood, µs per message`);
-  console.log(`  ${'bucket'.padEnd(40)}${variants.map((v) => v.key.padStart(14)).join('')}${variants.length === 2 ? 'difference'.padStart(14) : ''}`);
+  const width = Math.max(14, ...variants.map((v) => v.key.length + 2));
+  console.log(`  ${'bucket'.padEnd(40)}${variants.map((v) => v.key.padStart(width)).join('')}${variants.length === 2 ? 'difference'.padStart(14) : ''}`);
   const row = (label, values) => {
     const diff = values.length === 2 ? (values[1] - values[0]).toFixed(2).padStart(14) : '';
-    console.log(`  ${label.padEnd(40)}${values.map((x) => x.toFixed(2).padStart(14)).join('')}${diff}`);
+    console.log(`  ${label.padEnd(40)}${values.map((x) => x.toFixed(2).padStart(width)).join('')}${diff}`);
   };
   for (const b of buckets) row(b, variants.map((v) => perMessage(totals[v.key].byBucket[b], totals[v.key])));
   row('main thread, total (profile)', variants.map((v) => perMessage(Object.values(totals[v.key].byBucket).reduce((a, b) => a + b, 0), totals[v.key])));
@@ -150,22 +151,25 @@ async function profileOn(node) {
       topFunctions: functions.slice(0, 60).map((f) => ({ ...f, usPerMessage: perMessage(f.us, t) })),
     };
   }
-  const lg = totals.loopguard;
-  if (lg) {
-    console.log('\n  loopguard\'s functions (self time, native callees included), µs per message:');
-    for (const f of [...lg.byFunction.values()].filter((f) => f.bucket === buckets[0]).sort((a, b) => b.us - a.us).slice(0, 15)) {
-      console.log(`    ${perMessage(f.us, lg).toFixed(2).padStart(7)}  ${f.name}`);
+  // Against the first variant (no tool by default): each other variant's costliest loopguard
+  // functions, and the functions outside loopguard whose self time grew most.
+  const base = totals[variants[0].key];
+  for (const v of variants.slice(1)) {
+    const t = totals[v.key];
+    const own = [...t.byFunction.values()].filter((f) => f.bucket === buckets[0]).sort((a, b) => b.us - a.us).slice(0, 15);
+    if (own.length) {
+      console.log(`\n  ${v.name}: loopguard's functions (self time, native callees included), µs per message:`);
+      for (const f of own) console.log(`    ${perMessage(f.us, t).toFixed(2).padStart(7)}  ${f.name}`);
     }
-    const none = totals.none;
-    if (none) {
-      console.log('\n  functions outside loopguard whose self time grew most with loopguard, µs per message:');
-      const grown = [...lg.byFunction.values()].filter((f) => f.bucket !== buckets[0])
-        .map((f) => ({ ...f, growth: perMessage(f.us, lg) - perMessage(none.byFunction.get(f.name)?.us ?? 0, none) }))
-        .sort((a, b) => b.growth - a.growth).slice(0, 12);
-      for (const f of grown) console.log(`    ${('+' + f.growth.toFixed(2)).padStart(7)}  ${f.name}  [${f.bucket}]`);
-    }
+    console.log(`\n  ${v.name}: functions outside loopguard whose self time grew most against ${variants[0].name}, µs per message:`);
+    const grown = [...t.byFunction.values()].filter((f) => f.bucket !== buckets[0])
+      .map((f) => ({ ...f, growth: perMessage(f.us, t) - perMessage(base.byFunction.get(f.name)?.us ?? 0, base) }))
+      .sort((a, b) => b.growth - a.growth).slice(0, 12);
+    for (const f of grown) console.log(`    ${('+' + f.growth.toFixed(2)).padStart(7)}  ${f.name}  [${f.bucket}]`);
   }
-  const file = writeResults(`profile-${node.major}.json`, result);
+  // The default pair is what bench:docs reads; another choice of variants is kept beside it.
+  const name = keys.join(',') === 'none,loopguard' ? `profile-${node.major}.json` : `profile-${node.major}-${keys.join('+')}.json`;
+  const file = writeResults(name, result);
   console.log(`results: ${path.relative(process.cwd(), file)}; profiles in ${path.relative(process.cwd(), path.join(resultsDir, 'profile'))}`);
 }
 
