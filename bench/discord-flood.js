@@ -1,122 +1,125 @@
 'use strict';
-// Throughput of a real discord.js bot receiving a flood of MESSAGE_CREATE from the emulator (in
-// another process), its handler making one small sync call: with and without loopguard,
-// interleaved, printed as a ratio of medians. Goal: loopguard keeps >= 0.97 of the throughput.
-//   npm run bench:flood    (FLOOD_ROUNDS, FLOOD_COUNT, FLOOD_VARIANTS to change it; FLOOD_ONLY: a
-//   comma-separated list of the variants to run, e.g. "with loopguard,loopguard + OTel SDK")
-const { spawn } = require('node:child_process');
-const path = require('node:path');
-
+// A real discord.js bot flooded with MESSAGE_CREATE by the emulator (in another process, each
+// pinned to its own core; the whole flood is sent while the bot does not read, then the bot
+// handles it as fast as it can: bench/lib/flood-run.js): loopguard beside what a user would otherwise pick (no tool,
+// `node --trace-sync-io`, OpenTelemetry's instrumentation-fs with an SDK, blocked-at,
+// monitorEventLoopDelay alone, a bare AsyncLocalStorage.run per event), in one run of interleaved
+// rounds. Per variant: throughput (messages a second) and the bot's CPU time per message
+// (process.cpuUsage() across the flood, all its threads), each also as a ratio to its baseline
+// paired within the round, with the spread over rounds. Results: .tmp/bench/flood-<major>.json
+// (scripts/bench-docs.js turns them into docs/performance.md's tables).
+//   npm run bench:flood
+//   FLOOD_NODES="20 22 24 26"  the Node majors the bot runs on (default: this one); the emulator stays on this Node
+//   FLOOD_ROUNDS (7), FLOOD_COUNT (20000 messages per run), FLOOD_TIMEOUT_S (180 per run)
+//   FLOOD_ONLY: comma-separated variant keys or names, e.g. "none,loopguard"
+//   FLOOD_VARIANTS: JSON of more variants, { "name": { "args": [...], "env": {...} } }
 const fs = require('node:fs');
+const path = require('node:path');
+const {
+  exited, machine, median, nodeBinaries, pairedRatios, resultsDir, shuffled, startEmulator, summary, taskset, writeResults,
+} = require('./lib/common');
+const { floodOnce } = require('./lib/flood-run');
+const { floodVariants } = require('./lib/flood-variants');
+const { floodGoals } = require('./lib/goals');
 
 const rounds = Number(process.env.FLOOD_ROUNDS ?? 7);
 const count = Number(process.env.FLOOD_COUNT ?? 20000);
-const register = require.resolve('loopguard/register');
-const otelSdk = path.join(__dirname, 'flood/otel-sdk.js');
-const allVariants = {
-  'without loopguard': { args: [], env: {} },
-  'with loopguard': { args: ['-r', register], env: { LOOPGUARD_CONSOLE: 'off' } },
-  // OpenTelemetry: `with loopguard` above has @opentelemetry/api installed but no SDK (LOOPGUARD_OTEL
-  // auto); these record every handler and call with a real SDK, or turn OpenTelemetry off.
-  'loopguard (OTel off)': { args: ['-r', register], env: { LOOPGUARD_CONSOLE: 'off', LOOPGUARD_OTEL: 'off' } },
-  'loopguard + OTel SDK': { args: ['-r', otelSdk, '-r', register], env: { LOOPGUARD_CONSOLE: 'off' } },
-  'OTel SDK without loopguard': { args: ['-r', otelSdk], env: {} },
-  // The stall watchdog is on by default: the same without it shows what it costs.
-  'loopguard (no watchdog)': { args: ['-r', register], env: { LOOPGUARD_CONSOLE: 'off', LOOPGUARD_STALL_MS: 'off' } },
-  // Reference point: the same AsyncLocalStorage.run around each event, without loopguard (what
-  // any async-context tool costs on this Node).
-  'bare ALS (no loopguard)': { args: [], env: { FLOOD_BARE_ALS: '1' } },
-  ...(process.env.FLOOD_VARIANTS ? JSON.parse(process.env.FLOOD_VARIANTS) : {}),
-};
-const only = process.env.FLOOD_ONLY?.split(',').map((s) => s.trim());
-const variants = only ? Object.fromEntries(only.map((name) => {
-  if (!allVariants[name]) throw new Error(`FLOOD_ONLY: no variant "${name}"; variants: ${Object.keys(allVariants).join(', ')}`);
-  return [name, allVariants[name]];
-})) : allVariants;
+const timeoutMs = Number(process.env.FLOOD_TIMEOUT_S ?? 180) * 1000;
+const logs = path.join(resultsDir, 'logs');
 
-/** The ratios printed at the end: [what it says, variant, baseline, goal]. */
-const comparisons = [
-  ['loopguard keeps {r} of the throughput', 'with loopguard', 'without loopguard', 0.97],
-  ['loopguard with a recording OpenTelemetry SDK keeps {r} of loopguard\'s throughput without an SDK', 'loopguard + OTel SDK', 'with loopguard'],
-  ['@opentelemetry/api installed, no SDK (LOOPGUARD_OTEL=auto): {r} of LOOPGUARD_OTEL=off', 'with loopguard', 'loopguard (OTel off)'],
-  ['the stall watchdog keeps {r} of loopguard\'s throughput without it', 'with loopguard', 'loopguard (no watchdog)', 0.99],
-];
-
-// On a 2-core machine, the emulator and the bot each get a core of their own (less noise).
-const taskset = ['/usr/bin/taskset', '/bin/taskset'].find((p) => fs.existsSync(p));
-const pinned = (core, args) => (taskset ? [taskset, ['-c', String(core), process.execPath, ...args]] : [process.execPath, args]);
-
-function lines(child, onLine) {
-  let buffer = '';
-  child.stdout.on('data', (chunk) => {
-    buffer += chunk;
-    let at;
-    while ((at = buffer.indexOf('\n')) >= 0) {
-      onLine(buffer.slice(0, at));
-      buffer = buffer.slice(at + 1);
-    }
+const extra = process.env.FLOOD_VARIANTS
+  ? Object.entries(JSON.parse(process.env.FLOOD_VARIANTS)).map(([name, v]) => ({ key: name, name, tells: '', baseline: 'none', args: v.args ?? [], env: v.env ?? {} }))
+  : [];
+const only = process.env.FLOOD_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
+function variantsFor(major) {
+  const all = [...floodVariants, ...extra].filter((v) => !v.nodes || v.nodes(major));
+  if (!only) return all;
+  return only.map((id) => {
+    const v = all.find((c) => c.key === id || c.name === id);
+    if (!v) throw new Error(`FLOOD_ONLY: no variant "${id}" on Node ${major}; variants: ${all.map((c) => c.key).join(', ')}`);
+    return v;
   });
 }
 
-function waitLine(child, pattern) {
-  return new Promise((resolve, reject) => {
-    const onExit = () => reject(new Error(`process exited before ${pattern}`));
-    child.once('exit', onExit);
-    lines(child, (line) => {
-      const m = line.match(pattern);
-      if (m) {
-        child.off('exit', onExit);
-        resolve(m);
-      }
+/** One bot run: { rate, cpuUs, stats, sentMs, and what the tool wrote on stderr }. */
+async function run(node, emulator, v, round) {
+  fs.mkdirSync(logs, { recursive: true });
+  const stderrFile = path.join(logs, `flood-${node.major}-${v.key}.stderr`);
+  try {
+    const result = await floodOnce({
+      node, emulator, nodeArgs: v.args, env: { ...v.env, FLOOD_HANDLER: v.handler ?? 'sync' }, count, stderrFile, timeoutMs,
     });
-  });
+    const text = fs.readFileSync(stderrFile, 'utf8');
+    return {
+      ...result, stderrLines: text === '' ? 0 : text.split('\n').length - 1,
+      syncIoWarnings: (text.match(/WARNING: Detected use of sync API/g) ?? []).length,
+      syncIoWarningsInHandler: (text.match(/WARNING: Detected use of sync API\n(?:\s+at .*\n)*?\s+at .*bench\/flood\/bot\.js/g) ?? []).length,
+      loopguardLines: (text.match(/^\[loopguard\]/gm) ?? []).length,
+    };
+  } catch (error) {
+    const tail = fs.existsSync(stderrFile) ? fs.readFileSync(stderrFile, 'utf8').split('\n').slice(-15).join('\n') : '';
+    throw new Error(`Node ${node.major}, ${v.name}, round ${round + 1}: ${error.message}\n--- the bot's stderr (${stderrFile}):\n${tail}`);
+  }
 }
 
-async function main() {
-  const [emuCmd, emuArgs] = pinned(0, [path.join(__dirname, 'flood/emulator.js')]);
-  const emulator = spawn(emuCmd, emuArgs, { stdio: ['pipe', 'pipe', 'inherit'] });
-  const [, port] = await waitLine(emulator, /^port (\d+)/);
-  const samples = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
-  console.log(`discord.js flood — Node ${process.version}, ${count} messages per run, ${rounds} interleaved rounds${taskset ? ', emulator and bot pinned to separate cores' : ''}`);
-  for (let r = 0; r < rounds; r++) {
-    const order = Object.keys(variants).sort(() => Math.random() - 0.5);
-    for (const name of order) {
-      const v = variants[name];
-      const [botCmd, botArgs] = pinned(1, [...v.args, path.join(__dirname, 'flood/bot.js')]);
-      const bot = spawn(botCmd, botArgs, {
-        stdio: ['ignore', 'pipe', 'inherit'],
-        env: { ...process.env, ...v.env, DISCORD_API: `http://127.0.0.1:${port}/api`, FLOOD_COUNT: String(count) },
-      });
-      await waitLine(bot, /^ready/);
-      const rate = waitLine(bot, /^rate (\d+)/);
-      emulator.stdin.write(`flood ${count}\n`);
-      const [, value] = await rate;
-      samples[name].push(Number(value));
-      bot.kill();
-      await new Promise((resolve) => bot.once('exit', resolve));
-      process.stdout.write(`  round ${r + 1}: ${name.padEnd(24)} ${value} msg/s\n`);
+async function floodOn(node) {
+  const variants = variantsFor(node.major);
+  const emulator = await startEmulator(0);
+  const samples = Object.fromEntries(variants.map((v) => [v.key, { rate: [], cpuUs: [], sentMs: [], last: undefined }]));
+  const startedAt = new Date().toISOString();
+  const host = machine();
+  console.log(`\ndiscord.js flood — bot on Node ${node.version}, emulator on ${process.version}; ${count} messages per run, ${rounds} interleaved rounds of ${variants.length} variants${taskset ? ', emulator and bot pinned to separate cores' : ''}`);
+  try {
+    for (let r = 0; r < rounds; r++) {
+      for (const v of shuffled(variants)) {
+        const out = await run(node, emulator, v, r);
+        const s = samples[v.key];
+        s.rate[r] = out.rate;
+        s.cpuUs[r] = out.cpuUs;
+        s.sentMs[r] = out.sentMs;
+        const { rate, cpuUs, sentMs, ...last } = out;
+        s.last = last;
+        console.log(`  round ${r + 1}: ${v.name.padEnd(40)} ${String(out.rate).padStart(6)} msg/s ${out.cpuUs.toFixed(1).padStart(7)} µs CPU/msg`);
+      }
     }
+  } finally {
+    emulator.child.stdin.write('quit\n');
+    await exited(emulator.child);
   }
-  emulator.stdin.write('quit\n');
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const base = samples['without loopguard'] ? median(samples['without loopguard']) : undefined;
-  console.log('\nmedians:');
-  for (const [name, xs] of Object.entries(samples)) {
-    console.log(`  ${name.padEnd(24)} ${String(median(xs)).padStart(6)} msg/s${base ? `   ratio ${(median(xs) / base).toFixed(3)}` : ''}`);
-  }
-  console.log('');
-  for (const [text, variant, baseline, goal] of comparisons) {
-    if (!samples[variant] || !samples[baseline]) continue;
-    const r = median(samples[variant]) / median(samples[baseline]);
-    // The same ratio within each round (the two ran minutes apart at most): its spread is the
-    // noise this machine adds, against which a goal can be judged.
-    const perRound = samples[variant].map((v, i) => v / samples[baseline][i]).sort((a, b) => a - b);
-    const spread = `rounds: median ${median(perRound).toFixed(3)}, ${perRound[0].toFixed(3)}–${perRound.at(-1).toFixed(3)}`;
-    console.log(`${text.replace('{r}', r.toFixed(3))} (${spread})${goal ? ` (goal >= ${goal}: ${r >= goal ? 'met' : 'not met'})` : ''}`);
-  }
+  const result = {
+    bench: 'flood', node: node.version, major: node.major, emulatorNode: process.version, date: startedAt, machine: host,
+    count, rounds, pinned: Boolean(taskset),
+    variants: variants.map((v) => ({
+      key: v.key, name: v.name, tells: v.tells, handler: v.handler ?? 'sync', baseline: v.baseline, args: v.args.map((a) => (path.isAbsolute(a) ? path.relative(process.cwd(), a) : a)), env: v.env,
+      rate: samples[v.key].rate, cpuUs: samples[v.key].cpuUs, sentMs: samples[v.key].sentMs, ...samples[v.key].last,
+    })),
+  };
+  const file = writeResults(`flood-${node.major}.json`, result);
+  print(result);
+  console.log(`results: ${path.relative(process.cwd(), file)}`);
+  return result;
 }
 
-main().catch((error) => {
+function print(result) {
+  console.log(`\nNode ${result.node}: medians, and ratios to the baseline paired within each round (median, min–max)`);
+  console.log(`  ${'variant'.padEnd(40)} ${'msg/s'.padStart(6)}  ${'throughput'.padEnd(24)} ${'CPU µs/msg'.padStart(10)}  CPU/msg`);
+  for (const v of result.variants) {
+    const base = v.baseline && result.variants.find((b) => b.key === v.baseline);
+    const fmt = (s) => `${s.median.toFixed(3)} (${s.min.toFixed(3)}–${s.max.toFixed(3)})`;
+    const rate = base ? fmt(pairedRatios(v.rate, base.rate)) : 'baseline';
+    const cpu = base ? fmt(pairedRatios(v.cpuUs, base.cpuUs)) : 'baseline';
+    console.log(`  ${v.name.padEnd(40)} ${String(Math.round(median(v.rate))).padStart(6)}  ${rate.padEnd(24)} ${summary(v.cpuUs).median.toFixed(1).padStart(10)}  ${cpu}`);
+  }
+  const sent = summary(result.variants.flatMap((v) => v.sentMs));
+  console.log(`  (the emulator sent ${result.count} messages in ${sent.median.toFixed(0)} ms median: at most ${Math.round(result.count / sent.min * 1000)} msg/s)`);
+  console.log('');
+  for (const g of floodGoals(result)) console.log(`  ${g.sentence}`);
+}
+
+(async () => {
+  const nodes = nodeBinaries(process.env.FLOOD_NODES ?? process.versions.node.split('.')[0]);
+  for (const node of nodes) await floodOn(node);
+})().catch((error) => {
   console.error(error);
   process.exit(1);
 });

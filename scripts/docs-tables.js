@@ -80,4 +80,4 @@ function renderDocs(read, tables) {
   return out;
 }
 
-module.exports = { renderDocs, apiTable, configTable, metricsTable };
+module.exports = { renderDocs, replaceBetween, apiTable, configTable, metricsTable };

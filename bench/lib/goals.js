@@ -1,0 +1,70 @@
+'use strict';
+// The goals of "cheap enough to leave on in production", judged on a benchmark's results (the JSON
+// that bench/discord-flood.js and bench/startup.js write): each a ratio or a difference paired
+// within rounds, its median against the goal, with the spread over rounds. Shared by the benches'
+// own output and scripts/bench-docs.js.
+const { pairedDifferences, pairedRatios } = require('./common');
+
+const x = (v) => `${v.toFixed(3)}×`;
+const ms = (v) => `${v.toFixed(1)} ms`;
+const mb = (v) => `${v.toFixed(1)} MB`;
+
+/**
+ * One goal: `stat` (median, min, max, n) against `goal` with `op`. Returns what the docs and the
+ * console print: { text, met, value, goal, margin, sentence }.
+ */
+function judge({ text, stat, op, goal, format }) {
+  if (!stat || !Number.isFinite(stat.median)) return { text, met: undefined, sentence: `${text}: not measured.` };
+  const met = op === '<=' ? stat.median <= goal : stat.median >= goal;
+  const margin = Math.abs(stat.median - goal);
+  const straddles = stat.min < goal && stat.max > goal;
+  const sentence = `${text}: ${format(stat.median)} (rounds ${format(stat.min)}–${format(stat.max)}, n=${stat.n}; goal ${op === '<=' ? '≤' : '≥'} ${format(goal)}) — `
+    + `${met ? 'met' : 'not met'}, by ${format(margin).replace('×', '')}${straddles ? ' (rounds on both sides of the goal)' : ''}.`;
+  return { text, met, value: stat.median, goal, margin, sentence };
+}
+
+const samples = (result, key, metric) => result.variants.find((v) => v.key === key)?.[metric];
+function ratio(result, key, baseline, metric) {
+  const a = samples(result, key, metric);
+  const b = samples(result, baseline, metric);
+  return a && b ? pairedRatios(a, b) : undefined;
+}
+
+/** The flood goals that apply on this result's Node. */
+function floodGoals(result) {
+  const goals = [];
+  const major = result.major;
+  if (major >= 24) {
+    goals.push(judge({ text: 'Every event a handler with a reported call, throughput of no tool\'s', stat: ratio(result, 'loopguard', 'none', 'rate'), op: '>=', goal: 0.97, format: x }));
+    goals.push(judge({ text: 'Every event a handler with a reported call, CPU per message against no tool', stat: ratio(result, 'loopguard', 'none', 'cpuUs'), op: '<=', goal: 1.03, format: x }));
+    goals.push(judge({ text: 'Handler without a sync call, CPU per message against no tool', stat: ratio(result, 'loopguard-nosync', 'none-nosync', 'cpuUs'), op: '<=', goal: 1.01, format: x }));
+  } else {
+    goals.push(judge({ text: 'CPU per message against a bare AsyncLocalStorage.run per event', stat: ratio(result, 'loopguard', 'bare-als', 'cpuUs'), op: '<=', goal: 1.03, format: x }));
+    if (result.variants.some((v) => v.key === 'loopguard-acf')) {
+      goals.push(judge({ text: 'The same with --experimental-async-context-frame', stat: ratio(result, 'loopguard-acf', 'bare-als-acf', 'cpuUs'), op: '<=', goal: 1.03, format: x }));
+    }
+  }
+  goals.push(judge({ text: '@opentelemetry/api installed without an SDK, CPU per message against LOOPGUARD_OTEL=off', stat: ratio(result, 'loopguard', 'loopguard-otel-off', 'cpuUs'), op: '<=', goal: 1.01, format: x }));
+  goals.push(judge({ text: 'An SDK sampling 1 % of traces, throughput of loopguard\'s without an SDK', stat: ratio(result, 'loopguard-otel-sdk-1pc', 'loopguard', 'rate'), op: '>=', goal: 0.95, format: x }));
+  return goals;
+}
+
+function difference(result, key, baseline, metric, scale = 1) {
+  const a = samples(result, key, metric);
+  const b = samples(result, baseline, metric);
+  if (!a || !b) return undefined;
+  const d = pairedDifferences(a, b);
+  return { median: d.median * scale, min: d.min * scale, max: d.max * scale, n: d.n };
+}
+
+/** The start-up goals (the same on every Node). */
+function startupGoals(result) {
+  return [
+    judge({ text: 'Start-up added, `node -r loopguard/register -e 0`', stat: difference(result, 'cjs-loopguard', 'cjs', 'ms'), op: '<=', goal: 20, format: ms }),
+    judge({ text: 'Start-up added, `node --import loopguard/register` (an empty ES module)', stat: difference(result, 'esm-loopguard', 'esm', 'ms'), op: '<=', goal: 20, format: ms }),
+    judge({ text: 'Start-up added, a discord.js bot\'s time to READY', stat: difference(result, 'bot-loopguard', 'bot', 'readyMs'), op: '<=', goal: 20, format: ms }),
+    judge({ text: 'Idle RSS added, a discord.js bot after READY', stat: difference(result, 'bot-loopguard', 'bot', 'idleRss', 1 / 2 ** 20), op: '<=', goal: 10, format: mb }),
+  ];
+}
+
+module.exports = { floodGoals, startupGoals, judge, ratio };

@@ -1,0 +1,1 @@
+// An empty ES module: the entry point of the start-up benchmark's ESM variants.

@@ -1,0 +1,162 @@
+'use strict';
+// Regenerates docs/performance.md's measured tables from the benchmarks' results in .tmp/bench/
+// (npm run bench:docs, after npm run bench:flood / bench:startup / bench:profile): the run it
+// comes from, one flood table per Node with the other tools beside loopguard, start-up and
+// memory, the goals of "cheap enough to leave on in production" (met or not, by how much), and
+// the worst case's profile. A block whose results are missing is left as it is. Benchmarks are
+// not run in CI: nothing here is checked by npm test.
+//   BENCH_RESULTS=dir to read the results elsewhere.
+const fs = require('node:fs');
+const path = require('node:path');
+const { replaceBetween } = require('./docs-tables');
+const { median, pairedRatios, summary } = require('../bench/lib/common');
+const { floodGoals, startupGoals } = require('../bench/lib/goals');
+
+const root = path.join(__dirname, '..');
+const dir = process.env.BENCH_RESULTS ?? path.join(root, '.tmp', 'bench');
+const docFile = path.join(root, 'docs', 'performance.md');
+
+function load(prefix) {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir).filter((f) => new RegExp(`^${prefix}-\\d+\\.json$`).test(f))
+    .map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')))
+    .sort((a, b) => a.major - b.major);
+}
+
+const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const r3 = (s) => `${s.median.toFixed(2)} (${s.min.toFixed(2)}–${s.max.toFixed(2)})`;
+const cell = (text) => String(text).replaceAll('|', '\\|');
+
+/** What the tool said in the last round: proof that it ran, and how much it tells. */
+function reported(v) {
+  const s = v.stats ?? {};
+  if (v.key.startsWith('trace-sync-io')) return `${v.syncIoWarnings} warnings, ${v.syncIoWarningsInHandler} at the handler's call`;
+  const parts = [];
+  if (v.args.some((a) => a.includes('register'))) parts.push(`${v.loopguardLines} report line${v.loopguardLines === 1 ? '' : 's'}`);
+  if (s.spansRecorded !== undefined) parts.push(`${s.spansRecorded} spans`);
+  if (s.blocks !== undefined) parts.push(`${s.blocks} callbacks over 20 ms`);
+  if (s.delayP99Ms !== undefined) parts.push(`p99 delay ${s.delayP99Ms} ms`);
+  return parts.length ? parts.join(', ') : '—';
+}
+
+const groups = [
+  { handler: 'sync', acf: false, title: 'handler calls `fs.existsSync`' },
+  { handler: 'stat', acf: false, title: 'handler calls `fs.statSync`' },
+  { handler: 'nosync', acf: false, title: 'handler makes no sync call' },
+  { handler: 'sync', acf: true, title: 'handler calls `fs.existsSync`, `--experimental-async-context-frame`' },
+];
+
+function floodTable(result) {
+  const rows = [
+    '| variant | msg/s | throughput vs baseline | CPU µs/msg | CPU/msg vs baseline | reported (last round) |',
+    '|---|--:|--:|--:|--:|---|',
+  ];
+  for (const g of groups) {
+    const members = result.variants.filter((v) => v.handler === g.handler && v.args.includes('--experimental-async-context-frame') === g.acf);
+    if (members.length === 0) continue;
+    rows.push(`| *${g.title}* | | | | | |`);
+    for (const v of members) {
+      const base = v.baseline && result.variants.find((b) => b.key === v.baseline);
+      rows.push(`| ${cell(v.name)} | ${Math.round(median(v.rate))} | ${base ? r3(pairedRatios(v.rate, base.rate)) : 'baseline'} `
+        + `| ${summary(v.cpuUs).median.toFixed(1)} | ${base ? r3(pairedRatios(v.cpuUs, base.cpuUs)) : 'baseline'} | ${cell(reported(v))} |`);
+    }
+  }
+  return rows.join('\n');
+}
+
+function floodBlock(results) {
+  const out = [];
+  for (const r of results) {
+    out.push(`**Node ${r.major}** (${r.node}; ${plural(r.rounds, 'round')} of ${r.count} messages):`, '', floodTable(r), '');
+  }
+  return out.join('\n').trimEnd();
+}
+
+function startupBlock(results) {
+  const mb = (b) => (b / 2 ** 20).toFixed(1);
+  const m = (xs, f) => (xs && xs.every(Number.isFinite) ? f(median(xs)) : '—');
+  const rows = [
+    '| Node | variant | start-up, ms | peak RSS, MB | READY after, ms | idle RSS, MB |',
+    '|---|---|--:|--:|--:|--:|',
+  ];
+  for (const r of results) {
+    for (const v of r.variants) {
+      rows.push(`| ${r.major} | \`${v.name}\` | ${m(v.ms, (x) => x.toFixed(1))} | ${m(v.maxRss, mb)} | ${m(v.readyMs, (x) => x.toFixed(0))} | ${m(v.idleRss, mb)} |`);
+    }
+  }
+  return rows.join('\n');
+}
+
+function goalsBlock(floods, startups) {
+  const majors = [...new Set([...floods, ...startups].map((r) => r.major))].sort((a, b) => a - b);
+  const out = [];
+  for (const major of majors) {
+    const f = floods.find((r) => r.major === major);
+    const s = startups.find((r) => r.major === major);
+    out.push(`**Node ${major}** (${(f ?? s).node}):`, '');
+    for (const g of [...(f ? floodGoals(f) : []), ...(s ? startupGoals(s) : [])]) out.push(`- ${g.sentence.replace(' — not met', ' — **not met**')}`);
+    out.push('');
+  }
+  return out.join('\n').trimEnd();
+}
+
+function profileBlock(results) {
+  const out = [];
+  for (const r of results) {
+    const keys = Object.keys(r.variants);
+    const buckets = Object.keys(r.variants[keys[0]].bucketsUsPerMessage);
+    out.push(`**Node ${r.major}** (${r.node}; ${plural(r.runs, 'run')} of ${r.count} messages each, a sample every ${r.intervalUs} µs): main thread's self time during the flood, µs per message`, '');
+    out.push(`| | ${keys.map((k) => cell(r.variants[k].name)).join(' | ')} |`, `|---|${keys.map(() => '--:').join('|')}|`);
+    for (const b of buckets) out.push(`| ${b} | ${keys.map((k) => r.variants[k].bucketsUsPerMessage[b].toFixed(1)).join(' | ')} |`);
+    const total = (k) => Object.values(r.variants[k].bucketsUsPerMessage).reduce((a, b) => a + b, 0);
+    out.push(`| main thread, total | ${keys.map((k) => total(k).toFixed(1)).join(' | ')} |`);
+    out.push(`| CPU per message, all threads | ${keys.map((k) => median(r.variants[k].cpuUs).toFixed(1)).join(' | ')} |`);
+    const lg = r.variants.loopguard;
+    if (lg) {
+      const top = lg.topFunctions.filter((f) => f.bucket.startsWith('loopguard')).slice(0, 8);
+      out.push('', `loopguard's costliest functions: ${top.map((f) => `\`${f.name.split(' ')[0]}\` (${f.name.split(' ')[1]}) ${f.usPerMessage.toFixed(2)} µs`).join(', ')}.`);
+    }
+    out.push('');
+  }
+  return out.join('\n').trimEnd();
+}
+
+function runBlock(all) {
+  if (all.length === 0) return undefined;
+  const dates = all.map((r) => r.date).sort();
+  const day = (d) => d.slice(0, 10);
+  const m = all[0].machine;
+  const loads = all.map((r) => r.machine.loadAverage[0]);
+  const floods = all.filter((r) => r.bench === 'flood');
+  const startups = all.filter((r) => r.bench === 'startup');
+  const parts = [];
+  if (floods.length) parts.push(`the flood with ${plural(floods[0].rounds, 'round')} of ${floods[0].count} messages`);
+  if (startups.length) parts.push(`start-up with ${plural(startups[0].rounds, 'round')} of processes and ${startups[0].botRounds} of bots (RSS ${startups[0].idleMs / 1000} s after READY)`);
+  return `The figures below are from one run on ${day(dates[0])}${day(dates.at(-1)) !== day(dates[0]) ? ` to ${day(dates.at(-1))}` : ''} `
+    + `(${dates[0].slice(11, 16)}–${dates.at(-1).slice(11, 16)} UTC) on this project's machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, ${m.platform}, `
+    + `shared with other work (1-minute load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} when each Node's run began); `
+    + `${parts.join('; ')}; Node ${[...new Set([...all].sort((a, b) => a.major - b.major).map((r) => r.node))].join(', ')}.`;
+}
+
+const floods = load('flood');
+const startups = load('startup');
+const profiles = load('profile');
+const blocks = [
+  ['bench-run', runBlock([...floods, ...startups])],
+  ['bench-goals', floods.length || startups.length ? goalsBlock(floods, startups) : undefined],
+  ['bench-flood', floods.length ? floodBlock(floods) : undefined],
+  ['bench-startup', startups.length ? startupBlock(startups) : undefined],
+  ['bench-profile', profiles.length ? profileBlock(profiles) : undefined],
+];
+let text = fs.readFileSync(docFile, 'utf8');
+const before = text;
+for (const [name, body] of blocks) {
+  if (body === undefined) {
+    console.log(`${name}: no results in ${path.relative(root, dir)}, left as it is`);
+    continue;
+  }
+  text = replaceBetween(text, name, body);
+  console.log(`${name}: regenerated`);
+}
+if (text !== before) fs.writeFileSync(docFile, text);
+console.log(`docs/performance.md: ${text !== before ? 'updated' : 'up to date'}`);
