@@ -3,14 +3,15 @@ import { BroadcastChannel, getEnvironmentData, isMainThread, setEnvironmentData,
 import { outsideHandlers } from '../core/context';
 import { raw } from '../core/raw';
 import { LineFile } from './line-file';
-import { Slot, clock, linesChannel, slotCount, threadMarker, type FromThread, type RelayedLine, type ThreadData, type ToThread } from './protocol';
+import { Slot, clock, linesChannel, slotCount, takeTurnsUpTo, threadMarker, type FromThread, type RelayedLine, type ThreadData, type ToThread } from './protocol';
 import type { StallCheckOptions } from './stall-check';
 
 /*
  * The main thread's side of loopguard's own thread (entry.ts): report lines are posted to it
  * (no system call here), and a new report's line is waited for a few milliseconds, so that it is
- * on disk before the blocking call returns to the app. If the thread cannot start or dies, the
- * lines it had not handled are written here, synchronously, and so is everything after.
+ * on disk before the blocking call returns to the app; if the thread has not taken it by then, it
+ * is written here. If the thread cannot start or dies, the lines it had not handled are written
+ * here, synchronously, and so is everything after.
  */
 
 /** Where report lines go. */
@@ -49,6 +50,8 @@ interface Unhandled {
   seq: number;
   id: number;
   text: string;
+  /** Written here: the thread was too slow to take it. */
+  taken?: true;
 }
 
 export class OwnThread {
@@ -177,21 +180,41 @@ export class OwnThread {
     const seq = ++this.seq;
     this.remember({ seq, id, text });
     this.post({ op: 'line', id, text, seq });
-    if (now) this.wait(seq, nowWaitMs);
+    if (now && !this.wait(seq, nowWaitMs)) this.takeTurns(seq);
   }
+
+  /**
+   * The thread has not taken line `seq` in time (starved of CPU by a busy host or the app's busy
+   * thread pool): the lines up to it that it has not taken are written here, in order, and the
+   * thread skips them. A new report's line is then on disk before the call returns, whatever
+   * comes next (a signal, a crash).
+   */
+  private takeTurns(seq: number): void {
+    const lineOf = (n: number): Unhandled | undefined => this.unhandled.find((l) => l.seq === n);
+    // Not remembered (past the cap) or its destination closed since: left to the thread.
+    takeTurnsUpTo(this.shared, seq, (n) => this.targets.has(lineOf(n)?.id ?? -1), (n) => {
+      const line = lineOf(n) as Unhandled;
+      line.taken = true;
+      const left = this.bootLines(line.id).tryWrite(line.text);
+      // What cannot be written here (a full disk, mock-fs) goes back to the thread, which retries.
+      if (left !== '') this.write(line.id, left, false);
+    });
+  }
+
 
   private post(message: ToThread): void {
     this.worker?.postMessage(message);
   }
 
-  /** Waits until the thread has handled line `seq`, at most `timeoutMs`. */
-  private wait(seq: number, timeoutMs: number): void {
+  /** Waits until the thread has handled line `seq`, at most `timeoutMs`: whether it has. */
+  private wait(seq: number, timeoutMs: number): boolean {
     const deadline = performance.now() + timeoutMs;
     for (let handled = Atomics.load(this.shared, Slot.handled); handled < seq; handled = Atomics.load(this.shared, Slot.handled)) {
       const left = deadline - performance.now();
-      if (left <= 0 || this.worker === undefined) return;
+      if (left <= 0 || this.worker === undefined) return false;
       raw.atomicsWait(this.shared, Slot.handled, handled, left);
     }
+    return true;
   }
 
   /** Waits (at most `timeoutMs`) until the thread has handled what the app's worker threads posted. */
@@ -223,7 +246,7 @@ export class OwnThread {
     // number may belong to another file by now.
     for (const [id, target] of this.targets) inline.set(id, this.lineFile(target, target.path === undefined ? target.fd : undefined));
     this.inline = inline;
-    for (const line of this.unhandled) if (line.seq > handled) inline.get(line.id)?.write(line.text);
+    for (const line of this.unhandled) if (line.seq > handled && line.taken !== true) inline.get(line.id)?.write(line.text);
     this.unhandled = [];
     if ([...inline.values()].some((f) => f.waiting)) this.retryLater();
   }

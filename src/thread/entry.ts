@@ -1,6 +1,6 @@
 import { BroadcastChannel, parentPort, workerData } from 'node:worker_threads';
 import { LineFile, openReportFile } from './line-file';
-import { Slot, linesChannel, type FromThread, type RelayedLine, type ThreadData, type ToThread } from './protocol';
+import { Slot, linesChannel, takeTurn, type FromThread, type RelayedLine, type ThreadData, type ToThread } from './protocol';
 import { startStallCheck } from './stall-check';
 
 /*
@@ -56,7 +56,8 @@ port.on('message', (message: ToThread) => {
       break;
     case 'line': {
       const file = destinations.get(message.id);
-      if (file !== undefined) write(file, message.text);
+      // Unless the main thread, tired of waiting, took this line and wrote it itself.
+      if (takeTurn(shared, message.seq) && file !== undefined) write(file, message.text);
       Atomics.store(shared, Slot.handled, message.seq);
       Atomics.notify(shared, Slot.handled);
       break;

@@ -24,8 +24,30 @@ export const Slot = {
   /** Lines the app's worker threads posted on the lines channel, and those the thread has handled: at exit, the main thread waits for the difference. */
   relayPosted: 7,
   relayHandled: 8,
+  /**
+   * The sequence number of the last line whose writer is decided: the thread takes each line in
+   * order by moving it from seq - 1 to seq; the main thread takes the lines the thread was too
+   * slow to take (starved of CPU) the same way. Each line is written once, by one of them.
+   */
+  turn: 9,
 } as const;
-export const slotCount = 9;
+export const slotCount = 10;
+
+/** The thread's side of Slot.turn: whether line `seq` is its to write (the main thread has not taken it). */
+export function takeTurn(shared: Int32Array, seq: number): boolean {
+  return Atomics.compareExchange(shared, Slot.turn, seq - 1, seq) === seq - 1;
+}
+
+/**
+ * The main thread's side of Slot.turn: takes the lines up to `seq` that the thread has not taken,
+ * in order, and gives each to `take`; stops at the first that `mayTake` refuses (left to the thread).
+ */
+export function takeTurnsUpTo(shared: Int32Array, seq: number, mayTake: (seq: number) => boolean, take: (seq: number) => void): void {
+  for (let turn = Atomics.load(shared, Slot.turn); turn < seq; turn = Atomics.load(shared, Slot.turn)) {
+    if (!mayTake(turn + 1)) return;
+    if (Atomics.compareExchange(shared, Slot.turn, turn, turn + 1) === turn) take(turn + 1);
+  }
+}
 
 /** What the thread is started with. */
 export interface ThreadData {
