@@ -1,4 +1,4 @@
-import picomatch from 'picomatch';
+import type Picomatch = require('picomatch');
 
 /*
  * The allow-lists' matchers, by picomatch (Node 20 has no path.matchesGlob): `**` crosses folders,
@@ -7,6 +7,9 @@ import picomatch from 'picomatch';
  */
 
 export type Matcher = (text: string) => boolean;
+
+/** Loaded with the first pattern: most apps set no allow-list, and start-up should not pay for it. */
+const picomatch = (glob: string, options: Picomatch.PicomatchOptions): Matcher => (require('picomatch') as typeof Picomatch)(glob, options);
 
 /** A call-site path glob. */
 export function pathMatcher(glob: string): Matcher {

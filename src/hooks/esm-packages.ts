@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import Module from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
-import { Hook } from 'import-in-the-middle';
+import type { Hook as IitmHook } from 'import-in-the-middle';
 import type { Undo } from '../core/undo';
 
 /*
@@ -99,6 +99,8 @@ export function hookEsmPackages(hooks: readonly EsmHook[], onUnhooked: (packages
     return undefined;
   }
   const undos: Undo[] = [];
+  // Loaded only here: an app without these packages (or on a Node that cannot hook them) never pays for it.
+  const { Hook } = require('import-in-the-middle') as { Hook: typeof IitmHook };
   const hook = new Hook(packages, (exported, name) => {
     for (const h of wanted) {
       if (h.package !== name) continue;

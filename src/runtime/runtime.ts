@@ -18,8 +18,8 @@ import { hookPackageFiles } from '../hooks/package-files';
 import { Dispatcher, observationOf, unsampledObservation } from '../report/dispatcher';
 import { consoleSink } from '../sinks/console';
 import { expandReportPath, jsonlSink } from '../sinks/jsonl';
-import { loadApi } from '../sinks/otel/api';
-import { otelSink } from '../sinks/otel/sink';
+import { apiInstalled } from '../sinks/otel/api';
+import { otelSinkWhenRegistered } from '../sinks/otel/when-registered';
 import { OwnThread, relayedLines, type Lines, type LinesTarget } from '../thread/client';
 import { checkReportPath } from '../thread/line-file';
 import { Watchdog } from '../watchdog/watchdog';
@@ -254,10 +254,11 @@ export class Runtime implements RuntimeApi {
     const wanted = new Map<'console' | 'otel' | 'file', { key: string; make: () => Sink }>();
     if (settings.console) wanted.set('console', { key: 'on', make: () => consoleSink({}, this.linesFor) });
     if (settings.otel !== 'off' && !this.otelClaimed) {
-      if (loadApi() !== undefined) wanted.set('otel', { key: 'on', make: () => otelSink() });
-      else if (settings.otel === 'on') {
+      if (settings.otel === 'on' && !apiInstalled()) {
         throw new ConfigError('LOOPGUARD_OTEL', 'loopguard: invalid LOOPGUARD_OTEL (otel) "on": @opentelemetry/api is not installed; accepted: auto, off, or on with @opentelemetry/api installed');
       }
+      // The API is loaded once an SDK registers (no SDK can register without it).
+      wanted.set('otel', { key: 'on', make: () => otelSinkWhenRegistered((error) => this.bus.fail(error, 'starting OpenTelemetry')) });
     }
     const file = settings.reportFile;
     if (file !== undefined) {

@@ -10,8 +10,10 @@ import type * as Api from '@opentelemetry/api';
 
 export type OtelApi = typeof Api;
 
+const places = (): string[] => [join(process.cwd(), 'package.json'), __filename];
+
 export function loadApi(): OtelApi | undefined {
-  for (const from of [join(process.cwd(), 'package.json'), __filename]) {
+  for (const from of places()) {
     try {
       return createRequire(from)('@opentelemetry/api') as OtelApi;
     } catch (error) {
@@ -19,4 +21,16 @@ export function loadApi(): OtelApi | undefined {
     }
   }
   return undefined;
+}
+
+/** Whether `loadApi` would find the API, without loading it. */
+export function apiInstalled(): boolean {
+  return places().some((from) => {
+    try {
+      createRequire(from).resolve('@opentelemetry/api');
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }

@@ -1,0 +1,57 @@
+import type { Sink } from '../../core/reports';
+import { outsideHandlers } from '../../core/context';
+import { otelSink } from './sink';
+
+/*
+ * The OpenTelemetry sink of the settings (LOOPGUARD_OTEL=auto or on), made once an SDK registers
+ * a tracer or meter provider. Until then @opentelemetry/api is not loaded: it would be most of what
+ * loopguard's start-up costs, for a bot that never registers an SDK. Every
+ * copy of the API 1.x keeps the registered providers in one global registry under a Symbol.for
+ * key; it is read at every handler's start (an SDK preloaded after loopguard is in time for the
+ * first event) and every second (calls outside handlers, stalls).
+ */
+
+const registryKey = Symbol.for('opentelemetry.js.api.1');
+
+type Registry = { trace?: unknown; metrics?: unknown };
+
+function sdkRegistered(): boolean {
+  const registry = (globalThis as { [registryKey]?: Registry })[registryKey];
+  return registry !== undefined && (registry.trace !== undefined || registry.metrics !== undefined);
+}
+
+/** `onError`: the sink could not be made (the API cannot be loaded from here); it is not tried again. */
+export function otelSinkWhenRegistered(onError: (error: unknown) => void): Sink {
+  let sink: Sink | undefined;
+  let given = false;
+  const connect = (): Sink | undefined => {
+    if (given || !sdkRegistered()) return undefined;
+    given = true;
+    clearInterval(timer);
+    try {
+      // Outside any handler: loopguard's own require is not the app's blocking call.
+      sink = outsideHandlers(() => otelSink());
+    } catch (error) {
+      onError(error);
+    }
+    return sink;
+  };
+  const timer = outsideHandlers(() => setInterval(connect, 1000).unref());
+  connect();
+  return {
+    name: 'opentelemetry',
+    handlers: {
+      start: (handler) => (sink ?? connect())?.handlers?.start(handler),
+    },
+    write() {},
+    observing: () => sink !== undefined && (sink.observing?.() ?? true),
+    observe(o) {
+      sink?.observe?.(o);
+    },
+    close(summary) {
+      given = true;
+      clearInterval(timer);
+      sink?.close?.(summary);
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { cleanup, runNode } from '../support/run-node';
+
+/*
+ * What the preload loads at start-up: what guarding needs, not what only some apps use. Each
+ * package left out is start-up time (and memory) every bot would pay for nothing.
+ */
+
+const printLoaded = `console.log(JSON.stringify([...new Set(Object.keys(require.cache)
+  .filter((k) => k.includes('/node_modules/'))
+  .map((k) => k.split('/node_modules/').at(-1).split('/').slice(0, k.split('/node_modules/').at(-1).startsWith('@') ? 2 : 1).join('/')))]))`;
+
+async function loadedPackages(args: string[], env: Record<string, string> = {}): Promise<string[]> {
+  const run = await runNode([...args, '-e', printLoaded], { LOOPGUARD_REPORT_FILE: '', ...env });
+  try {
+    expect(run.code, run.stderr).toBe(0);
+    return JSON.parse(run.stdout) as string[];
+  } finally {
+    cleanup(run);
+  }
+}
+
+describe('start-up', () => {
+  it('loads neither @opentelemetry/api (until an SDK registers), nor picomatch (until a glob is set), nor import-in-the-middle (node -e: no ES module app to hook)', async () => {
+    const loaded = await loadedPackages(['-r', 'loopguard/register']);
+    expect(loaded).toContain('require-in-the-middle');
+    expect(loaded).not.toContain('@opentelemetry/api');
+    expect(loaded).not.toContain('picomatch');
+    expect(loaded).not.toContain('import-in-the-middle');
+  });
+
+  it('loads the API once an SDK is registered, and picomatch with an allow-list', async () => {
+    const loaded = await loadedPackages(['-r', 'loopguard/register', '-r', './test/fixtures/otel/tracing.js'], {
+      OTLP_ENDPOINT: 'http://127.0.0.1:9', LOOPGUARD_ALLOW_SITES: 'scripts/**',
+    });
+    expect(loaded).toContain('@opentelemetry/api');
+    expect(loaded).toContain('picomatch');
+  });
+});

@@ -1,0 +1,54 @@
+import { metrics, trace } from '@opentelemetry/api';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { newHandlerContext } from '../../../src/core/context';
+import type { Sink } from '../../../src/core/reports';
+import { otelSinkWhenRegistered } from '../../../src/sinks/otel/when-registered';
+import { CollectingReader } from './support';
+
+/* The settings' OpenTelemetry sink: nothing loaded or done until an SDK registers a provider. */
+
+const summary = { calls: 0, stopped: 0, blockedMs: 0, sites: [], overflowCalls: 0, internalErrors: 0 };
+let sink: Sink | undefined;
+afterEach(() => {
+  sink?.close?.(summary);
+  vi.useRealTimers();
+  trace.disable();
+  metrics.disable();
+});
+
+describe('the OpenTelemetry sink of the settings', () => {
+  it('observes nothing and stays out of handlers while no SDK is registered', () => {
+    const failed = vi.fn();
+    sink = otelSinkWhenRegistered(failed);
+    expect(sink.observing?.()).toBe(false);
+    expect(sink.handlers?.start(newHandlerContext('test', 'e', {}))).toBeUndefined();
+    expect(failed).not.toHaveBeenCalled();
+  });
+
+  it('a tracer provider registered after it: the next handler is a span', () => {
+    sink = otelSinkWhenRegistered(vi.fn());
+    const exporter = new InMemorySpanExporter();
+    const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    provider.register();
+    const scope = sink.handlers?.start(newHandlerContext('test', 'e', {}));
+    expect(scope).toBeDefined();
+    scope?.run(() => undefined);
+    scope?.end([]);
+    expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(['test e']);
+  });
+
+  it('a meter provider registered after it: found within a second, also with no handler running', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    sink = otelSinkWhenRegistered(vi.fn());
+    const reader = new CollectingReader();
+    const provider = new MeterProvider({ readers: [reader] });
+    metrics.setGlobalMeterProvider(provider);
+    expect(sink.observing?.()).toBe(false);
+    vi.advanceTimersByTime(1000);
+    expect(sink.observing?.()).toBe(true);
+    await provider.shutdown();
+  });
+});
