@@ -140,6 +140,25 @@ function derive(current: HandlerContext, changes: Changes): HandlerContext {
   return { ...current, attributes: current.attributes, kind: current.kind, ...changes };
 }
 
+/**
+ * What one part of loopguard keeps per handled event (the OpenTelemetry sink's span, an
+ * interaction waiting for its acknowledgement), found again from the handler's context. Kept on
+ * the context object itself under a private symbol, for as long as the context lives: a WeakMap
+ * entry per event would cost about a microsecond in V8 (its ephemeron table), more than the rest
+ * of a handled event. Look a part's context up by `originOf`, the handler it continues.
+ */
+export class HandlerState<T> {
+  private readonly key = Symbol('loopguard handler state');
+
+  get(context: HandlerContext): T | undefined {
+    return (context as unknown as Record<symbol, T | undefined>)[this.key];
+  }
+
+  set(context: HandlerContext, value: T): void {
+    (context as unknown as Record<symbol, T>)[this.key] = value;
+  }
+}
+
 /** A context from what the app says of its handler (`runInHandler`, `track`). */
 export function contextFromInfo(info: HandlerInfo, allowBlocking = false): HandlerContext {
   return new Context(info.source ?? 'app', String(info.event), given, cleanAttributes(info.attributes), undefined, allowBlocking);

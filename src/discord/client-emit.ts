@@ -1,4 +1,4 @@
-import { currentHandler, eventContext, originOf, type AttributeReader, type AttributeValue, type HandlerContext } from '../core/context';
+import { currentHandler, eventContext, HandlerState, originOf, type AttributeReader, type AttributeValue } from '../core/context';
 import { isBlockingCallError } from '../core/errors';
 import { isWrapper, mimic, wrapMethod, type AnyFunction } from '../core/patch';
 import { UndoStack, type Undo } from '../core/undo';
@@ -33,13 +33,13 @@ export class ClientEvents {
    * is kept per event): a framework re-emits its own events on the client from inside the gateway
    * event's handler (Sapphire's `chatInputCommandAccepted`), and those continue that handler.
    */
-  startedBy: WeakMap<HandlerContext, object> | undefined;
+  startedBy: HandlerState<object> | undefined;
 
   constructor(readonly observers: Observers, readonly interactions: Interactions, readonly gateways: Gateways) {}
 
   /** A framework that re-emits events on its client is loaded: emits inside a handler of the same client continue it. */
   frameworkLoaded(): void {
-    this.startedBy ??= new WeakMap();
+    this.startedBy ??= new HandlerState();
   }
 }
 

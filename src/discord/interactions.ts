@@ -1,6 +1,6 @@
 import type { Bus } from '../core/bus';
 import { callersOf } from '../core/call-sites';
-import { currentHandler, originOf, type HandlerContext } from '../core/context';
+import { currentHandler, HandlerState, originOf, type HandlerContext } from '../core/context';
 import type { Occurrence } from '../core/occurrence';
 import type { Blocker, InteractionAtRisk } from '../core/reports';
 import type { Undo } from '../core/undo';
@@ -34,7 +34,7 @@ interface Pending {
 export type InteractionKey = object | string;
 
 export class Interactions {
-  private readonly byContext = new WeakMap<HandlerContext, Pending>();
+  private readonly byContext = new HandlerState<Pending>();
   private readonly byObject = new WeakMap<object, Pending>();
   private readonly byId = new Map<string, Pending>();
   /** Not acknowledged yet, oldest first. */

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { allowBlocking, currentHandler, eventContext, handlerStorage, outsideHandlers } from '../../src/core/context';
+import { allowBlocking, currentHandler, eventContext, handlerStorage, HandlerState, newHandlerContext, outsideHandlers, type HandlerContext } from '../../src/core/context';
 
 /* A handler context per handled event: what it shows, read only when asked. */
 
@@ -50,5 +50,21 @@ describe('an event\'s handler context', () => {
       expect(outsideHandlers(() => currentHandler())).toBeUndefined();
       expect(currentHandler()).toBe(context);
     });
+  });
+
+  it('keeps each part\'s state per handler (HandlerState), apart from other parts\', and never shows it', () => {
+    const spans = new HandlerState<string>();
+    const pending = new HandlerState<number>();
+    const a = newHandlerContext('lib', 'e', { guildId: 'g' });
+    const b = newHandlerContext('lib', 'e', {});
+    spans.set(a, 'span of a');
+    pending.set(a, 1);
+    expect([spans.get(a), pending.get(a), spans.get(b), pending.get(b)]).toEqual(['span of a', 1, undefined, undefined]);
+    expect(JSON.stringify(a)).not.toContain('span of a');
+    expect(inspect(a)).not.toContain('span of a');
+    // A context of another copy of loopguard (a plain object) keeps state too.
+    const foreign: HandlerContext = { id: 0, source: 'lib', event: 'e', attributes: {}, startedAt: 0, allowBlocking: false, kind: 'lib\0e' };
+    spans.set(foreign, 'foreign');
+    expect(spans.get(foreign)).toBe('foreign');
   });
 });

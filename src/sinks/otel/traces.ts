@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { Attributes, Context, Exception, Span, Tracer } from '@opentelemetry/api';
-import { originOf, type HandlerContext } from '../../core/context';
+import { HandlerState, originOf, type HandlerContext } from '../../core/context';
 import type { HandlerObserver, HandlerScope, Observation } from '../../core/reports';
 import type { OtelApi } from './api';
 import { attr, eventName, handlerAttribute, stallSpanName } from './names';
@@ -25,39 +25,51 @@ export function createTraces(api: OtelApi, tracer: Tracer, tracing: () => boolea
    * The span of each handled event, for what is observed outside its context: acknowledgements,
    * and stalls, reported when the loop turns again — often after the handler's span ended.
    */
-  const spans = new WeakMap<HandlerContext, Span>();
+  const spans = new HandlerState<Span>();
 
   const sourceAttribute = handlerAttribute('source');
   const eventAttribute = handlerAttribute('event');
 
-  /** Made for every handled event: no intermediate arrays. */
-  function handlerAttributes(handler: HandlerContext): Attributes {
+  /** The handler's ids and the like: read only for a span that records (most are not, under a sampler). */
+  function idAttributes(handler: HandlerContext): Attributes {
     const attributes: Attributes = {};
-    attributes[sourceAttribute] = handler.source;
-    attributes[eventAttribute] = handler.event;
     const own = handler.attributes;
     for (const key in own) attributes[handlerAttribute(key)] = own[key];
     return attributes;
   }
 
+  /** Span names by handler kind: one string per source and event, not one per event. */
+  const names = new Map<string, string>();
+  const nameOf = (handler: HandlerContext): string => {
+    let name = names.get(handler.kind);
+    if (name === undefined) {
+      name = `${handler.source} ${handler.event}`;
+      if (names.size < 1000) names.set(handler.kind, name);
+    }
+    return name;
+  };
+
   const handlers: HandlerObserver = {
     start(handler) {
       if (!tracing()) return undefined;
-      const span = tracer.startSpan(`${handler.source} ${handler.event}`, {
+      // The sampler sees the source and event; the ids are added once the span is known to record.
+      const span = tracer.startSpan(nameOf(handler), {
         kind: SpanKind.CONSUMER,
-        attributes: handlerAttributes(handler),
+        attributes: { [sourceAttribute]: handler.source, [eventAttribute]: handler.event },
       });
+      if (span.isRecording()) span.setAttributes(idAttributes(handler));
       // No SDK (a no-op span): stay out, and the handler runs as if OpenTelemetry were off. A span
       // that is valid but not sampled still goes on: its children must not be sampled either.
-      if (!span.isRecording() && !api.isSpanContextValid(span.spanContext())) return undefined;
+      else if (!api.isSpanContextValid(span.spanContext())) return undefined;
       spans.set(handler, span);
       const active = api.trace.setSpan(api.context.active(), span);
       const scope: HandlerScope = {
         run: (fn) => api.context.with(active, fn),
         end(errors) {
-          for (const error of errors) span.recordException(redactedException(error));
-          const first = errors[0];
-          if (first !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: redactedException(first).message });
+          if (errors.length > 0 && span.isRecording()) {
+            for (const error of errors) span.recordException(redactedException(error));
+            span.setStatus({ code: SpanStatusCode.ERROR, message: redactedException(errors[0]).message });
+          }
           span.end();
         },
       };
