@@ -15,9 +15,7 @@
 //   FLOOD_VARIANTS: JSON of more variants, { "name": { "args": [...], "env": {...} } }
 const fs = require('node:fs');
 const path = require('node:path');
-const {
-  exited, machine, median, nodeBinaries, pairedRatios, resultsDir, shuffled, startEmulator, summary, taskset, writeResults,
-} = require('./lib/common');
+const { exited, forEachNode, machine, median, pairedRatios, resultsDir, shuffled, startEmulator, summary, taskset, writeResults } = require('./lib/common');
 const { floodOnce } = require('./lib/flood-run');
 const { floodVariants } = require('./lib/flood-variants');
 const { floodGoals } = require('./lib/goals');
@@ -116,10 +114,4 @@ function print(result) {
   for (const g of floodGoals(result)) console.log(`  ${g.sentence}`);
 }
 
-(async () => {
-  const nodes = nodeBinaries(process.env.FLOOD_NODES ?? process.versions.node.split('.')[0]);
-  for (const node of nodes) await floodOn(node);
-})().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+forEachNode('FLOOD_NODES', floodOn);

@@ -14,7 +14,7 @@
 //   PROFILE_INTERVAL_US (100), PROFILE_VARIANTS (flood variant keys, default "none,loopguard")
 const fs = require('node:fs');
 const path = require('node:path');
-const { exited, nodeBinaries, resultsDir, root, startEmulator, writeResults } = require('./lib/common');
+const { exited, forEachNode, resultsDir, root, startEmulator, writeResults } = require('./lib/common');
 const { floodOnce } = require('./lib/flood-run');
 const { floodVariants } = require('./lib/flood-variants');
 
@@ -173,10 +173,4 @@ async function profileOn(node) {
   console.log(`results: ${path.relative(process.cwd(), file)}; profiles in ${path.relative(process.cwd(), path.join(resultsDir, 'profile'))}`);
 }
 
-(async () => {
-  const nodes = nodeBinaries(process.env.PROFILE_NODES ?? process.versions.node.split('.')[0]);
-  for (const node of nodes) await profileOn(node);
-})().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+forEachNode('PROFILE_NODES', profileOn);

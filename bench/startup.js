@@ -12,7 +12,7 @@ const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { exited, machine, nodeBinaries, root, shuffled, startEmulator, summary, waitLine, writeResults } = require('./lib/common');
+const { exited, forEachNode, machine, root, shuffled, startEmulator, summary, waitLine, writeResults } = require('./lib/common');
 const { startupGoals } = require('./lib/goals');
 
 const rounds = Number(process.env.STARTUP_ROUNDS ?? 20);
@@ -125,10 +125,4 @@ function print(result) {
   for (const g of startupGoals(result)) console.log(`  ${g.sentence}`);
 }
 
-(async () => {
-  const nodes = nodeBinaries(process.env.STARTUP_NODES ?? process.versions.node.split('.')[0]);
-  for (const node of nodes) await startupOn(node);
-})().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+forEachNode('STARTUP_NODES', startupOn);

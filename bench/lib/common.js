@@ -35,6 +35,16 @@ function nodeBinaries(list) {
 // On a 2-core machine the emulator and the bot each get a core of their own (less noise).
 const taskset = ['/usr/bin/taskset', '/bin/taskset'].find((p) => fs.existsSync(p));
 /** [command, args] running `bin args` on one core when taskset exists (core undefined: anywhere). */
+/** Runs the bench `on(node)` on each Node major that `variable` names (default: this Node), one after another; a failure ends it with status 1. */
+function forEachNode(variable, on) {
+  (async () => {
+    for (const node of nodeBinaries(process.env[variable] ?? process.versions.node.split('.')[0])) await on(node);
+  })().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
+
 function pinned(core, bin, args) {
   return taskset && core !== undefined ? [taskset, ['-c', String(core), bin, ...args]] : [bin, args];
 }
@@ -140,6 +150,7 @@ function exited(child) {
 }
 
 module.exports = {
+  forEachNode,
   root, resultsDir, nodeBinaries, pinned, taskset, lines, waitLine, median, summary, pairedRatios,
   pairedDifferences, shuffled, writeResults, machine, startEmulator, exited,
 };

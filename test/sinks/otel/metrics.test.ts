@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import type { Histogram } from '@opentelemetry/sdk-metrics';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { metrics } from '@opentelemetry/api';
-import { configure, runInHandler, type Observation } from '../../../src/index';
+import { configure, runInHandler, type Observation, type Sink } from '../../../src/index';
 import { otelSink } from '../../../src/otel';
 import { metricNames } from '../../../src/otel';
 import { newHandlerContext } from '../../../src/core/context';
@@ -92,51 +92,48 @@ describe('an SDK that registers its meter provider after loopguard', () => {
     hint: '', docs: '', extra: undefined, stack: () => '',
   });
 
-  it('is looked up again every second; until one registers, nothing is counted and calls are not observed', async () => {
+  /** A sink on the global providers (as with LOOPGUARD_OTEL=auto), a meter provider not registered yet, and what it counted. */
+  async function laterProvider(test: (sink: Sink, register: () => void) => void): Promise<number[]> {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-    const sink = otelSink(); // the global providers, as with LOOPGUARD_OTEL=auto
+    const sink = otelSink();
     const reader = new CollectingReader();
     const provider = new MeterProvider({ readers: [reader] });
     try {
+      test(sink, () => metrics.setGlobalMeterProvider(provider));
+      const { resourceMetrics } = await reader.collect();
+      const calls = resourceMetrics.scopeMetrics.flatMap((m) => m.metrics).filter((m) => m.descriptor.name === metricNames.calls.name);
+      return calls.flatMap((m) => m.dataPoints.map((p) => p.value as number));
+    } finally {
+      sink.close?.({ calls: 0, stopped: 0, blockedMs: 0, sites: [], overflowCalls: 0, internalErrors: 0 });
+      vi.useRealTimers();
+      metrics.disable();
+      await provider.shutdown();
+    }
+  }
+
+  it('is looked up again every second; until one registers, nothing is counted and calls are not observed', async () => {
+    const counted = await laterProvider((sink, register) => {
       expect(sink.observing?.()).toBe(false); // no SDK: the dispatcher makes no observations for it
       sink.observe?.(call(0));
-      metrics.setGlobalMeterProvider(provider);
+      register();
       expect(sink.observing?.()).toBe(false); // not looked up again yet
       sink.observe?.(call(500));
       vi.advanceTimersByTime(1000);
       expect(sink.observing?.()).toBe(true);
       sink.observe?.(call(1000));
       sink.observe?.(call(1200));
-      const { resourceMetrics } = await reader.collect();
-      const calls = resourceMetrics.scopeMetrics.flatMap((m) => m.metrics).filter((m) => m.descriptor.name === metricNames.calls.name);
-      expect(calls.flatMap((m) => m.dataPoints.map((p) => p.value))).toEqual([2]);
-    } finally {
-      sink.close?.({ calls: 0, stopped: 0, blockedMs: 0, sites: [], overflowCalls: 0, internalErrors: 0 });
-      vi.useRealTimers();
-      metrics.disable();
-      await provider.shutdown();
-    }
+    });
+    expect(counted).toEqual([2]);
   });
 
   it('registered after loopguard and before the first event: that event\'s calls are counted (looked up at each handler\'s start)', async () => {
-    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-    const sink = otelSink();
-    const reader = new CollectingReader();
-    const provider = new MeterProvider({ readers: [reader] });
-    try {
-      metrics.setGlobalMeterProvider(provider);
+    const counted = await laterProvider((sink, register) => {
+      register();
       expect(sink.observing?.()).toBe(false); // no timer tick yet
       sink.handlers?.start(newHandlerContext('test', 'e', {}));
       expect(sink.observing?.()).toBe(true);
       sink.observe?.(call(0));
-      const { resourceMetrics } = await reader.collect();
-      const calls = resourceMetrics.scopeMetrics.flatMap((m) => m.metrics).filter((m) => m.descriptor.name === metricNames.calls.name);
-      expect(calls.flatMap((m) => m.dataPoints.map((p) => p.value))).toEqual([1]);
-    } finally {
-      sink.close?.({ calls: 0, stopped: 0, blockedMs: 0, sites: [], overflowCalls: 0, internalErrors: 0 });
-      vi.useRealTimers();
-      metrics.disable();
-      await provider.shutdown();
-    }
+    });
+    expect(counted).toEqual([1]);
   });
 });
