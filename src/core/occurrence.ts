@@ -29,12 +29,4 @@ export interface Occurrence {
   sampling?: SamplingState;
 }
 
-/** A call at a hot site that was timed and counted without reading its stack. */
-export interface UnsampledCall {
-  readonly api: string;
-  readonly kind: Report['kind'];
-  readonly hint: string;
-  readonly durationMs: number;
-  readonly time: number;
-  readonly handler: HandlerContext | undefined;
-}
+export type { UnsampledCall } from './reports';

@@ -240,6 +240,16 @@ export interface HandlerScope {
   end(errors: readonly unknown[]): void;
 }
 
+/** A call at a hot site that was timed and counted without reading its stack. */
+export interface UnsampledCall {
+  readonly api: string;
+  readonly kind: Report['kind'];
+  readonly hint: string;
+  readonly durationMs: number;
+  readonly time: number;
+  readonly handler: HandlerContext | undefined;
+}
+
 /** Where reports go. Adding a reporter is adding a Sink. */
 export interface Sink {
   readonly name: string;
@@ -247,6 +257,13 @@ export interface Sink {
   write(report: Report): void;
   /** Every call as it happens, also repeats and sampled calls. Must not block or throw. */
   observe?(observation: Observation): void;
+  /**
+   * The calls at hot sites counted without reading their stack (most calls, at thousands a
+   * second), called in the handler's own context rather than outside it (which would cost a
+   * context switch per call): count them, nothing more — no I/O, no app code. A sink without it
+   * gets them through `observe` (`sampled: true`), outside handlers.
+   */
+  count?(call: UnsampledCall): void;
   /** Whether `observe` wants calls right now (default: always). Asked per call: keep it a field read. */
   observing?(): boolean;
   /** Follows every handler from start to settlement, while the sink is added. */

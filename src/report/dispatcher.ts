@@ -129,7 +129,7 @@ export class Dispatcher {
   constructor(private readonly bus: Bus) {
     this.unsubscribe = [
       bus.occurrences.add((o) => this.record(o)),
-      bus.unsampled.add((u) => this.tell(unsampledObservation(u)), () => this.observed()),
+      bus.unsampled.add((u) => this.tellUnsampled(u), () => this.observed()),
       bus.waiting.add((s) => {
         this.waiting.add(s);
         this.schedule();
@@ -237,16 +237,35 @@ export class Dispatcher {
     this.waiting.delete(s);
   }
 
-  private tell(observation: Observation): void {
+  /** `counting`: leave out the sinks that count unsampled calls themselves. */
+  private tell(observation: Observation, counting = false): void {
     outsideHandlers(() => {
       for (const sink of this.observing) {
         try {
-          if (sink.observing?.() ?? true) sink.observe?.(observation);
+          if ((sink.observing?.() ?? true) && !(counting && sink.count !== undefined)) sink.observe?.(observation);
         } catch (error) {
           this.countFailure(error, `the ${sink.name} sink`);
         }
       }
     });
+  }
+
+  /** An unsampled call: counted in place by the sinks that can, observed (outside handlers) by the others. */
+  private tellUnsampled(u: UnsampledCall): void {
+    let others = false;
+    for (const sink of this.observing) {
+      if (!(sink.observing?.() ?? true)) continue;
+      if (sink.count === undefined) {
+        others = true;
+        continue;
+      }
+      try {
+        sink.count(u);
+      } catch (error) {
+        this.countFailure(error, `the ${sink.name} sink`);
+      }
+    }
+    if (others) this.tell(unsampledObservation(u), true);
   }
 
   private deliver(report: Report): void {

@@ -98,4 +98,18 @@ describe('the dispatcher', () => {
       disable.mockRestore();
     }
   });
+
+  it('gives unsampled calls to a sink that counts them in the handler\'s own context (no switch per call), and to the others outside handlers', () => {
+    const bus = new Bus();
+    const d = new Dispatcher(bus);
+    const counted: unknown[] = [];
+    const observed: unknown[] = [];
+    d.addSink({ name: 'counts', write: () => {}, observe: () => observed.push('counts: observe'), count: (u) => counted.push([u.api, currentHandler()?.event]) });
+    d.addSink({ name: 'observes', write: () => {}, observe: (o) => observed.push([o.api, o.sampled, currentHandler()]) });
+    handlerStorage.run(newHandlerContext('test', 'e', {}), () => {
+      bus.unsampled.publish({ api: 'fs.existsSync', kind: 'file-system', hint: '', durationMs: 1, time: Date.now(), handler: currentHandler() });
+    });
+    expect(counted).toEqual([['fs.existsSync', 'e']]);
+    expect(observed).toEqual([['fs.existsSync', true, undefined]]);
+  });
 });

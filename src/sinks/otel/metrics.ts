@@ -1,5 +1,6 @@
 import type { Attributes, Counter, Histogram, Meter, ObservableResult } from '@opentelemetry/api';
-import type { Observation } from '../../core/reports';
+import type { HandlerContext } from '../../core/context';
+import type { Observation, UnsampledCall } from '../../core/reports';
 import { attr, durationBuckets, handlerAttribute, metric } from './names';
 
 /*
@@ -15,7 +16,12 @@ import { attr, durationBuckets, handlerAttribute, metric } from './names';
 
 export interface Metrics {
   call(o: Observation): void;
+  /** A call counted without its stack: one more in its total, nothing made. */
+  unsampled(u: UnsampledCall): void;
 }
+
+/** What a call's series is keyed by. */
+type Counted = Pick<Observation, 'api' | 'kind' | 'outcome'> & { readonly handler: HandlerContext | undefined };
 
 /**
  * Past this many attribute sets, totals are kept without the handler's source and event. Below
@@ -60,7 +66,7 @@ export function createMetrics(meter: Meter): Metrics {
     advice: { explicitBucketBoundaries: durationBuckets },
   });
 
-  function attributesOf(o: Observation, withHandler: boolean): Attributes {
+  function attributesOf(o: Counted, withHandler: boolean): Attributes {
     const attributes: Attributes = { [attr.api]: o.api, [attr.kind]: o.kind, [attr.outcome]: o.outcome };
     if (withHandler && o.handler !== undefined) {
       attributes[handlerAttribute('source')] = o.handler.source;
@@ -70,7 +76,7 @@ export function createMetrics(meter: Meter): Metrics {
   }
 
   /** A new series; past the cap, without the handler (under kind ''). */
-  function seriesOf(o: Observation, withHandler: boolean): Series {
+  function seriesOf(o: Counted, withHandler: boolean): Series {
     const kind = withHandler && o.handler !== undefined ? o.handler.kind : '';
     const byOutcome = child(child(totals, kind, () => new Map()), o.api, () => new Map());
     let total = byOutcome.get(o.outcome);
@@ -81,13 +87,23 @@ export function createMetrics(meter: Meter): Metrics {
     return total;
   }
 
-  function count(o: Observation): void {
+  function count(o: Counted): void {
     const h = o.handler;
     const total = (h === undefined ? undefined : totals.get(h.kind)?.get(o.api)?.get(o.outcome)) ?? seriesOf(o, series < seriesCap);
     total.value++;
   }
 
+  /** An unsampled call as a Counted, without a new object: it ran (a stopped call always reads its stack). */
+  const ran = { api: '', kind: 'file-system', outcome: 'ran', handler: undefined } as { -readonly [K in keyof Counted]: Counted[K] };
+
   return {
+    unsampled(u) {
+      ran.api = u.api;
+      ran.kind = u.kind;
+      ran.handler = u.handler;
+      count(ran);
+      ran.handler = undefined; // not kept past the call
+    },
     call(o) {
       if (o.type === 'interaction-ack') {
         acks.add(1, attributesOf(o, true));

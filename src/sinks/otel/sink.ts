@@ -62,6 +62,10 @@ export function otelSink(options: OtelOptions = {}): Sink {
       traces.call(o);
       metrics?.call(o);
     },
+    // An unsampled call makes no span (it has no stack to place it): counting it is all.
+    count(u) {
+      metrics?.unsampled(u);
+    },
     close() {
       if (timer !== undefined) clearInterval(timer);
     },

@@ -48,6 +48,9 @@ export function otelSinkWhenRegistered(onError: (error: unknown) => void): Sink 
     observe(o) {
       sink?.observe?.(o);
     },
+    count(u) {
+      sink?.count?.(u);
+    },
     close(summary) {
       given = true;
       clearInterval(timer);
