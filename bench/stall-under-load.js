@@ -17,7 +17,8 @@ for (let i = 1; i <= runs; i++) {
   const run = spawnSync(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', 'test/watchdog/stall.test.ts', 'test/e2e/stall.test.ts'], { cwd: root, encoding: 'utf8', env: { ...process.env, CI: '' } });
   const ok = run.status === 0;
   if (ok) passed++;
-  const failed = ok ? '' : ` — ${(run.stdout.match(/FAIL .*/g) ?? []).join('; ')}`;
+  const plain = (run.stdout + run.stderr).replace(/\x1b\[[0-9;]*m/g, '');
+  const failed = ok ? '' : ` — ${[...new Set(plain.match(/FAIL .*|(?:Assertion)?Error: .*/g) ?? [])].join('; ')}`;
   console.log(`run ${i}: ${ok ? 'passed' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s${failed}`);
 }
 console.log(`${passed} of ${runs} runs passed with 4 busy loops on ${require('node:os').cpus().length} cores`);

@@ -7,8 +7,8 @@ import { otelSink } from './sink';
  * a tracer or meter provider. Until then @opentelemetry/api is not loaded: it would be most of what
  * loopguard's start-up costs, for a bot that never registers an SDK. Every
  * copy of the API 1.x keeps the registered providers in one global registry under a Symbol.for
- * key; it is read at every handler's start (an SDK preloaded after loopguard is in time for the
- * first event) and every second (calls outside handlers, stalls).
+ * key; it is read every second, and at the first handler's start (an SDK preloaded after
+ * loopguard is in time for the first event).
  */
 
 const registryKey = Symbol.for('opentelemetry.js.api.1');
@@ -37,11 +37,21 @@ export function otelSinkWhenRegistered(onError: (error: unknown) => void): Sink 
     return sink;
   };
   const timer = outsideHandlers(() => setInterval(connect, 1000).unref());
+  // Handler starts looked at: the 1st (an SDK preloaded after loopguard is in time for the first
+  // event), the 2nd, the 4th, the 8th…: a read of the global object per event would cost.
+  let starts = 0;
+  let nextLook = 1;
   connect();
   return {
     name: 'opentelemetry',
     handlers: {
-      start: (handler) => (sink ?? connect())?.handlers?.start(handler),
+      start(handler) {
+        if (sink === undefined && ++starts === nextLook) {
+          nextLook *= 2;
+          connect();
+        }
+        return sink?.handlers?.start(handler);
+      },
     },
     write() {},
     observing: () => sink !== undefined && (sink.observing?.() ?? true),

@@ -51,4 +51,18 @@ describe('the OpenTelemetry sink of the settings', () => {
     expect(sink.observing?.()).toBe(true);
     await provider.shutdown();
   });
+
+  it('reads the global registry at the 1st, 2nd, 4th, 8th… handler start, not at every one', () => {
+    const key = Symbol.for('opentelemetry.js.api.1');
+    let reads = 0;
+    Object.defineProperty(globalThis, key, { configurable: true, get: () => { reads++; return undefined; } });
+    try {
+      sink = otelSinkWhenRegistered(vi.fn());
+      reads = 0;
+      for (let i = 0; i < 100; i++) sink.handlers?.start(newHandlerContext('test', 'e', {}));
+      expect(reads).toBe(7); // starts 1, 2, 4, 8, 16, 32, 64
+    } finally {
+      delete (globalThis as Record<symbol, unknown>)[key];
+    }
+  });
 });
