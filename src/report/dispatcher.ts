@@ -237,12 +237,11 @@ export class Dispatcher {
     this.waiting.delete(s);
   }
 
-  /** `counting`: leave out the sinks that count unsampled calls themselves. */
-  private tell(observation: Observation, counting = false): void {
+  private tell(observation: Observation): void {
     outsideHandlers(() => {
       for (const sink of this.observing) {
         try {
-          if ((sink.observing?.() ?? true) && !(counting && sink.count !== undefined)) sink.observe?.(observation);
+          if (sink.observing?.() ?? true) sink.observe?.(observation);
         } catch (error) {
           this.countFailure(error, `the ${sink.name} sink`);
         }
@@ -252,20 +251,16 @@ export class Dispatcher {
 
   /** An unsampled call: counted in place by the sinks that can, observed (outside handlers) by the others. */
   private tellUnsampled(u: UnsampledCall): void {
-    let others = false;
+    let observation: Observation | undefined;
     for (const sink of this.observing) {
-      if (!(sink.observing?.() ?? true)) continue;
-      if (sink.count === undefined) {
-        others = true;
-        continue;
-      }
       try {
-        sink.count(u);
+        if (!(sink.observing?.() ?? true)) continue;
+        if (sink.count !== undefined) sink.count(u);
+        else outsideHandlers(() => sink.observe?.(observation ??= unsampledObservation(u)));
       } catch (error) {
         this.countFailure(error, `the ${sink.name} sink`);
       }
     }
-    if (others) this.tell(unsampledObservation(u), true);
   }
 
   private deliver(report: Report): void {
