@@ -20,6 +20,15 @@ function ownLine(line: string): boolean {
   return isOwnFile(file);
 }
 
+/**
+ * The one place where loopguard throws an app's error again, after withoutOwnFrames. Node prints
+ * the line of the last throw above an uncaught error's stack (V8 keeps no earlier one through a
+ * catch), so this line says on it what it is.
+ */
+export function rethrow(error: unknown): never {
+  throw error; // loopguard passes on this error unchanged: its stack below shows where it was thrown
+}
+
 /** The files whose functions are wrappers of the app's calls (guard/judging, guard/module-load). */
 const wrapperFiles = new Set<string>();
 

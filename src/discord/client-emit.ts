@@ -1,5 +1,6 @@
 import { currentHandler, eventContext, HandlerState, originOf, type AttributeReader, type AttributeValue } from '../core/context';
 import { isBlockingCallError } from '../core/errors';
+import { rethrow } from '../core/error-stacks';
 import { isWrapper, mimic, wrapMethod, type AnyFunction } from '../core/patch';
 import { UndoStack, type Undo } from '../core/undo';
 import { emitSettling } from '../handlers/emit';
@@ -149,15 +150,11 @@ export function patchEmit(proto: object | undefined, events: ClientEvents, spec:
         if (key !== undefined) events.interactions.begin(context, key, spec.createdAt?.(first));
       }
       const args = arguments;
-      try {
-        return runHandlerEvent(events.observers(), context, (settling) => (settling === undefined
-          ? Reflect.apply(emit, this, args)
-          : emitSettling(this, emit as (this: unknown, ...a: unknown[]) => unknown, args, settling)) as boolean, events.strict);
-      } catch (error) {
-        // A listener stopped by strict mode (reported already) must not break the library's packet handling.
-        if (isBlockingCallError(error)) return true;
-        throw error;
-      }
+      const run = (): boolean => runHandlerEvent(events.observers(), context, (settling) => (settling === undefined
+        ? Reflect.apply(emit, this, args)
+        : emitSettling(this, emit as (this: unknown, ...a: unknown[]) => unknown, args, settling)) as boolean, events.strict);
+      // Only strict mode stops a listener; elsewhere nothing is caught, so an uncaught error keeps the place Node prints for it.
+      return events.strict ? containingStops(run) : run();
     } as unknown as AnyFunction;
   };
   const undo = wrapMethod(proto, 'emit', make);
@@ -205,13 +202,17 @@ function wrapOwnEmits(proto: object, make: (original: AnyFunction) => AnyFunctio
  * the handler that runs. In strict mode each runs on its own, as the handler's own listeners do.
  */
 function emitWithin(self: Emitter, emit: Emit, args: IArguments, strict: boolean): boolean {
+  if (!strict) return Reflect.apply(emit, self, args) as boolean;
+  return containingStops(() => emitSettling(self, emit as (this: unknown, ...a: unknown[]) => unknown, args, { promises: [], handled: true, containStops: true }) as boolean);
+}
+
+/** A listener stopped by strict mode (reported already) must not break the library's packet handling. */
+function containingStops(emit: () => boolean): boolean {
   try {
-    return (strict
-      ? emitSettling(self, emit as (this: unknown, ...a: unknown[]) => unknown, args, { promises: [], handled: true, containStops: true })
-      : Reflect.apply(emit, self, args)) as boolean;
+    return emit();
   } catch (error) {
     if (isBlockingCallError(error)) return true;
-    throw error;
+    rethrow(error);
   }
 }
 

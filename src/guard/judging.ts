@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { handlerStorage, type HandlerContext } from '../core/context';
-import { withoutOwnFrames, wrapperFile } from '../core/error-stacks';
+import { rethrow, withoutOwnFrames, wrapperFile } from '../core/error-stacks';
 import type { AnyFunction } from '../core/patch';
 import type { Guard } from './guard';
 
@@ -28,7 +28,7 @@ export function judgingWrapper(guard: Guard, original: AnyFunction, judged: Judg
       return judged(this, arguments, handler, wrapper);
     } catch (error) {
       withoutOwnFrames(error, wrapper, key);
-      throw error;
+      rethrow(error);
     }
   };
   return wrapper;

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { callersOf } from '../core/call-sites';
 import type { HandlerContext } from '../core/context';
-import { withoutOwnFrames, wrapperFile } from '../core/error-stacks';
+import { rethrow, withoutOwnFrames, wrapperFile } from '../core/error-stacks';
 import type { AnyFunction } from '../core/patch';
 import { describeLoad, isAllowedSite } from './describe';
 import type { Guard, LoadFrame } from './guard';
@@ -29,7 +29,7 @@ export function requireWrapper(guard: Guard, original: RequireFn): RequireFn {
       loaded = Reflect.apply(judged, this, arguments);
     } catch (error) {
       withoutOwnFrames(error, wrapper);
-      throw error;
+      rethrow(error);
     }
     const listeners = guard.loadListeners;
     if (listeners.length > 0) for (const listener of listeners) listener(id);

@@ -59,11 +59,13 @@ function packageCall(guard: Guard, g: GuardedApi, original: AnyFunction, self: u
   }
   const call: PackageCall = { g, handler, wrapper, callers, start: performance.now(), calls: 0, durationMs: 0, blockedIn: undefined, done: false, ruling: undefined };
   let result: unknown;
+  let returned = false;
   try {
     result = packageCalls.run(call, () => Reflect.apply(original, self, args));
-  } catch (error) {
-    finish(guard, call);
-    throw error;
+    returned = true;
+  } finally {
+    // Not a catch: the error goes on as thrown (Node prints the place of its last throw).
+    if (!returned) finish(guard, call);
   }
   if (result === null || typeof result !== 'object' || typeof (result as PromiseLike<unknown>).then !== 'function') {
     finish(guard, call);

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { isBlockingCallError } from '../core/errors';
+import { rethrow } from '../core/error-stacks';
 import type { Settling } from './lifecycle';
 
 /*
@@ -75,11 +76,15 @@ function replayNodeEmit(self: NodeEmitter, event: string | symbol, args: unknown
 /** One listener; in strict mode, the one stopped by a BlockingCallError ends there and the others still run. */
 function call(self: NodeEmitter, listener: Listener, event: string | symbol, args: unknown[], capture: boolean, settling: Settling): void {
   let result: unknown;
-  try {
+  if (!settling.containStops) {
     result = Reflect.apply(listener, self, args);
-  } catch (error) {
-    if (settling.containStops && isBlockingCallError(error)) return;
-    throw error;
+  } else {
+    try {
+      result = Reflect.apply(listener, self, args);
+    } catch (error) {
+      if (isBlockingCallError(error)) return;
+      rethrow(error);
+    }
   }
   keep(self, result, event, args, capture, settling);
 }

@@ -1,6 +1,7 @@
 import type { ObserverEntry } from '../core/bus';
 import { contextFromInfo, handlerStorage, type HandlerContext, type HandlerInfo } from '../core/context';
 import type { HandlerScope } from '../core/reports';
+import { rethrow } from '../core/error-stacks';
 
 /*
  * A handler's life: it starts when its event is emitted and ends when its work settles — every
@@ -46,7 +47,7 @@ export function runHandlerEvent<R>(observers: readonly ObserverEntry[], context:
     result = within(scopes, 0, () => handlerStorage.run(context, invoke, settling));
   } catch (error) {
     settle(scopes, settling, [error]);
-    throw error;
+    rethrow(error);
   }
   settle(scopes, settling, []);
   return result;

@@ -57,3 +57,30 @@ describe('errors thrown through wrapped calls', () => {
     }
   });
 });
+
+describe('an error the app does not catch', () => {
+  const app = fixture('uncaught.js');
+  const crash = async (script: string, guarded: boolean) => {
+    const run = await runNode([...(guarded ? ['-r', 'loopguard/register'] : []), script], { LOOPGUARD_CONSOLE: 'off' });
+    cleanup(run);
+    // Node prints the place of the error's last throw (file:line, its source, a caret), a blank line, then the error.
+    const [place, source, caret, blank, ...error] = run.stderr.split('\n');
+    return { code: run.code, place, source, caret, blank, error };
+  };
+
+  it('thrown by a discord.js listener: Node prints the same as without loopguard, the place included (nothing catches it on the way)', async () => {
+    const listener = fixture('uncaught-listener.js');
+    const [plain, guarded] = await Promise.all([crash(listener, false), crash(listener, true)]);
+    expect(plain.place).toBe(`${listener}:${lineOf(listener, 'crash')}`);
+    expect(plain.error[0]).toBe("RangeError: the bot's own error");
+    expect({ ...guarded, error: guarded.error.slice(0, 2) }).toEqual({ ...plain, error: plain.error.slice(0, 2) });
+  });
+
+  it('thrown by a wrapped call: the same error and stack; the place is loopguard\'s one rethrow, which says so on its line', async () => {
+    const [plain, guarded] = await Promise.all([crash(app, false), crash(app, true)]);
+    expect(plain.place).toMatch(/^node:fs:\d+$/);
+    expect(guarded.source).toContain('loopguard passes on this error unchanged: its stack below shows where it was thrown');
+    expect(guarded.error.join('\n')).toContain(`${app}:${lineOf(app, 'call')}:`);
+    expect({ code: guarded.code, blank: guarded.blank, error: guarded.error }).toEqual({ code: plain.code, blank: plain.blank, error: plain.error });
+  });
+});
