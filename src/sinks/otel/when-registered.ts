@@ -1,10 +1,9 @@
 import type { Sink } from '../../core/reports';
 import { outsideHandlers } from '../../core/context';
-import { otelSink } from './sink';
 
 /*
  * The OpenTelemetry sink of the settings (LOOPGUARD_OTEL=auto or on), made once an SDK registers
- * a tracer or meter provider. Until then @opentelemetry/api is not loaded: it would be most of what
+ * a tracer or meter provider. Until then neither @opentelemetry/api nor the sink's own modules load: it would be most of what
  * loopguard's start-up costs, for a bot that never registers an SDK. Every
  * copy of the API 1.x keeps the registered providers in one global registry under a Symbol.for
  * key; it is read every second, and at the first handler's start (an SDK preloaded after
@@ -20,8 +19,14 @@ function sdkRegistered(): boolean {
   return registry !== undefined && (registry.trace !== undefined || registry.metrics !== undefined);
 }
 
-/** `onError`: the sink could not be made (the API cannot be loaded from here); it is not tried again. */
-export function otelSinkWhenRegistered(onError: (error: unknown) => void): Sink {
+/** The sink's modules load with the API they use, once an SDK is there. */
+const loadedSink = (): Sink => (require('./sink') as typeof import('./sink')).otelSink();
+
+/**
+ * `onError`: the sink could not be made (the API cannot be loaded from here); it is not tried
+ * again. `make`: the sink (tests, which run the TypeScript sources, pass otelSink itself).
+ */
+export function otelSinkWhenRegistered(onError: (error: unknown) => void, make: () => Sink = loadedSink): Sink {
   let sink: Sink | undefined;
   let given = false;
   const connect = (): Sink | undefined => {
@@ -30,7 +35,7 @@ export function otelSinkWhenRegistered(onError: (error: unknown) => void): Sink 
     clearInterval(timer);
     try {
       // Outside any handler: loopguard's own require is not the app's blocking call.
-      sink = outsideHandlers(() => otelSink());
+      sink = outsideHandlers(make);
     } catch (error) {
       onError(error);
     }

@@ -5,6 +5,7 @@ import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { newHandlerContext } from '../../../src/core/context';
 import type { Sink } from '../../../src/core/reports';
+import { otelSink } from '../../../src/sinks/otel/sink';
 import { otelSinkWhenRegistered } from '../../../src/sinks/otel/when-registered';
 import { CollectingReader } from './support';
 
@@ -22,14 +23,14 @@ afterEach(() => {
 describe('the OpenTelemetry sink of the settings', () => {
   it('observes nothing and stays out of handlers while no SDK is registered', () => {
     const failed = vi.fn();
-    sink = otelSinkWhenRegistered(failed);
+    sink = otelSinkWhenRegistered(failed, otelSink);
     expect(sink.observing?.()).toBe(false);
     expect(sink.handlers?.start(newHandlerContext('test', 'e', {}))).toBeUndefined();
     expect(failed).not.toHaveBeenCalled();
   });
 
   it('a tracer provider registered after it: the next handler is a span', () => {
-    sink = otelSinkWhenRegistered(vi.fn());
+    sink = otelSinkWhenRegistered(vi.fn(), otelSink);
     const exporter = new InMemorySpanExporter();
     const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
     provider.register();
@@ -42,7 +43,7 @@ describe('the OpenTelemetry sink of the settings', () => {
 
   it('a meter provider registered after it: found within a second, also with no handler running', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-    sink = otelSinkWhenRegistered(vi.fn());
+    sink = otelSinkWhenRegistered(vi.fn(), otelSink);
     const reader = new CollectingReader();
     const provider = new MeterProvider({ readers: [reader] });
     metrics.setGlobalMeterProvider(provider);
@@ -57,7 +58,7 @@ describe('the OpenTelemetry sink of the settings', () => {
     let reads = 0;
     Object.defineProperty(globalThis, key, { configurable: true, get: () => { reads++; return undefined; } });
     try {
-      sink = otelSinkWhenRegistered(vi.fn());
+      sink = otelSinkWhenRegistered(vi.fn(), otelSink);
       reads = 0;
       for (let i = 0; i < 100; i++) sink.handlers?.start(newHandlerContext('test', 'e', {}));
       expect(reads).toBe(7); // starts 1, 2, 4, 8, 16, 32, 64
