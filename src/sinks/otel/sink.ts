@@ -3,6 +3,7 @@ import type { Sink } from '../../core/reports';
 import { outsideHandlers } from '../../core/context';
 import { version } from '../../core/version';
 import { loadApi } from './api';
+import { atDoublingCounts } from './doubling';
 import { createMetrics, type Metrics } from './metrics';
 import { scopeName } from './names';
 import { createTraces } from './traces';
@@ -30,10 +31,11 @@ export function otelSink(options: OtelOptions = {}): Sink {
   const noop = new api.ProxyTracerProvider().getDelegate();
   const proxy = provider instanceof api.ProxyTracerProvider ? provider : undefined;
   const traces = createTraces(api, tracer, () => proxy === undefined || proxy.getDelegate() !== noop);
-  // A meter has no such proxy: the global provider is looked up at every handler's start while
-  // none is registered (an SDK preloaded after loopguard counts the first event's calls), and
-  // every second (one registered or replaced later is counted from then on). Not per call: with
-  // no SDK, a call costs loopguard one flag read here.
+  // A meter has no such proxy: while none is registered, the global provider is looked up at the
+  // 1st, 2nd, 4th, 8th… handler start (an SDK preloaded after loopguard counts the first event's
+  // calls; an SDK that only traces costs no lookup per event), and every second (one registered
+  // or replaced later is counted from then on). Not per call: with no meter, a call costs
+  // loopguard one flag read here.
   const noopMeter = api.createNoopMeter().constructor;
   let metrics: Metrics | undefined;
   let meterProvider: MeterProvider | undefined;
@@ -45,13 +47,14 @@ export function otelSink(options: OtelOptions = {}): Sink {
     metrics = meter.constructor === noopMeter ? undefined : createMetrics(meter);
   };
   lookUp();
+  const lookAtStart = atDoublingCounts(lookUp);
   const timer = options.meterProvider === undefined ? outsideHandlers(() => setInterval(lookUp, 1000).unref()) : undefined;
 
   return {
     name: 'opentelemetry',
     handlers: {
       start(handler) {
-        if (metrics === undefined) lookUp();
+        if (metrics === undefined) lookAtStart();
         return traces.handlers.start(handler);
       },
     },

@@ -1,13 +1,14 @@
 import type { Sink } from '../../core/reports';
 import { outsideHandlers } from '../../core/context';
+import { atDoublingCounts } from './doubling';
 
 /*
  * The OpenTelemetry sink of the settings (LOOPGUARD_OTEL=auto or on), made once an SDK registers
  * a tracer or meter provider. Until then neither @opentelemetry/api nor the sink's own modules load: it would be most of what
  * loopguard's start-up costs, for a bot that never registers an SDK. Every
  * copy of the API 1.x keeps the registered providers in one global registry under a Symbol.for
- * key; it is read every second, and at the first handler's start (an SDK preloaded after
- * loopguard is in time for the first event).
+ * key; it is read every second, and at the 1st, 2nd, 4th, 8th… handler start (an SDK preloaded
+ * after loopguard is in time for the first event).
  */
 
 const registryKey = Symbol.for('opentelemetry.js.api.1');
@@ -42,19 +43,13 @@ export function otelSinkWhenRegistered(onError: (error: unknown) => void, make: 
     return sink;
   };
   const timer = outsideHandlers(() => setInterval(connect, 1000).unref());
-  // Handler starts looked at: the 1st (an SDK preloaded after loopguard is in time for the first
-  // event), the 2nd, the 4th, the 8th…: a read of the global object per event would cost.
-  let starts = 0;
-  let nextLook = 1;
+  const lookAtStart = atDoublingCounts(connect);
   connect();
   return {
     name: 'opentelemetry',
     handlers: {
       start(handler) {
-        if (sink === undefined && ++starts === nextLook) {
-          nextLook *= 2;
-          connect();
-        }
+        if (sink === undefined) lookAtStart();
         return sink?.handlers?.start(handler);
       },
     },

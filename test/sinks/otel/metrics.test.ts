@@ -136,4 +136,16 @@ describe('an SDK that registers its meter provider after loopguard', () => {
     });
     expect(counted).toEqual([1]);
   });
+
+  it('while none registers (an SDK that only traces), looks it up at the 1st, 2nd, 4th, 8th… handler start, not at every one', async () => {
+    await laterProvider((sink) => {
+      const lookups = vi.spyOn(metrics, 'getMeterProvider');
+      try {
+        for (let i = 0; i < 100; i++) sink.handlers?.start(newHandlerContext('test', 'e', {}))?.end([]);
+        expect(lookups).toHaveBeenCalledTimes(7); // starts 1, 2, 4, 8, 16, 32, 64
+      } finally {
+        lookups.mockRestore();
+      }
+    });
+  });
 });
