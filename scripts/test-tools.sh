@@ -18,8 +18,9 @@ arch="$(node -p process.arch)"
 case "$arch" in x64) ;; arm64) arch=aarch64 ;; *) arch="" ;; esac
 if [ -n "$arch" ] && { [ "$os" = linux ] || [ "$os" = darwin ]; }; then
   bun="@oven/bun-$os-$arch"
-  # Bun's Linux builds for musl (Alpine) are separate packages.
-  if [ "$os" = linux ] && ! ldd --version 2>&1 | grep -qi glibc; then bun="$bun-musl"; fi
+  # Bun's Linux builds for musl (Alpine) are separate packages. Node's report names the glibc it
+  # runs on (not `ldd --version | grep -q`: under pipefail, grep's early exit can fail ldd with SIGPIPE).
+  if [ "$os" = linux ] && [ "$(node -p 'Boolean(process.report.getReport().header.glibcVersionRuntime)')" != true ]; then bun="$bun-musl"; fi
   packages+=("$bun@1.4.5")
 fi
 
