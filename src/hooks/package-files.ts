@@ -1,20 +1,19 @@
 import Module from 'node:module';
 import { isAbsolute, relative, sep } from 'node:path';
+import { Hook } from 'require-in-the-middle';
 import { packageFilePath, packageOfFile } from '../core/packages';
 import { replaceFunction } from '../core/patch';
 import type { Undo } from '../core/undo';
 
 /*
  * Patches files of npm packages when they load: the integrations' library files and the
- * blocking APIs of src/apis/packages.ts. On Node, every CommonJS file passes through
- * Module.prototype.load once, with its resolved path, as it finishes loading — whoever asked for
- * it (a package's own internal requires, an ESM app importing a CommonJS library or file
- * directly, Oceanic.js' esm.mjs importing dist/lib/Client.js). Nothing is resolved: a path is
- * compared with the hooked files. require-in-the-middle does the same through `require`, but
- * resolves every require a second time (about 80 ms of a discord.js bot's start on this
- * project's machine, 3/4 of what loopguard added to its time to READY); it stays the way on Bun,
- * whose loader calls no Module method. Files loaded before loopguard are found in require.cache
- * and patched at once.
+ * blocking APIs of src/apis/packages.ts. require-in-the-middle with `internals` sees a package's
+ * own internal requires, which happen for CommonJS apps and for ESM apps that import a CommonJS
+ * library alike (the library requires its own files). A CommonJS file that an ESM file imports
+ * directly (Oceanic.js' esm.mjs imports dist/lib/Client.js, an ESM app imports bcrypt) is loaded
+ * through Module._load with its absolute path, which is watched too. Files loaded before
+ * loopguard are found in require.cache and patched at once. Nothing is resolved for packages the
+ * application does not load: require-in-the-middle only compares names.
  */
 
 export interface FileHook {
@@ -56,38 +55,12 @@ export function hookPackageFiles(hooks: readonly FileHook[]): Undo {
   };
   for (const [path, mod] of Object.entries(require.cache)) if (mod !== undefined) applyPath(path, mod.exports);
 
-  const unhook = process.versions['bun'] === undefined ? onLoad(applyPath) : requireHook(packages, apply, applyPath);
-  return () => {
-    unhook();
-    for (const undo of undos.reverse()) undo();
-  };
-}
-
-/** Node: `found(path, exports)` for each CommonJS file as it finishes loading. Returns the undo (soft, when another tool wrapped load after loopguard). */
-function onLoad(found: (path: string, exports: unknown) => void): Undo {
-  const proto = Module.prototype as unknown as { load: (this: { exports: unknown }, filename: string) => void };
-  const load = proto.load;
-  let live = true;
-  const replaced = replaceFunction(proto, 'load', function (this: { exports: unknown }, filename: string) {
-    const result = Reflect.apply(load, this, arguments);
-    if (live && typeof filename === 'string') found(filename, this.exports);
-    return result;
-  });
-  return () => {
-    live = false;
-    replaced?.undo();
-  };
-}
-
-/** Bun: require-in-the-middle, and Module._load for a file an ES module imports by its path. */
-function requireHook(packages: string[], apply: (file: string, exports: unknown) => void, applyPath: (path: string, exports: unknown) => void): Undo {
-  // Loaded here: on Node it is not needed (nor its dependencies loaded at start).
-  const { Hook } = require('require-in-the-middle') as typeof import('require-in-the-middle');
   const hook = new Hook(packages, { internals: true }, (exports, name, basedir) => {
     // A package's main file comes by the package's name: name it by its path, as the others.
     apply(packages.includes(name) ? mainFileOf(name, basedir) : name.split(sep).join('/'), exports);
     return exports;
   });
+
   const loader = Module as unknown as { _load: (request: string, ...rest: unknown[]) => unknown };
   const load = loader._load;
   const loadPatch = replaceFunction(loader, '_load', function (this: unknown, request: string) {
@@ -98,6 +71,7 @@ function requireHook(packages: string[], apply: (file: string, exports: unknown)
   return () => {
     loadPatch?.undo();
     hook.unhook();
+    for (const undo of undos.reverse()) undo();
   };
 }
 
