@@ -58,6 +58,20 @@ function asCalled(line: string, name: string, key: string | undefined): string {
 }
 
 /**
+ * A function of Node's that loopguard replaced on its object (Module._load, Module.prototype.require)
+ * and called from its replacement: V8 finds it under no name there, and Node 22 and newer print it
+ * `Function.<anonymous>`. The replacement's own frame, the caller, shows the name it was called by.
+ */
+function asPatched(line: string, lines: readonly string[], at: number): string {
+  if (!line.includes('.<anonymous> (')) return line;
+  // The outermost of loopguard's frames above it is the one its caller called by name.
+  let outer: string | undefined;
+  for (let i = at + 1; i < lines.length && ownLine(lines[i] as string); i++) outer = lines[i];
+  const name = outer === undefined ? undefined : /^\s+at (?:\S+\.)?([^\s.]+) \(/.exec(outer)?.[1];
+  return name === undefined || name === '<anonymous>' ? line : line.replace('.<anonymous> (', `.${name} (`);
+}
+
+/**
  * Rebuilds `error`'s stack as it would have been without loopguard (see above). `key`: the
  * property the app called (the wrapper mimics the original's name). Never throws.
  */
@@ -86,14 +100,15 @@ export function withoutOwnFrames(error: unknown, wrapper: Function, key?: string
         // frozen
       }
     }
-    const above = typeof holder.stack === 'string' ? holder.stack.split('\n').filter((l) => frameLine.test(l) && !ownLine(l)) : [];
+    const aboveAll = typeof holder.stack === 'string' ? holder.stack.split('\n').filter((l) => frameLine.test(l)) : [];
+    const above = aboveAll.flatMap((l, i) => (ownLine(l) ? [] : [asPatched(l, aboveAll, i)]));
     const below: string[] = [];
     const frames = lines.slice(firstFrame);
     for (const [i, line] of frames.entries()) {
       if (above.length > 0 && line === above[0]) break;
       if (ownLine(line)) continue;
       const next = frames[i + 1];
-      below.push(next !== undefined && ownLine(next) ? asCalled(line, wrapper.name, key) : line);
+      below.push(next !== undefined && ownLine(next) ? asPatched(asCalled(line, wrapper.name, key), frames, i) : line);
     }
     const all = [...below, ...above];
     const kept = typeof limit === 'number' && Number.isFinite(limit) && limit >= 0 ? all.slice(0, limit) : all;
