@@ -63,12 +63,13 @@ function asCalled(line: string, name: string, key: string | undefined): string {
  * `Function.<anonymous>`. The replacement's own frame, the caller, shows the name it was called by.
  */
 function asPatched(line: string, lines: readonly string[], at: number): string {
-  if (!line.includes('.<anonymous> (')) return line;
+  // Node's functions only: an app's anonymous listener that loopguard calls is printed as without it.
+  if (!line.includes('.<anonymous> (node:')) return line;
   // The outermost of loopguard's frames above it is the one its caller called by name.
   let outer: string | undefined;
   for (let i = at + 1; i < lines.length && ownLine(lines[i] as string); i++) outer = lines[i];
   const name = outer === undefined ? undefined : /^\s+at (?:\S+\.)?([^\s.]+) \(/.exec(outer)?.[1];
-  return name === undefined || name === '<anonymous>' ? line : line.replace('.<anonymous> (', `.${name} (`);
+  return name === undefined || name === '<anonymous>' ? line : line.replace('.<anonymous> (node:', `.${name} (node:`);
 }
 
 /**

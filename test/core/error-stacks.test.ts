@@ -1,0 +1,41 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { withoutOwnFrames } from '../../src/core/error-stacks';
+import { root } from '../support/run-node';
+
+/* Stacks rewritten as they would read without loopguard: its frames out, the names V8 gave the others kept. */
+
+const own = (name: string, file: string) => `    at ${name} (${join(root, 'src', file)}:10:5)`;
+const rewritten = (frames: string[]): string[] => {
+  const error = new Error('boom');
+  error.stack = ['Error: boom', ...frames].join('\n');
+  withoutOwnFrames(error, function wrapper() {});
+  return (error.stack as string).split('\n').slice(1).filter((l) => !l.includes(__filename));
+};
+
+describe('withoutOwnFrames', () => {
+  it('names a Node function loopguard replaced as its caller called it (Node 22+ prints it <anonymous>)', () => {
+    expect(rewritten([
+      '    at Module.load (node:internal/modules/cjs/loader:1505:32)',
+      '    at Function.<anonymous> (node:internal/modules/cjs/loader:1309:12)',
+      own('Function._load', 'hooks/package-files.ts'),
+      '    at wrapModuleLoad (node:internal/modules/cjs/loader:254:19)',
+    ])).toEqual([
+      '    at Module.load (node:internal/modules/cjs/loader:1505:32)',
+      '    at Function._load (node:internal/modules/cjs/loader:1309:12)',
+      '    at wrapModuleLoad (node:internal/modules/cjs/loader:254:19)',
+    ]);
+  });
+
+  it('leaves an app\'s anonymous function that loopguard calls as it is', () => {
+    expect(rewritten([
+      '    at Client.<anonymous> (/srv/bot/index.js:12:7)',
+      own('emitSettling', 'handlers/emit.ts'),
+      own('Client.emit', 'discord/client-emit.ts'),
+      '    at MessageCreateAction.handle (/srv/bot/node_modules/discord.js/src/client/actions/MessageCreate.js:33:14)',
+    ])).toEqual([
+      '    at Client.<anonymous> (/srv/bot/index.js:12:7)',
+      '    at MessageCreateAction.handle (/srv/bot/node_modules/discord.js/src/client/actions/MessageCreate.js:33:14)',
+    ]);
+  });
+});
