@@ -1,9 +1,8 @@
 import { currentHandler, eventContext, HandlerState, originOf, type AttributeReader, type AttributeValue } from '../core/context';
 import { isBlockingCallError } from '../core/errors';
-import { rethrow } from '../core/error-stacks';
 import { isWrapper, mimic, wrapMethod, type AnyFunction } from '../core/patch';
 import { UndoStack, type Undo } from '../core/undo';
-import { emitSettling } from '../handlers/emit';
+import { containingStops, emitSettling } from '../handlers/emit';
 import { runHandlerEvent, type Observers } from '../handlers/lifecycle';
 import type { Gateways } from './gateways';
 import type { InteractionKey, Interactions } from './interactions';
@@ -153,8 +152,8 @@ export function patchEmit(proto: object | undefined, events: ClientEvents, spec:
       const run = (): boolean => runHandlerEvent(events.observers(), context, (settling) => (settling === undefined
         ? Reflect.apply(emit, this, args)
         : emitSettling(this, emit as (this: unknown, ...a: unknown[]) => unknown, args, settling)) as boolean, events.strict);
-      // Only strict mode stops a listener; elsewhere nothing is caught, so an uncaught error keeps the place Node prints for it.
-      return events.strict ? containingStops(run) : run();
+      // A listener stopped by strict mode (reported already) must not break the library's packet handling.
+      return events.strict ? containingStops(run, true) : run();
     } as unknown as AnyFunction;
   };
   const undo = wrapMethod(proto, 'emit', make);
@@ -203,17 +202,7 @@ function wrapOwnEmits(proto: object, make: (original: AnyFunction) => AnyFunctio
  */
 function emitWithin(self: Emitter, emit: Emit, args: IArguments, strict: boolean): boolean {
   if (!strict) return Reflect.apply(emit, self, args) as boolean;
-  return containingStops(() => emitSettling(self, emit as (this: unknown, ...a: unknown[]) => unknown, args, { promises: [], handled: true, containStops: true }) as boolean);
-}
-
-/** A listener stopped by strict mode (reported already) must not break the library's packet handling. */
-function containingStops(emit: () => boolean): boolean {
-  try {
-    return emit();
-  } catch (error) {
-    if (isBlockingCallError(error)) return true;
-    rethrow(error);
-  }
+  return containingStops(() => emitSettling(self, emit as (this: unknown, ...a: unknown[]) => unknown, args, { promises: [], handled: true, containStops: true }) as boolean, true);
 }
 
 /**

@@ -73,20 +73,28 @@ function replayNodeEmit(self: NodeEmitter, event: string | symbol, args: unknown
   return true;
 }
 
+/**
+ * `run()`, or `stopped` when strict mode stopped a call in it (a BlockingCallError, reported
+ * already). Any other error goes on. Only strict mode catches: elsewhere an uncaught error keeps
+ * the place Node prints for it.
+ */
+export function containingStops<R, S>(run: () => R, stopped: S): R | S {
+  try {
+    return run();
+  } catch (error) {
+    if (isBlockingCallError(error)) return stopped;
+    rethrow(error);
+  }
+}
+
+const stoppedListener = Symbol('stopped');
+
 /** One listener; in strict mode, the one stopped by a BlockingCallError ends there and the others still run. */
 function call(self: NodeEmitter, listener: Listener, event: string | symbol, args: unknown[], capture: boolean, settling: Settling): void {
-  let result: unknown;
-  if (!settling.containStops) {
-    result = Reflect.apply(listener, self, args);
-  } else {
-    try {
-      result = Reflect.apply(listener, self, args);
-    } catch (error) {
-      if (isBlockingCallError(error)) return;
-      rethrow(error);
-    }
-  }
-  keep(self, result, event, args, capture, settling);
+  const result: unknown = settling.containStops
+    ? containingStops(() => Reflect.apply(listener, self, args), stoppedListener)
+    : Reflect.apply(listener, self, args);
+  if (result !== stoppedListener) keep(self, result, event, args, capture, settling);
 }
 
 function keep(self: NodeEmitter, result: unknown, event: string | symbol, args: unknown[], capture: boolean, settling: Settling): void {
