@@ -152,7 +152,14 @@ afterAll(async () => {
 
 describe('examples/otel/grafana/dashboards/loopguard.json against Prometheus', () => {
   it('Prometheus scrapes both bots', async () => {
-    const targets = await prometheus.targets();
+    // A scrape made while a bot blocked on purpose (the rounds spin and hash) can time out (1 s):
+    // the next scrapes, once the bot is free, must succeed.
+    const until = Date.now() + 10_000;
+    let targets = await prometheus.targets();
+    while (targets.some((t) => t.health !== 'up') && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 250));
+      targets = await prometheus.targets();
+    }
     expect(targets.map((t) => [t.health, t.lastError])).toEqual([['up', ''], ['up', '']]);
   });
 
