@@ -9,7 +9,7 @@ import type { ClientEvents } from './client-emit';
  */
 
 export interface IntegrationTarget {
-  /** A file of the package, as `package/relative/path.js` (what require-in-the-middle calls it). */
+  /** A file of the package, as `package/relative/path.js` (its path after node_modules/). */
   readonly file: string;
   /** Patches the module's exports in place. Returns its undo, if it patched. */
   patch(exports: unknown, events: ClientEvents): Undo | undefined;
