@@ -1,6 +1,7 @@
-// The dependency rule, checked on the built package (dist/, what runs): every folder depends only
-// on the layers below it, and nothing forms a cycle. `npm run check:boundaries` (part of
-// `npm test`) fails on any import these rules do not allow.
+// The dependency rule, checked on tsc's file-per-module build of src/ (.tmp/build/, made by
+// `npm run build` beside the bundle that runs): every folder depends only on the layers below it,
+// and nothing forms a cycle. `npm run check:boundaries` (part of `npm test`) fails on any import
+// these rules do not allow.
 //
 //   façades (index, register, otel, testing/index) → runtime → guard, discord, watchdog, sinks
 //   → report, handlers, hooks, thread → config, apis → core
@@ -9,10 +10,11 @@
 // integrations and the watchdog exist; the emulator (testing/) and the report command (cli/) are
 // never loaded by the guard.
 
-const layer = (name) => `^dist/${name}/`;
+const built = '\\.tmp/build/';
+const layer = (name) => `^${built}${name}/`;
 const only = (from, ...to) => ({
   from: { path: layer(from) },
-  to: { path: `^(${[from, ...to].map((t) => `dist/${t}/`).join('|')})` },
+  to: { path: `^(${[from, ...to].map((t) => `${built}${t}/`).join('|')})` },
 });
 
 module.exports = {
@@ -23,7 +25,7 @@ module.exports = {
     // Node's builtins and npm packages: allowed everywhere (what each may load is its own business).
     { from: {}, to: { dependencyTypes: ['core', 'npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'] } },
     // package.json's version (core/version.js).
-    { from: { path: '^dist/core/version\\.js$' }, to: { path: '^package\\.json$' } },
+    { from: { path: `^${built}core/version\\.js$` }, to: { path: '^package\\.json$' } },
     only('core'),
     only('config', 'core'),
     only('apis', 'core'),
@@ -40,13 +42,16 @@ module.exports = {
     only('cli', 'core'),
     // The façades: the public API re-exports and calls the runtime (never the emulator or the command).
     {
-      from: { path: '^dist/(index|register|otel)\\.js$' },
-      to: { path: '^dist/((index|register|otel)\\.js|(core|config|apis|handlers|report|sinks|runtime|thread)/)' },
+      from: { path: `^${built}(index|register|otel)\\.js$` },
+      to: { path: `^${built}((index|register|otel)\\.js|(core|config|apis|handlers|report|sinks|runtime|thread)/)` },
     },
+    // The bundle's entry (bundle.ts): the entry points, each loaded when asked for, and the preload
+    // (`-r loopguard` preloads the package itself).
+    { from: { path: `^${built}bundle\\.js$` }, to: { path: `^${built}((index|register|otel)\\.js|(testing|cli)/index\\.js|runtime/preload\\.js)$` } },
   ],
   allowedSeverity: 'error',
   options: {
-    includeOnly: '^(dist/|package\\.json$)',
+    includeOnly: `^(${built}|package\\.json$)`,
     exclude: { path: '\\.d\\.ts$|\\.map$' },
     moduleSystems: ['cjs'],
   },

@@ -4,7 +4,8 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { renderDocs } = require('./docs-tables');
 const { apiTable, settingsTable } = require('../dist/index.js');
-const { defaults } = require('../dist/config/settings.js');
+// The defaults are no public export: from tsc's file-per-module build (npm run build makes both).
+const { defaults } = require('../.tmp/build/config/settings.js');
 const { metricNames } = require('../dist/otel.js');
 
 const root = path.join(__dirname, '..');

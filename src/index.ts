@@ -9,7 +9,6 @@ import type { Report, Sink, Summary } from './core/reports';
 import { runInHandler as runHandled } from './handlers/lifecycle';
 import { trackEmitter, type TrackOptions } from './handlers/track';
 import { activeObservers, activeRuntime, installedRuntime, installOwn, ownRuntime } from './runtime/active';
-import { preload, preloadedAsPackage } from './runtime/preload';
 import type { InstallResult } from './runtime/runtime';
 import { callbackSink } from './sinks/callback';
 import { consoleSink as makeConsoleSink, type ConsoleSinkOptions } from './sinks/console';
@@ -111,6 +110,3 @@ export function jsonlSink(path: string, _onError?: (error: Error) => void): Sink
   const runtime = activeRuntime();
   return makeJsonlSink(path, runtime.linesFor, (text) => runtime.warn(text));
 }
-
-/* `node -r loopguard app.js` (without /register) does what the preload does, rather than nothing. */
-if (preloadedAsPackage((module as { parent?: { id?: string } }).parent?.id)) preload();

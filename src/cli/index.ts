@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { version } from '../core/version';
 import { mainHelp } from './help';
 import { exitCode, reportCommand } from './report-command';
 
@@ -22,8 +21,7 @@ async function main(argv: string[]): Promise<number> {
     return command === undefined ? exitCode.usage : exitCode.ok;
   }
   if (command === '-v' || command === '--version') {
-    const pkg = JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as { version: string };
-    io.out(`${pkg.version}\n`);
+    io.out(`${version}\n`);
     return exitCode.ok;
   }
   if (command === 'report') return reportCommand(rest, io);

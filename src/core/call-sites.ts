@@ -1,5 +1,6 @@
-import { dirname, join, sep } from 'node:path';
+import { dirname, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ownFolders } from './own-files';
 import { inNodeModules, packageOf } from './packages';
 import { originOf } from './source-maps';
 
@@ -110,16 +111,12 @@ function fileOf(frame: NodeJS.CallSite): string | undefined {
 }
 
 /*
- * loopguard's own files: the folder above this one (src/ in development, dist/ when built) and its
- * sibling (dist/'s source maps name src/: a stack mapped by Node or source-map-support shows
- * loopguard's frames there), and require-in-the-middle, whose require hook is loopguard's
- * machinery, not the user's code.
+ * loopguard's own files (core/own-files.ts), and on Bun require-in-the-middle's, whose require
+ * hook is loopguard's machinery there, not the user's code (hooks/package-files.ts).
  */
 const ownRoots = ((): string[] => {
-  const here = captureFrames(captureFrames, 2)[0];
-  const file = here === undefined ? undefined : fileOf(here);
-  const pkg = file === undefined ? undefined : dirname(dirname(dirname(file)));
-  const roots = pkg === undefined ? ['\0'] : [join(pkg, 'dist') + sep, join(pkg, 'src') + sep];
+  const roots = [...ownFolders];
+  if (typeof process.versions.bun !== 'string') return roots;
   try {
     roots.push(dirname(require.resolve('require-in-the-middle')) + sep);
   } catch {

@@ -20,28 +20,51 @@ function ownLine(line: string): boolean {
   return isOwnFile(file);
 }
 
-/**
- * The one place where loopguard throws an app's error again, after withoutOwnFrames. Node prints
- * the line of the last throw above an uncaught error's stack (V8 keeps no earlier one through a
- * catch), so this line says on it what it is.
+/*
+ * Where the wrappers of the app's calls are (guard/judging, guard/module-load): spans of lines,
+ * not files, since built every module of loopguard's is in one file (dist/loopguard.js). A
+ * module's functions stay in their order there, so its first and last function mark the span.
+ * Positions are V8's raw ones, for the marks and the frames alike.
  */
-export function rethrow(error: unknown): never {
-  throw error; // loopguard passes on this error unchanged: its stack below shows where it was thrown
+interface Span {
+  file: string;
+  first: number;
+  last: number;
+}
+const wrapperSpans: Span[] = [];
+
+interface Position {
+  file: string;
+  line: number;
 }
 
-/** The files whose functions are wrappers of the app's calls (guard/judging, guard/module-load). */
-const wrapperFiles = new Set<string>();
+/** The file and line `fn` was called from. */
+function callerLine(fn: Function): Position | undefined {
+  const frame = captureFrames(fn, 1)[0];
+  const file = frame?.getFileName();
+  const line = frame?.getLineNumber();
+  return file === null || file === undefined || line === null || line === undefined ? undefined : { file: file.replace(/^file:\/\//, ''), line };
+}
 
-/** Called by a module that makes wrappers, with its own file. */
-export function wrapperFile(file: string): void {
-  wrapperFiles.add(file);
+/** Called by a mark function: where it is. */
+export function wrapperCodeMark(): Position | undefined {
+  return callerLine(wrapperCodeMark);
+}
+
+/** The lines from the mark `first` (a module's first function) to `last` (its last one) are wrapper code. */
+export function wrapperCode(first: () => Position | undefined, last: () => Position | undefined): void {
+  const from = first();
+  const to = last();
+  if (from !== undefined && to !== undefined && from.file === to.file) wrapperSpans.push({ file: from.file, first: from.line, last: to.line });
 }
 
 /** Whether another wrapper is further out on the stack (that one rebuilds the stack). */
 function nested(wrapper: Function): boolean {
   for (const frame of captureFrames(wrapper, 64)) {
-    const file = frame.getFileName();
-    if (file !== null && file !== undefined && wrapperFiles.has(file.replace(/^file:\/\//, ''))) return true;
+    const file = frame.getFileName()?.replace(/^file:\/\//, '');
+    const line = frame.getLineNumber();
+    if (file === undefined || line === null) continue;
+    for (const span of wrapperSpans) if (span.file === file && line >= span.first && line <= span.last) return true;
   }
   return false;
 }

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { handlerStorage, type HandlerContext } from '../core/context';
-import { rethrow, withoutOwnFrames, wrapperFile } from '../core/error-stacks';
+import { withoutOwnFrames, wrapperCode, wrapperCodeMark } from '../core/error-stacks';
+import { rethrow } from '../core/rethrow';
 import type { AnyFunction } from '../core/patch';
 import type { Guard } from './guard';
 
@@ -10,7 +11,12 @@ import type { Guard } from './guard';
  */
 
 const storage = handlerStorage;
-wrapperFile(__filename);
+wrapperCode(wrappersFrom, wrappersTo);
+
+/** This file's first function: its functions are wrapper code (core/error-stacks.ts). */
+function wrappersFrom(): ReturnType<typeof wrapperCodeMark> {
+  return wrapperCodeMark();
+}
 
 /** What a wrapper does with a call inside a handler (or anywhere, with `scope: all`). */
 export type Judged = (self: unknown, args: IArguments, handler: HandlerContext | undefined, wrapper: AnyFunction) => unknown;
@@ -63,3 +69,7 @@ export function passThrough(guard: Guard, original: AnyFunction, self: unknown, 
   }
 }
 
+/** This file's last function (see wrappersFrom). */
+function wrappersTo(): ReturnType<typeof wrapperCodeMark> {
+  return wrapperCodeMark();
+}

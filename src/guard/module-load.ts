@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { callersOf } from '../core/call-sites';
 import type { HandlerContext } from '../core/context';
-import { rethrow, withoutOwnFrames, wrapperFile } from '../core/error-stacks';
+import { withoutOwnFrames, wrapperCode, wrapperCodeMark } from '../core/error-stacks';
+import { rethrow } from '../core/rethrow';
 import type { AnyFunction } from '../core/patch';
 import { describeLoad, isAllowedSite } from './describe';
 import type { Guard, LoadFrame } from './guard';
@@ -10,7 +11,12 @@ import { judgingWrapper } from './judging';
 type RequireFn = (this: unknown, id: string) => unknown;
 
 const timeOrigin = performance.timeOrigin;
-wrapperFile(__filename);
+wrapperCode(wrappersFrom, wrappersTo);
+
+/** This file's first function: its functions are wrapper code (core/error-stacks.ts). */
+function wrappersFrom(): ReturnType<typeof wrapperCodeMark> {
+  return wrapperCodeMark();
+}
 
 /**
  * Wraps Module.prototype.require. Inside a handler, a require is one call: the files it reads
@@ -69,4 +75,9 @@ function reportLoad(guard: Guard, frame: LoadFrame, handler: HandlerContext | un
   } catch (error) {
     guard.bus.fail(error, 'reporting a module load');
   }
+}
+
+/** This file's last function (see wrappersFrom). */
+function wrappersTo(): ReturnType<typeof wrapperCodeMark> {
+  return wrapperCodeMark();
 }

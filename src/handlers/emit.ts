@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { isBlockingCallError } from '../core/errors';
-import { rethrow } from '../core/error-stacks';
+import { rethrow } from '../core/rethrow';
 import type { Settling } from './lifecycle';
 
 /*

@@ -1,7 +1,7 @@
 import type { ObserverEntry } from '../core/bus';
 import { contextFromInfo, handlerStorage, type HandlerContext, type HandlerInfo } from '../core/context';
 import type { HandlerScope } from '../core/reports';
-import { rethrow } from '../core/error-stacks';
+import { rethrow } from '../core/rethrow';
 
 /*
  * A handler's life: it starts when its event is emitted and ends when its work settles — every

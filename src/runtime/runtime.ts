@@ -1,4 +1,3 @@
-import { dirname } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { discoverEntries, loadBuiltin, resolveTargets, type Target } from '../apis/resolve';
 import { ConfigError, defaults, settingsFromOptions, type Options, type Settings } from '../config/settings';
@@ -6,6 +5,7 @@ import { Bus, type ObserverEntry } from '../core/bus';
 import { channels } from '../core/channels';
 import { outsideHandlers } from '../core/context';
 import type { Occurrence } from '../core/occurrence';
+import { packageRoot } from '../core/own-files';
 import type { Sink, Summary } from '../core/reports';
 import { UndoStack, type Undo } from '../core/undo';
 import { version } from '../core/version';
@@ -65,7 +65,7 @@ interface SettingSink {
 
 export class Runtime implements RuntimeApi {
   readonly version = version;
-  readonly root = dirname(__dirname);
+  readonly root = packageRoot;
   readonly bus = new Bus();
   settings: Settings;
   installed = false;

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { builtFile } from '../core/own-files';
 import type { GatewayEmulator } from './gateway-emulator';
 
 export interface BotProcessOptions {
@@ -26,7 +27,7 @@ export interface BotExit {
 
 /** loopguard's preload, resolved to a path so that it works from any working directory. */
 export function preloadArgs(script: string): string[] {
-  const register = require.resolve('../register');
+  const register = builtFile('register.js');
   return script.endsWith('.mjs') ? ['--import', `file://${register}`] : ['-r', register];
 }
 

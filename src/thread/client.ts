@@ -1,6 +1,6 @@
-import { join, resolve } from 'node:path';
 import { BroadcastChannel, getEnvironmentData, isMainThread, setEnvironmentData, Worker } from 'node:worker_threads';
 import { outsideHandlers } from '../core/context';
+import { builtFile } from '../core/own-files';
 import { raw } from '../core/raw';
 import { LineFile } from './line-file';
 import { Slot, clock, linesChannel, slotCount, takeTurnsUpTo, threadMarker, type FromThread, type RelayedLine, type ThreadData, type ToThread } from './protocol';
@@ -43,8 +43,7 @@ const nowWaitMs = 5;
 /** Lines remembered until the thread has handled them (to write them here if it dies). */
 const rememberCap = 10_000;
 
-/** Under vitest the sources run as TypeScript; the thread is always the built file. */
-const entryFile = __filename.endsWith('.ts') ? resolve(__dirname, '../../dist/thread/entry.js') : join(__dirname, 'entry.js');
+const entryFile = builtFile('thread/entry.js');
 
 interface Unhandled {
   seq: number;

@@ -5,13 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { root } from '../support/run-node';
 
 /*
- * The dependency rule (.dependency-cruiser.cjs), which `npm test` checks on dist/: it holds for
- * the package as built, and it does fail when a folder imports a layer above it or a cycle appears.
+ * The dependency rule (.dependency-cruiser.cjs), which `npm test` checks on tsc's file-per-module
+ * build (.tmp/build/, made by npm run build): it holds for the package as built, and it does fail
+ * when a folder imports a layer above it or a cycle appears.
  */
 
 function cruise(dir: string): Promise<{ code: number; out: string }> {
   return new Promise((done) => {
-    execFile(process.execPath, [join(root, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs'), 'dist', '--config', join(root, '.dependency-cruiser.cjs'), '--output-type', 'err'], { cwd: dir }, (error, stdout, stderr) => {
+    execFile(process.execPath, [join(root, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs'), '.tmp/build', '--config', join(root, '.dependency-cruiser.cjs'), '--output-type', 'err'], { cwd: dir }, (error, stdout, stderr) => {
       done({ code: error === null ? 0 : Number((error as { code?: number }).code ?? 1), out: stdout + stderr });
     });
   });
@@ -32,11 +33,11 @@ describe('the dependency rule', () => {
   ])('fails for %s', async (_what, file, code) => {
     const dir = mkdtempSync(join(root, '.tmp-cruise-'));
     try {
-      cpSync(join(root, 'dist'), join(dir, 'dist'), { recursive: true });
+      cpSync(join(root, '.tmp/build'), join(dir, '.tmp/build'), { recursive: true });
       cpSync(join(root, 'package.json'), join(dir, 'package.json'));
-      writeFileSync(join(dir, 'dist', file), code);
+      writeFileSync(join(dir, '.tmp/build', file), code);
       const result = await cruise(dir);
-      expect(result.out).toContain(`not-in-allowed: dist/${file}`);
+      expect(result.out).toContain(`not-in-allowed: .tmp/build/${file}`);
       expect(result.code).not.toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -46,12 +47,12 @@ describe('the dependency rule', () => {
   it('fails for a cycle', async () => {
     const dir = mkdtempSync(join(root, '.tmp-cruise-'));
     try {
-      cpSync(join(root, 'dist'), join(dir, 'dist'), { recursive: true });
+      cpSync(join(root, '.tmp/build'), join(dir, '.tmp/build'), { recursive: true });
       cpSync(join(root, 'package.json'), join(dir, 'package.json'));
-      writeFileSync(join(dir, 'dist/report/cycle-a.js'), "require('./cycle-b.js');");
-      writeFileSync(join(dir, 'dist/report/cycle-b.js'), "require('./cycle-a.js');");
+      writeFileSync(join(dir, '.tmp/build/report/cycle-a.js'), "require('./cycle-b.js');");
+      writeFileSync(join(dir, '.tmp/build/report/cycle-b.js'), "require('./cycle-a.js');");
       const result = await cruise(dir);
-      expect(result.out).toContain('no-circular: dist/report/cycle-');
+      expect(result.out).toContain('no-circular: .tmp/build/report/cycle-');
       expect(result.code).not.toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });

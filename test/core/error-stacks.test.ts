@@ -1,6 +1,9 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { withoutOwnFrames } from '../../src/core/error-stacks';
+import { mimic, type AnyFunction } from '../../src/core/patch';
+import type { Guard } from '../../src/guard/guard';
+import { judgingWrapper } from '../../src/guard/judging';
 import { root } from '../support/run-node';
 
 /* Stacks rewritten as they would read without loopguard: its frames out, the names V8 gave the others kept. */
@@ -37,5 +40,34 @@ describe('withoutOwnFrames', () => {
       '    at Client.<anonymous> (/srv/bot/index.js:12:7)',
       '    at MessageCreateAction.handle (/srv/bot/node_modules/discord.js/src/client/actions/MessageCreate.js:33:14)',
     ]);
+  });
+
+  it('a wrapped call inside another: the outermost wrapper rebuilds the stack, once (wrapper code is found by its lines, also in the bundle)', () => {
+    const guard = { judgesAll: false, active: true } as unknown as Guard;
+    const judged = (): unknown => undefined;
+    const api: Record<string, () => void> = {};
+    const wrap = (original: AnyFunction, key: string) => {
+      const wrapper = judgingWrapper(guard, original, judged, key);
+      mimic(wrapper, original);
+      return wrapper as () => void;
+    };
+    function innerOriginal(): void {
+      throw new Error('inner');
+    }
+    function syncWork(): void {
+      (api.innerKey as () => void)();
+    }
+    api.innerKey = wrap(innerOriginal, 'innerKey');
+    api.outerKey = wrap(syncWork, 'outerKey');
+    let stack = '';
+    try {
+      api.outerKey();
+    } catch (error) {
+      stack = (error as Error).stack ?? '';
+    }
+    expect(stack).toContain('at Object.innerOriginal (');
+    // The outer wrapper's frame below it is named as the app called it, as V8 would without it.
+    expect(stack).toContain('at Object.syncWork [as outerKey] (');
+    expect(stack).not.toContain(join(root, 'src'));
   });
 });
