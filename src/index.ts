@@ -6,13 +6,13 @@ import type { EventEmitter } from 'node:events';
 import { defaults, settingsFromEnv, settingsFromOptions, type Options } from './config/settings';
 import type { HandlerInfo } from './core/context';
 import type { Report, Sink, Summary } from './core/reports';
-import { runInHandler as runHandled } from './handlers/lifecycle';
+import { runHandled } from './handlers/lifecycle';
 import { trackEmitter, type TrackOptions } from './handlers/track';
 import { activeObservers, activeRuntime, installedRuntime, installOwn, ownRuntime } from './runtime/active';
 import type { InstallResult } from './runtime/runtime';
 import { callbackSink } from './sinks/callback';
-import { consoleSink as makeConsoleSink, type ConsoleSinkOptions } from './sinks/console';
-import { jsonlSink as makeJsonlSink } from './sinks/jsonl';
+import { makeConsoleSink, type ConsoleSinkOptions } from './sinks/console';
+import { makeJsonlSink } from './sinks/jsonl';
 
 export { allowBlocking, currentHandler } from './core/context';
 export type { AttributeValue, HandlerContext, HandlerInfo } from './core/context';

@@ -59,7 +59,7 @@ export function runHandlerEvent<R>(observers: readonly ObserverEntry[], context:
  * for observers). Observing a promise handles it: with an OpenTelemetry SDK, a rejection of a
  * returned promise that the caller drops is recorded on the handler's span, not raised.
  */
-export function runInHandler<R>(observers: readonly ObserverEntry[], info: HandlerInfo, fn: () => R): R {
+export function runHandled<R>(observers: readonly ObserverEntry[], info: HandlerInfo, fn: () => R): R {
   return runHandlerEvent(observers, contextFromInfo(info), (settling) => {
     const result = fn();
     if (settling !== undefined && isThenable(result)) settling.promises.push(result);

@@ -16,8 +16,8 @@ import { packageEsmHooks, packageFileHooks } from '../guard/package-apis';
 import { hookEsmPackages } from '../hooks/esm-packages';
 import { hookPackageFiles } from '../hooks/package-files';
 import { Dispatcher, observationOf, unsampledObservation } from '../report/dispatcher';
-import { consoleSink } from '../sinks/console';
-import { expandReportPath, jsonlSink } from '../sinks/jsonl';
+import { makeConsoleSink } from '../sinks/console';
+import { expandReportPath, makeJsonlSink } from '../sinks/jsonl';
 import { apiInstalled } from '../sinks/otel/api';
 import { otelSinkWhenRegistered } from '../sinks/otel/when-registered';
 import { OwnThread, relayedLines, type Lines, type LinesTarget } from '../thread/client';
@@ -252,7 +252,7 @@ export class Runtime implements RuntimeApi {
    */
   private applySinks(settings: Settings): void {
     const wanted = new Map<'console' | 'otel' | 'file', { key: string; make: () => Sink }>();
-    if (settings.console) wanted.set('console', { key: 'on', make: () => consoleSink({}, this.linesFor) });
+    if (settings.console) wanted.set('console', { key: 'on', make: () => makeConsoleSink({}, this.linesFor) });
     if (settings.otel !== 'off' && !this.otelClaimed) {
       if (settings.otel === 'on' && !apiInstalled()) {
         throw new ConfigError('LOOPGUARD_OTEL', 'loopguard: invalid LOOPGUARD_OTEL (otel) "on": @opentelemetry/api is not installed; accepted: auto, off, or on with @opentelemetry/api installed');
@@ -266,7 +266,7 @@ export class Runtime implements RuntimeApi {
         key: file,
         make: () => {
           try {
-            return jsonlSink(file, this.linesFor, (text) => this.warn(text));
+            return makeJsonlSink(file, this.linesFor, (text) => this.warn(text));
           } catch (error) {
             throw new ConfigError('LOOPGUARD_REPORT_FILE', `loopguard: invalid LOOPGUARD_REPORT_FILE (reportFile) ${JSON.stringify(file)}: ${(error as Error).message}; accepted: a writable regular file's path`);
           }

@@ -12,7 +12,7 @@ export interface ConsoleSinkOptions {
 }
 
 /** One line per new call site (repeats are counted, not printed; stops are), and the worst offenders at exit. */
-export function consoleSink(options: ConsoleSinkOptions, linesFor: LinesFor): Sink {
+export function makeConsoleSink(options: ConsoleSinkOptions, linesFor: LinesFor): Sink {
   const cwd = options.cwd ?? process.cwd();
   const worst = options.worst ?? 5;
   const out = linesFor({ fd: options.fd ?? 2 });

@@ -15,7 +15,7 @@ export function expandReportPath(path: string): string {
  * file others can write to is said (`warn`). Lines are written by loopguard's thread: a new site's
  * report is on disk before the blocking call returns to the app; aggregates follow at once.
  */
-export function jsonlSink(path: string, linesFor: LinesFor, warn: (text: string) => void): Sink {
+export function makeJsonlSink(path: string, linesFor: LinesFor, warn: (text: string) => void): Sink {
   const file = expandReportPath(path);
   const { fd, warning } = openReportFile(file, raw);
   if (warning !== undefined) warn(`the report file ${file}: ${warning}`);

@@ -66,8 +66,9 @@ export class BotProcess {
     });
   }
 
+  /** `new this`, as GatewayEmulator.start. */
   static start(options: BotProcessOptions): BotProcess {
-    return new BotProcess(options);
+    return new this(options);
   }
 
   /** Resolves when the bot printed something matching `pattern` on stdout. */

@@ -168,9 +168,12 @@ export class GatewayEmulator extends EventEmitter {
     this.wss.on('connection', (socket) => this.onConnection(socket));
   }
 
-  /** Starts a server on 127.0.0.1 (a free port unless `port` is given). */
+  /**
+   * Starts a server on 127.0.0.1 (a free port unless `port` is given). `new this`: a class that names
+   * itself inside is renamed in the bundle (scripts/build.js checks the public names).
+   */
   static async start(options: EmulatorOptions = {}): Promise<GatewayEmulator> {
-    const emulator = new GatewayEmulator(options);
+    const emulator = new this(options);
     emulator.http.listen(options.port ?? 0, options.host ?? '127.0.0.1');
     await once(emulator.http, 'listening');
     emulator.address = emulator.http.address() as AddressInfo;
