@@ -1,5 +1,6 @@
 import { dirname, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { onBun } from './bun';
 import { ownFolders } from './own-files';
 import { inNodeModules, packageOf } from './packages';
 import { originOf } from './source-maps';
@@ -100,7 +101,8 @@ function framesOf(stack: string): NodeJS.CallSite[] {
   return frames;
 }
 
-function fileOf(frame: NodeJS.CallSite): string | undefined {
+/** A frame's file as a path (ES modules' frames name file URLs). */
+export function fileOf(frame: NodeJS.CallSite): string | undefined {
   const name = frame.getFileName() ?? undefined;
   if (name === undefined || !name.startsWith('file://')) return name;
   try {
@@ -116,7 +118,7 @@ function fileOf(frame: NodeJS.CallSite): string | undefined {
  */
 const ownRoots = ((): string[] => {
   const roots = [...ownFolders];
-  if (typeof process.versions.bun !== 'string') return roots;
+  if (!onBun) return roots;
   try {
     roots.push(dirname(require.resolve('require-in-the-middle')) + sep);
   } catch {

@@ -1,4 +1,4 @@
-import { captureFrames, isOwnFile } from './call-sites';
+import { captureFrames, fileOf, isOwnFile } from './call-sites';
 
 /*
  * An error thrown through a wrapper (ENOENT from readFileSync, a failed execSync) must read as it
@@ -41,9 +41,9 @@ interface Position {
 /** The file and line `fn` was called from. */
 function callerLine(fn: Function): Position | undefined {
   const frame = captureFrames(fn, 1)[0];
-  const file = frame?.getFileName();
+  const file = frame === undefined ? undefined : fileOf(frame);
   const line = frame?.getLineNumber();
-  return file === null || file === undefined || line === null || line === undefined ? undefined : { file: file.replace(/^file:\/\//, ''), line };
+  return file === undefined || line === null || line === undefined ? undefined : { file, line };
 }
 
 /** Called by a mark function: where it is. */
@@ -61,7 +61,7 @@ export function wrapperCode(first: () => Position | undefined, last: () => Posit
 /** Whether another wrapper is further out on the stack (that one rebuilds the stack). */
 function nested(wrapper: Function): boolean {
   for (const frame of captureFrames(wrapper, 64)) {
-    const file = frame.getFileName()?.replace(/^file:\/\//, '');
+    const file = fileOf(frame);
     const line = frame.getLineNumber();
     if (file === undefined || line === null) continue;
     for (const span of wrapperSpans) if (span.file === file && line >= span.first && line <= span.last) return true;

@@ -1,4 +1,5 @@
 import { currentHandler, eventContext, HandlerState, originOf, type AttributeReader, type AttributeValue } from '../core/context';
+import { onBun } from '../core/bun';
 import { isBlockingCallError } from '../core/errors';
 import { isWrapper, mimic, wrapMethod, type AnyFunction } from '../core/patch';
 import { UndoStack, type Undo } from '../core/undo';
@@ -167,7 +168,7 @@ export function patchEmit(proto: object | undefined, events: ClientEvents, spec:
  * instance. Node's emitters assign nothing: there the prototype keeps a plain method.
  */
 function wrapOwnEmits(proto: object, make: (original: AnyFunction) => AnyFunction): Undo | undefined {
-  if (typeof process.versions.bun !== 'string') return undefined;
+  if (!onBun) return undefined;
   const own = Object.getOwnPropertyDescriptor(proto, 'emit');
   if (own === undefined || !('value' in own)) return undefined;
   let method: unknown = own.value;

@@ -1,5 +1,6 @@
 import Module from 'node:module';
 import { isAbsolute, relative, sep } from 'node:path';
+import { onBun } from '../core/bun';
 import { packageFilePath, packageOfFile } from '../core/packages';
 import { replaceFunction } from '../core/patch';
 import type { Undo } from '../core/undo';
@@ -54,7 +55,6 @@ export function hookPackageFiles(hooks: readonly FileHook[]): Undo {
   };
   for (const [path, mod] of Object.entries(require.cache)) if (mod !== undefined) applyPath(path, mod.exports);
 
-  const onBun = typeof process.versions.bun === 'string';
   const undoWatch = (onBun ? undefined : watchModuleLoads(applyPath)) ?? watchRequires(packages, apply, applyPath);
   return () => {
     undoWatch();

@@ -2,6 +2,7 @@ import { isMainThread } from 'node:worker_threads';
 import { discoverEntries, loadBuiltin, resolveTargets, type Target } from '../apis/resolve';
 import { ConfigError, defaults, settingsFromOptions, type Options, type Settings } from '../config/settings';
 import { Bus, type ObserverEntry } from '../core/bus';
+import { onBun } from '../core/bun';
 import { channels } from '../core/channels';
 import { outsideHandlers } from '../core/context';
 import type { Occurrence } from '../core/occurrence';
@@ -233,7 +234,7 @@ export class Runtime implements RuntimeApi {
     // work during a require inside a handler counts as part of that require.
     undo.push(hookPackageFiles([...packageFileHooks(wrapLoaded, packageError), ...integrationHooks.files]));
     undo.push(hookEsmPackages([...packageEsmHooks(wrapLoaded, packageError), ...integrationHooks.esm], (packages) => warnOnce('esm-unhooked',
-      typeof process.versions.bun === 'string'
+      onBun
         ? `on Bun, the ES module builds of ${packages.join(', ')} are not hooked (Bun has no module.registerHooks): their handlers and blocking calls are not seen in this ES module app`
         : `on Node ${process.versions.node}, the ES module builds of ${packages.join(', ')} are not hooked (it can only hook them through a loader thread, which changes how the process ends): their handlers and blocking calls are not seen in this ES module app; Node 22.15 or newer hooks them`)));
     wrapRequire(guard, undo);

@@ -1,4 +1,5 @@
 import { isMainThread } from 'node:worker_threads';
+import { onBun } from '../core/bun';
 import type { Bus, CallTiming } from '../core/bus';
 import { readCallers, type Callers } from '../core/call-sites';
 import { outsideHandlers } from '../core/context';
@@ -67,7 +68,7 @@ export function stalledTime(busyMs: number, explainedMs: number, waitedMs: numbe
 /** Why the inspector cannot read the main thread's stack here, or undefined when it can. */
 function inspectorProblem(): string | undefined {
   // Bun's node:inspector makes sessions, but one in loopguard's thread never reaches the main thread.
-  if (typeof process.versions.bun === 'string') return 'inspector-unavailable-bun';
+  if (onBun) return 'inspector-unavailable-bun';
   try {
     const inspector = require('node:inspector') as typeof import('node:inspector');
     return inspector.url() === undefined ? undefined : 'inspector-busy';

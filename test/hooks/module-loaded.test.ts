@@ -1,6 +1,7 @@
 import Module, { createRequire } from 'node:module';
 import { afterEach, describe, expect, it } from 'vitest';
 import { watchModuleLoads } from '../../src/hooks/module-loaded';
+import { countResolves } from '../support/resolves';
 import { Scratch } from '../support/scratch';
 
 /*
@@ -58,20 +59,14 @@ describe('watchModuleLoads', () => {
 
   it('resolves nothing: Node resolves as many times as without the watch', () => {
     scratch = new Scratch();
-    const loader = Module as unknown as { _resolveFilename: (...args: unknown[]) => unknown };
-    const resolve = loader._resolveFilename;
-    let resolved = 0;
-    loader._resolveFilename = function (this: unknown, ...args: unknown[]) {
-      resolved++;
-      return Reflect.apply(resolve, this, args);
-    };
-    undos.push(() => { loader._resolveFilename = resolve; });
+    const resolves = countResolves();
+    undos.push(resolves.undo);
     const count = (name: string): number => {
       const b = moduleFile(`${name}-b.js`);
       const a = moduleFile(`${name}-a.js`, `require(${JSON.stringify(b)}); require('node:path');`);
-      resolved = 0;
+      resolves.reset();
       createRequire(a)(a);
-      return resolved;
+      return resolves.count();
     };
     const plain = count('plain');
     watch(() => {});

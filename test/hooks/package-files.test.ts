@@ -1,8 +1,9 @@
-import Module, { createRequire } from 'node:module';
+import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hookPackageFiles, type FileHook } from '../../src/hooks/package-files';
+import { countResolves } from '../support/resolves';
 import { Scratch } from '../support/scratch';
 
 /* A real package in a real node_modules folder, loaded by Node's own require. */
@@ -66,19 +67,13 @@ describe('hookPackageFiles', () => {
 
   it('resolves nothing more than Node does for the app (require-in-the-middle resolved each require again)', () => {
     scratch = new Scratch();
-    const loader = Module as unknown as { _resolveFilename: (...args: unknown[]) => unknown };
-    const resolve = loader._resolveFilename;
-    let resolved = 0;
-    loader._resolveFilename = function (this: unknown, ...args: unknown[]) {
-      resolved++;
-      return Reflect.apply(resolve, this, args);
-    };
-    undos.push(() => { loader._resolveFilename = resolve; });
+    const resolves = countResolves();
+    undos.push(resolves.undo);
     const count = (dir: string): number => {
       const app = tree(dir);
-      resolved = 0;
+      resolves.reset();
       load(app);
-      return resolved;
+      return resolves.count();
     };
     const plain = count('plain');
     undos.push(hookPackageFiles([hook('hooked/index.js', 'main', []), hook('hooked/inner.js', 'inner', [])]));
