@@ -3,7 +3,7 @@ import { outsideHandlers } from '../core/context';
 import { builtFile } from '../core/own-files';
 import { raw } from '../core/raw';
 import { LineFile } from './line-file';
-import { Slot, clock, linesChannel, slotCount, takeTurnsUpTo, threadMarker, type FromThread, type RelayedLine, type ThreadData, type ToThread } from './protocol';
+import { Slot, clock, linesChannel, slotCount, takeTurnsUpTo, threadMarker, writeLock, type FromThread, type RelayedLine, type ThreadData, type ToThread } from './protocol';
 import type { StallCheckOptions } from './stall-check';
 
 /*
@@ -56,6 +56,8 @@ interface Unhandled {
 export class OwnThread {
   readonly shared = new Int32Array(new SharedArrayBuffer(slotCount * 4));
   readonly origin = clock();
+  /** Taken around each write of a report file here (never waited for: the thread has it for µs). */
+  private readonly lock = writeLock(this.shared, false);
   private worker: Worker | undefined;
   private seq = 0;
   private nextId = 1;
@@ -146,15 +148,22 @@ export class OwnThread {
   }
 
   /**
-   * At exit or uninstall: waits (at most `timeoutMs`) until the thread has handled every line,
-   * writes what it has not, and stops it.
+   * At exit or uninstall: asks the thread to write what it holds and end, waits for that (at most
+   * `timeoutMs`), and writes here what it has not taken.
    */
   stop(timeoutMs = 1000): void {
     if (this.stopped) return;
-    this.wait(this.seq, timeoutMs);
+    const deadline = performance.now() + timeoutMs;
     this.waitForRelayed(timeoutMs);
     this.stopped = true;
     const worker = this.worker;
+    // Nothing posted, nothing to wait for (a short run, exiting as the thread starts).
+    if (this.seq > 0 || Atomics.load(this.shared, Slot.relayPosted) > 0) {
+      this.post({ op: 'stop' });
+      this.waitFor(Slot.stopped, 1, deadline - performance.now());
+    }
+    // Writing goes on here; if the thread did not answer in time (starved of CPU, stuck), so do
+    // the lines it had not taken.
     this.takeOver();
     for (const file of [...this.inline?.values() ?? [], ...this.boot?.values() ?? []]) file.close();
     if (isMainThread && worker !== undefined) setEnvironmentData(linesChannel, undefined);
@@ -207,11 +216,16 @@ export class OwnThread {
 
   /** Waits until the thread has handled line `seq`, at most `timeoutMs`: whether it has. */
   private wait(seq: number, timeoutMs: number): boolean {
+    return this.waitFor(Slot.handled, seq, timeoutMs);
+  }
+
+  /** Waits until `slot` reaches `value`, at most `timeoutMs`, while the thread runs: whether it did. */
+  private waitFor(slot: number, value: number, timeoutMs: number): boolean {
     const deadline = performance.now() + timeoutMs;
-    for (let handled = Atomics.load(this.shared, Slot.handled); handled < seq; handled = Atomics.load(this.shared, Slot.handled)) {
+    for (let now = Atomics.load(this.shared, slot); now < value; now = Atomics.load(this.shared, slot)) {
       const left = deadline - performance.now();
       if (left <= 0 || this.worker === undefined) return false;
-      raw.atomicsWait(this.shared, Slot.handled, handled, left);
+      raw.atomicsWait(this.shared, slot, now, left);
     }
     return true;
   }
@@ -263,7 +277,7 @@ export class OwnThread {
       if (target.path !== undefined) this.warn(text);
       if (failed) this.hooks.onFailure(text);
     };
-    const options = target.path === undefined ? { onNews, mayWait: false, io: raw } : { onNews, mayWait: false, io: raw, path: target.path };
+    const options = target.path === undefined ? { onNews, mayWait: false, io: raw } : { onNews, mayWait: false, io: raw, lock: this.lock, path: target.path };
     return new LineFile(fd, options);
   }
 

@@ -1,6 +1,6 @@
 import { BroadcastChannel, parentPort, workerData } from 'node:worker_threads';
 import { LineFile, openReportFile } from './line-file';
-import { Slot, linesChannel, takeTurn, type FromThread, type RelayedLine, type ThreadData, type ToThread } from './protocol';
+import { Slot, linesChannel, takeTurn, writeLock, type FromThread, type RelayedLine, type ThreadData, type ToThread } from './protocol';
 import { startStallCheck } from './stall-check';
 
 /*
@@ -17,11 +17,14 @@ const port = parentPort;
 if (port === null) throw new Error('loopguard: entry.ts runs as a worker thread');
 
 const retryMs = 1000;
+const lock = writeLock(shared, true);
 const destinations = new Map<number, LineFile>();
 /** Worker threads' destinations, by path or fd. */
 const relayed = new Map<string | number, LineFile>();
 let retryTimer: NodeJS.Timeout | undefined;
 let stopStallCheck: (() => void) | undefined;
+/** The app's worker threads' lines, when this thread writes them. */
+let workerLines: BroadcastChannel | undefined;
 
 /* loopguard's warnings reach stderr directly (also under --no-warnings: the user asked for loopguard). */
 const stderr = new LineFile(2, { onNews: () => {}, mayWait: true });
@@ -51,7 +54,7 @@ port.on('message', (message: ToThread) => {
   switch (message.op) {
     case 'open':
       destinations.set(message.id, 'path' in message
-        ? new LineFile(undefined, { onNews, mayWait: true, path: message.path })
+        ? new LineFile(undefined, { onNews, mayWait: true, lock, path: message.path })
         : new LineFile(message.fd, { onNews, mayWait: true }));
       break;
     case 'line': {
@@ -74,30 +77,52 @@ port.on('message', (message: ToThread) => {
       stopStallCheck?.();
       stopStallCheck = undefined;
       break;
+    case 'stop':
+      stop();
+      break;
   }
 });
+
+/**
+ * Every message before 'stop' is handled (the main thread waits for the answer): a last try for
+ * the lines kept, the files closed (what is still not written is said on stderr), then the thread
+ * ends by itself. Being ended by terminate() instead could cut a write and its clean-up in two.
+ */
+function stop(): void {
+  stopStallCheck?.();
+  stopStallCheck = undefined;
+  clearTimeout(retryTimer);
+  for (const file of [...destinations.values(), ...relayed.values()]) file.close();
+  destinations.clear();
+  relayed.clear();
+  workerLines?.close();
+  stderr.retry();
+  Atomics.store(shared, Slot.stopped, 1);
+  Atomics.notify(shared, Slot.stopped);
+  port?.close();
+}
 
 if (data.relay) relayWorkerLines();
 Atomics.store(shared, Slot.online, 1);
 
 function relayWorkerLines(): void {
-  const channel = new BroadcastChannel(linesChannel);
+  const channel = workerLines = new BroadcastChannel(linesChannel);
   channel.onmessage = (event: unknown) => {
-  const { to, text } = (event as { data: RelayedLine }).data;
-  let file = relayed.get(to);
-  if (file === undefined) {
-    let fd: number | undefined;
-    try {
-      fd = typeof to === 'number' ? to : openReportFile(to).fd;
-    } catch {
-      fd = undefined; // made again by path on the first write, or said then
+    const { to, text } = (event as { data: RelayedLine }).data;
+    let file = relayed.get(to);
+    if (file === undefined) {
+      let fd: number | undefined;
+      try {
+        fd = typeof to === 'number' ? to : openReportFile(to).fd;
+      } catch {
+        fd = undefined; // made again by path on the first write, or said then
+      }
+      const options = typeof to === 'number' ? { onNews, mayWait: true } : { onNews, mayWait: true, lock, path: to };
+      relayed.set(to, file = new LineFile(fd, options));
     }
-    const options = typeof to === 'number' ? { onNews, mayWait: true } : { onNews, mayWait: true, path: to };
-    relayed.set(to, file = new LineFile(fd, options));
-  }
-  write(file, text);
-  Atomics.add(shared, Slot.relayHandled, 1);
-  Atomics.notify(shared, Slot.relayHandled);
+    write(file, text);
+    Atomics.add(shared, Slot.relayHandled, 1);
+    Atomics.notify(shared, Slot.relayHandled);
   };
   channel.unref();
 }

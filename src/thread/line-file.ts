@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import { dirname } from 'node:path';
+import type { WriteLock } from './protocol';
 
 /*
  * Appending whole lines to a report file or to stderr, synchronously, in loopguard's own thread
@@ -86,6 +87,7 @@ const keptCap = 4 * 1024 * 1024;
 /** How long a full pipe (stderr) is waited for, in all, before its lines are kept for later. */
 const busyPipeMs = 2000;
 
+const newline = Buffer.from('\n');
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
 export interface LineFileOptions {
@@ -95,6 +97,8 @@ export interface LineFileOptions {
   onNews(text: string, failed: boolean): void;
   /** May this writer sleep while a pipe is full (loopguard's thread: yes; the main thread: no). */
   mayWait: boolean;
+  /** Shared with the process' other writer of report files: while it writes, this one does not. */
+  lock?: WriteLock;
   io?: LineIo;
 }
 
@@ -142,11 +146,11 @@ export class LineFile {
    */
   tryWrite(text: string): string {
     if (this.gone || text === '') return '';
+    const lock = this.options.lock;
+    if (lock !== undefined && !lock.enter()) return text;
     const chunk = Buffer.from(text);
-    let written = 0;
     try {
-      const fd = this.ready();
-      written = this.send(fd, chunk, 0);
+      this.send(this.ready(), chunk, 0);
       return '';
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
@@ -155,13 +159,29 @@ export class LineFile {
         return '';
       }
       if (code === 'EBADF') this.fd = undefined;
-      return this.untear(chunk, (error as { written?: number }).written ?? written).toString();
+      const rest = this.untear(chunk, (error as { written?: number }).written ?? 0).toString();
+      if (!this.torn) return rest;
+      // A fragment stays in the file: the other writer's first line must start a line of its own.
+      this.torn = false;
+      return '\n' + rest;
+    } finally {
+      lock?.leave();
     }
   }
 
   /** Writes what is kept; true when nothing is left. */
   retry(): boolean {
     if (this.gone || this.kept.length === 0) return true;
+    const lock = this.options.lock;
+    if (lock !== undefined && !lock.enter()) return false;
+    try {
+      return this.writeKept();
+    } finally {
+      lock?.leave();
+    }
+  }
+
+  private writeKept(): boolean {
     const chunk = this.kept.length === 1 ? this.kept[0] as Buffer : Buffer.concat(this.kept);
     this.kept.length = 0;
     this.keptBytes = 0;
@@ -169,7 +189,7 @@ export class LineFile {
     try {
       const fd = this.ready();
       if (this.torn) {
-        this.send(fd, Buffer.from('\n'), 0);
+        this.send(fd, newline, 0);
         this.torn = false;
       }
       written = this.send(fd, chunk, 0);
@@ -198,9 +218,18 @@ export class LineFile {
     return true;
   }
 
-  /** Closes a file this writer opened (a descriptor it was given for stderr stays open). */
+  /**
+   * Writes what is kept, a last time, and closes a file this writer opened (a descriptor it was
+   * given for stderr stays open). Lines that still cannot be written are said, with their number.
+   */
   close(): void {
-    this.retry();
+    if (!this.retry() || this.dropped > 0) {
+      const lines = this.kept.reduce((n, chunk) => n + countLines(chunk), 0) + this.dropped;
+      this.options.onNews(`writing ${this.name()} still fails (${this.failing ?? 'busy'}) as loopguard closes it: ${lines} line${lines === 1 ? ' was' : 's were'} not written`, true);
+      this.kept.length = 0;
+      this.keptBytes = 0;
+      this.dropped = 0;
+    }
     const fd = this.fd;
     this.fd = undefined;
     if (fd === undefined || this.options.path === undefined) return;

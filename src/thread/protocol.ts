@@ -30,8 +30,15 @@ export const Slot = {
    * slow to take (starved of CPU) the same way. Each line is written once, by one of them.
    */
   turn: 9,
+  /**
+   * 1 while one of the two writes a report file (see writeLock): cutting a line torn by a full
+   * disk off the file's end must never cut a line the other appended meanwhile.
+   */
+  writing: 10,
+  /** Set by the thread once it has handled 'stop': every line written, or said on stderr as not written. */
+  stopped: 11,
 } as const;
-export const slotCount = 10;
+export const slotCount = 12;
 
 /** The thread's side of Slot.turn: whether line `seq` is its to write (the main thread has not taken it). */
 export function takeTurn(shared: Int32Array, seq: number): boolean {
@@ -47,6 +54,40 @@ export function takeTurnsUpTo(shared: Int32Array, seq: number, mayTake: (seq: nu
     if (!mayTake(turn + 1)) return;
     if (Atomics.compareExchange(shared, Slot.turn, turn, turn + 1) === turn) take(turn + 1);
   }
+}
+
+/** One writer at a time for the report files of this process: the main thread's and loopguard's thread's. */
+export interface WriteLock {
+  /** Whether the caller may write now (it must then `leave()`). */
+  enter(): boolean;
+  leave(): void;
+}
+
+/** How long loopguard's thread waits for the main thread to finish a write (a few µs as a rule). */
+const lockWaitMs = 1000;
+
+/**
+ * The lock on Slot.writing. The main thread only tries it (`waits` false: it never waits, and
+ * leaves the line to the thread when the thread is writing); the thread waits for it.
+ */
+export function writeLock(shared: Int32Array, waits: boolean): WriteLock {
+  return {
+    enter() {
+      if (Atomics.compareExchange(shared, Slot.writing, 0, 1) === 0) return true;
+      if (!waits) return false;
+      const deadline = performance.now() + lockWaitMs;
+      while (Atomics.compareExchange(shared, Slot.writing, 0, 1) !== 0) {
+        const left = deadline - performance.now();
+        if (left <= 0) return false;
+        Atomics.wait(shared, Slot.writing, 1, Math.min(left, 10));
+      }
+      return true;
+    },
+    leave() {
+      Atomics.store(shared, Slot.writing, 0);
+      Atomics.notify(shared, Slot.writing);
+    },
+  };
 }
 
 /** What the thread is started with. */
@@ -71,7 +112,9 @@ export type ToThread =
   | { op: 'line'; id: number; text: string; seq: number }
   | { op: 'close'; id: number }
   | { op: 'watch'; stallMs: number; beatMs: number; capture: boolean }
-  | { op: 'unwatch' };
+  | { op: 'unwatch' }
+  /* At exit or uninstall: the thread writes what it holds, closes its files and ends. */
+  | { op: 'stop' };
 
 /** Writing a destination failed: the main thread counts it (the thread has said it on stderr). */
 export type FromThread = { op: 'failed'; text: string };

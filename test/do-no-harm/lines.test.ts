@@ -20,28 +20,57 @@ function lines(file: string): Record<string, unknown>[] {
   return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
-describe('report lines under faults', () => {
-  it('a disk that fills up and frees again: every line written, whole, once there is room (a real tmpfs of 64 KiB)', async () => {
-    const mount = mkdtempSync(join(tmpdir(), 'loopguard-full-'));
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mount]);
+/**
+ * Runs the app with its report file on a real tmpfs of 256 KiB (60 lines of about 1 KB fit with
+ * room to spare once the filler is gone), and unmounts it after `check`.
+ */
+async function onSmallDisk(mode: string, check: (run: Awaited<ReturnType<typeof runNode>>, file: string) => void): Promise<void> {
+  const mount = mkdtempSync(join(tmpdir(), 'loopguard-full-'));
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mount]);
+  try {
+    const file = join(mount, 'reports.jsonl');
+    const run = await runNode(['-r', 'loopguard/register', app, mode, join(mount, 'filler')], { LOOPGUARD_CONSOLE: 'off', LOOPGUARD_REPORT_FILE: file });
     try {
-      const file = join(mount, 'reports.jsonl');
-      const run = await runNode(['-r', 'loopguard/register', app, 'full-disk', join(mount, 'filler')], { LOOPGUARD_CONSOLE: 'off', LOOPGUARD_REPORT_FILE: file });
-      try {
-        expect(run.code).toBe(0);
-        expect(Number(run.stdout.trim())).toBe(60);
-        const written = lines(file);
-        expect(written).toHaveLength(60);
-        expect(new Set(written.map((r) => (r['handler'] as { event: string }).event)).size).toBe(60);
-        expect(run.stderr).toContain(`[loopguard] warning: writing ${file} failed (ENOSPC): its lines are kept and written when it works again`);
-        expect(run.stderr).toContain(`[loopguard] warning: writing ${file} works again; no line was lost`);
-      } finally {
-        cleanup(run);
-      }
+      check(run, file);
     } finally {
-      execFileSync('umount', [mount]);
-      rmSync(mount, { recursive: true, force: true });
+      cleanup(run);
     }
+  } finally {
+    execFileSync('umount', [mount]);
+    rmSync(mount, { recursive: true, force: true });
+  }
+}
+
+describe('report lines under faults', () => {
+  it('a disk that fills up and frees again: every line written, whole, once there is room (a real tmpfs)', async () => {
+    await onSmallDisk('full-disk', (run, file) => {
+      expect(run.code).toBe(0);
+      expect(Number(run.stdout.trim())).toBe(60);
+      const written = lines(file);
+      expect(written).toHaveLength(60);
+      expect(new Set(written.map((r) => (r['handler'] as { event: string }).event)).size).toBe(60);
+      expect(run.stderr).toContain(`[loopguard] warning: writing ${file} failed (ENOSPC): its lines are kept and written when it works again`);
+      expect(run.stderr).toContain(`[loopguard] warning: writing ${file} works again; no line was lost`);
+    });
+  }, 20_000);
+
+  it('a disk that frees just before the app ends: the lines kept meanwhile are written as loopguard stops, not lost with its thread', async () => {
+    await onSmallDisk('freed-at-exit', (run, file) => {
+      expect(run.code).toBe(0);
+      expect(Number(run.stdout.trim())).toBe(10);
+      expect(lines(file)).toHaveLength(10);
+      expect(run.stderr).toContain(`[loopguard] warning: writing ${file} works again; no line was lost`);
+      expect(run.stderr).not.toContain('not written');
+    });
+  }, 20_000);
+
+  it('a disk still full when the app ends: no torn line, and stderr says how many lines were not written', async () => {
+    await onSmallDisk('full-at-exit', (run, file) => {
+      expect(run.code).toBe(0);
+      expect(Number(run.stdout.trim())).toBe(10);
+      expect(lines(file)).toHaveLength(0);
+      expect(run.stderr).toContain(`[loopguard] warning: writing ${file} still fails (ENOSPC) as loopguard closes it: 10 lines were not written`);
+    });
   }, 20_000);
 
   it.runIf(mockFsWorks)('mock-fs replacing fs on the main thread: every line reaches the real file, during the mock and after restore()', async () => {

@@ -92,7 +92,7 @@ describe('faults', () => {
     }
   });
 
-  it('a report file deleted while the bot runs is made again; when its folder is gone, one warning says so and the app goes on', async () => {
+  it('a report file deleted while the bot runs is made again; when its folder is gone, one warning says so, the app goes on, and at exit one more says what was not written', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'loopguard-deleted-'));
     const file = join(dir, 'reports.jsonl');
     const run = await runNode(['-r', 'loopguard/register', '-e', `
@@ -119,8 +119,10 @@ describe('faults', () => {
     try {
       expect(run.code).toBe(0);
       expect(run.stdout).toBe('before\nafter-file\napp still running\n');
-      expect(run.stderr.match(/\[loopguard\] warning:/g)).toHaveLength(1);
+      // One warning when it fails, one at exit for the line that was never written.
+      expect(run.stderr.match(/\[loopguard\] warning:/g)).toHaveLength(2);
       expect(run.stderr).toContain(`[loopguard] warning: writing ${file} failed (ENOENT): its lines are kept and written when it works again`);
+      expect(run.stderr).toContain(`[loopguard] warning: writing ${file} still fails (ENOENT) as loopguard closes it: 1 line was not written`);
     } finally {
       cleanup(run);
       rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { LineFile, openReportFile, type LineIo } from '../../src/thread/line-file';
+import { slotCount, writeLock } from '../../src/thread/protocol';
 import { Scratch } from '../support/scratch';
 
 /*
@@ -78,6 +79,46 @@ describe('LineFile', () => {
     const written = fs.readFileSync(path, 'utf8').split('\n').filter(Boolean).length;
     expect(written).toBe(4096);
     expect(news.at(-1)).toBe(`writing ${path} works again; ${5000 - 4096} lines were dropped meanwhile (more than 4 MB waited)`);
+    scratch.remove();
+  });
+
+  it('closing while the disk is still full says how many lines were not written, and leaves no torn line', () => {
+    const scratch = new Scratch();
+    const path = scratch.path('reports.jsonl');
+    const state = { full: false, partial: 0 };
+    const io = flakyIo(state);
+    const news: [string, boolean][] = [];
+    const file = new LineFile(openReportFile(path, io).fd, { path, io, mayWait: false, onNews: (text, failed) => news.push([text, failed]) });
+    file.write('{"n":1}\n');
+    state.full = true;
+    state.partial = 4;
+    file.write('{"n":2}\n{"n":3}\n');
+    file.close();
+    expect(fs.readFileSync(path, 'utf8')).toBe('{"n":1}\n');
+    expect(news.at(-1)).toEqual([`writing ${path} still fails (ENOSPC) as loopguard closes it: 2 lines were not written`, true]);
+    scratch.remove();
+  });
+
+  it('the two writers of one file take turns: cutting a torn tail never cuts the line the other wrote meanwhile', () => {
+    const scratch = new Scratch();
+    const path = scratch.path('reports.jsonl');
+    const shared = new Int32Array(new SharedArrayBuffer(slotCount * 4));
+    const state = { full: true, partial: 5 };
+    const other = new LineFile(openReportFile(path).fd, { path, mayWait: false, lock: writeLock(shared, false), onNews: () => {} });
+    let left: string | undefined;
+    // The main thread writes between this writer's check of the file's end and its cut.
+    const io = { ...flakyIo(state), readSync: (...args: Parameters<typeof fs.readSync>) => {
+      left ??= other.tryWrite('{"other":1}\n');
+      return fs.readSync(...args);
+    } } as unknown as LineIo;
+    const file = new LineFile(openReportFile(path, io).fd, { path, io, mayWait: false, lock: writeLock(shared, false), onNews: () => {} });
+    file.write('{"n":1}\n');
+    expect(left).toBe('{"other":1}\n'); // refused while the other writes: given back, to be written after
+    expect(fs.readFileSync(path, 'utf8')).toBe('');
+    expect(other.tryWrite(left as string)).toBe('');
+    state.full = false;
+    file.close();
+    expect(fs.readFileSync(path, 'utf8')).toBe('{"other":1}\n{"n":1}\n');
     scratch.remove();
   });
 
