@@ -45,9 +45,10 @@ module.exports = {
       from: { path: `^${built}(index|register|otel)\\.js$` },
       to: { path: `^${built}((index|register|otel)\\.js|(core|config|apis|handlers|report|sinks|runtime|thread)/)` },
     },
-    // The bundle's entry (bundle.ts): the entry points, each loaded when asked for, and the preload
+    // The bundle's entry (bundle.ts): the entry points, each loaded when asked for, guardTests (for
+    // the testing bundle, which is built apart) and the preload
     // (`-r loopguard` preloads the package itself).
-    { from: { path: `^${built}bundle\\.js$` }, to: { path: `^${built}((index|register|otel)\\.js|(testing|cli)/index\\.js|runtime/preload\\.js)$` } },
+    { from: { path: `^${built}bundle\\.js$` }, to: { path: `^${built}((index|register|otel)\\.js|testing/test-guard\\.js|runtime/preload\\.js)$` } },
   ],
   allowedSeverity: 'error',
   options: {

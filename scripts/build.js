@@ -1,10 +1,13 @@
 'use strict';
 // Builds the package (npm run build):
-//   dist/loopguard.js     every module of src/, bundled by esbuild (src/bundle.ts); dependencies
-//                         stay packages of their own. One file instead of some sixty: the preload
-//                         starts about 20 ms sooner.
+//   dist/loopguard.js     the preload's and the API's modules of src/, bundled by esbuild
+//                         (src/bundle.ts); dependencies stay packages of their own. One file
+//                         instead of some sixty: the preload starts about 20 ms sooner.
+//   dist/loopguard-testing.js, dist/loopguard-cli.js
+//                         the emulator and the report command, bundles of their own: the preload
+//                         never reads them (guardTests comes from dist/loopguard.js)
 //   dist/index.js, register.js, otel.js, testing/index.js, cli/index.js
-//                         the entry points: each asks the bundle for its part
+//                         the entry points: each asks its bundle for its part
 //   dist/thread/entry.js  loopguard's thread, a bundle of its own (a worker loads it by path)
 //   dist/core/rethrow.js  the one module kept a file of its own (below)
 //   dist/**/*.d.ts        the types, from tsc, which also type-checks
@@ -19,6 +22,8 @@ const root = path.join(__dirname, '..');
 const dist = path.join(root, 'dist');
 const perModule = path.join(root, '.tmp', 'build');
 const bundleFile = path.join(dist, 'loopguard.js');
+const testingFile = path.join(dist, 'loopguard-testing.js');
+const cliFile = path.join(dist, 'loopguard-cli.js');
 
 // core/rethrow.js stays a file: the line Node prints above an uncaught error that loopguard passed
 // on is its own, and says so in a comment, which a bundle would not keep.
@@ -38,6 +43,16 @@ const keepOwnFiles = {
   },
 };
 
+/** The testing bundle's guardTests is the main bundle's: it installs and reads the runtime there. */
+const testGuardFromMain = {
+  name: 'test-guard-from-main',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/test-guard$/ }, () => ({ path: 'test-guard', namespace: 'main-bundle' }));
+    build.onResolve({ filter: /^\.\/loopguard\.js$/, namespace: 'main-bundle' }, (args) => ({ path: args.path, external: true }));
+    build.onLoad({ filter: /.*/, namespace: 'main-bundle' }, () => ({ contents: "module.exports = require('./loopguard.js').entries.testGuard();", loader: 'js' }));
+  },
+};
+
 const bundled = {
   bundle: true, platform: 'node', format: 'cjs', target: 'node20', packages: 'external', plugins: [keepOwnFiles],
   // Source maps that name src/. Not keepNames: it names every function as it is made, closures
@@ -45,16 +60,21 @@ const bundled = {
   sourcemap: 'linked', sourcesContent: false, logLevel: 'warning', absWorkingDir: root,
 };
 
-/** An entry point's text: it asks the bundle for its part. */
-function entryText(file, name, entries) {
-  const relative = path.relative(path.dirname(path.join(dist, file)), bundleFile);
-  const bundle = `require(${JSON.stringify(relative.startsWith('.') ? relative : `./${relative}`)})`;
-  if (name === 'cli') return `#!/usr/bin/env node\n'use strict';\n${bundle}.entries.cli();\n`;
-  if (name === 'register') return `'use strict';\n${bundle}.entries.register();\n`;
+/** `require(…)` of a bundle, from an entry point's file. */
+function requireOf(file, bundlePath) {
+  const relative = path.relative(path.dirname(path.join(dist, file)), bundlePath);
+  return `require(${JSON.stringify(relative.startsWith('.') ? relative : `./${relative}`)})`;
+}
+
+/** An entry point's text: it asks its bundle for its part. */
+function entryText(file, name, exports) {
+  if (name === 'cli') return `#!/usr/bin/env node\n'use strict';\n${requireOf(file, cliFile)};\n`;
+  if (name === 'register') return `'use strict';\n${requireOf(file, bundleFile)}.entries.register();\n`;
+  const value = name === 'testing' ? requireOf(file, testingFile) : `${requireOf(file, bundleFile)}.entries.${name}(module)`;
   // Node's ES module loader finds a CommonJS file's export names by reading it (cjs-module-lexer):
   // the entry lists them, in code that never runs, for `import { track } from 'loopguard'`.
-  const names = Object.keys(entries[name]()).filter((n) => n !== '__esModule' && n !== 'default');
-  return `'use strict';\nmodule.exports = ${bundle}.entries.${name}(module);\n0 && (module.exports = { ${names.join(', ')} });\n`;
+  const names = Object.keys(exports).filter((n) => n !== '__esModule' && n !== 'default');
+  return `'use strict';\nmodule.exports = ${value};\n0 && (module.exports = { ${names.join(', ')} });\n`;
 }
 
 /**
@@ -76,9 +96,9 @@ function checkWrapperMarks(text) {
  * A bundle gives one of two functions of the same name another (`consoleSink2`): what the public
  * API exports must keep its own, which stack traces and `.name` show. Rename the internal one.
  */
-function checkPublicNames(entries) {
-  for (const name of ['index', 'otel', 'testing']) {
-    for (const [key, value] of Object.entries(entries[name]())) {
+function checkPublicNames(publicApis) {
+  for (const [name, api] of Object.entries(publicApis)) {
+    for (const [key, value] of Object.entries(api)) {
       if (typeof value === 'function' && value.name !== key) {
         throw new Error(`build: loopguard${name === 'index' ? '' : `/${name}`}'s ${key} is named ${value.name} in the bundle: another module declares a function ${key} too; rename that one`);
       }
@@ -97,15 +117,18 @@ async function main() {
     fs.writeFileSync(path.join(dist, file), text);
   }
   await esbuild.build({ ...bundled, entryPoints: ['src/bundle.ts'], outfile: 'dist/loopguard.js' });
+  await esbuild.build({ ...bundled, plugins: [...bundled.plugins, testGuardFromMain], entryPoints: ['src/testing/index.ts'], outfile: 'dist/loopguard-testing.js' });
+  await esbuild.build({ ...bundled, entryPoints: ['src/cli/index.ts'], outfile: 'dist/loopguard-cli.js' });
   await esbuild.build({ ...bundled, entryPoints: ['src/thread/entry.ts'], outfile: 'dist/thread/entry.js' });
 
   checkWrapperMarks(fs.readFileSync(bundleFile, 'utf8'));
 
   const { entries } = require(bundleFile);
-  checkPublicNames(entries);
+  const publicApis = { index: entries.index(), otel: entries.otel(), testing: require(testingFile) };
+  checkPublicNames(publicApis);
   for (const [file, name] of [['index.js', 'index'], ['otel.js', 'otel'], ['testing/index.js', 'testing'], ['register.js', 'register'], ['cli/index.js', 'cli']]) {
     fs.mkdirSync(path.dirname(path.join(dist, file)), { recursive: true });
-    fs.writeFileSync(path.join(dist, file), entryText(file, name, entries), { mode: name === 'cli' ? 0o755 : 0o644 });
+    fs.writeFileSync(path.join(dist, file), entryText(file, name, publicApis[name] ?? {}), { mode: name === 'cli' ? 0o755 : 0o644 });
   }
 }
 
