@@ -240,9 +240,10 @@ export class Runtime implements RuntimeApi {
     wrapRequire(guard, undo);
     wrapLazyBuiltins(guard, entries, undo, warnOnce);
     syncEsm();
+    // Not keeping the loop alive: a process that ends without a turn of it has no after-start-up.
     outsideHandlers(() => setImmediate(() => {
       if (this.guard === guard) guard.endStartup();
-    }));
+    }).unref());
     undo.push(() => guard.deactivate()); // first of all: every wrapper calls straight through
   }
 

@@ -72,6 +72,8 @@ export class OwnThread {
   private boot: Map<number, LineFile> | undefined;
   /** Destinations whose lines go to the thread although it is still starting (a write here failed). */
   private readonly bootFailed = new Set<number>();
+  /** Messages posted before the thread starts. */
+  private readonly pending: ToThread[] = [];
   /** loopguard's own warnings: always on stderr, also under --no-warnings (the user asked for loopguard). */
   private warnings: Lines | undefined;
 
@@ -83,38 +85,55 @@ export class OwnThread {
     this.warnings.write(`[loopguard] warning: ${text}\n`);
   }
 
-  /** Starts the thread (or, where it cannot run, writes here). */
+  /**
+   * The thread starts at the first turn of the event loop, or before it when a line is written:
+   * a process that ends without either (node -e, a short script) never starts it, which is most
+   * of what loopguard adds to such a process' time (Node joins a starting thread at exit).
+   */
   static start(hooks: ThreadHooks): OwnThread {
     const thread = new OwnThread(hooks);
-    const env = { ...process.env };
-    // A preload given in NODE_OPTIONS would load loopguard in its own thread too.
-    delete env['NODE_OPTIONS'];
-    const workerData: ThreadData = { [threadMarker]: true, buffer: thread.shared.buffer as SharedArrayBuffer, origin: thread.origin, relay: isMainThread };
-    try {
-      // Outside any handler: its messages must never be judged as a handler's work. Its own stdout
-      // and stderr are not piped into the process' (a pipe to a closed stdout makes Node exit 1).
-      const worker = outsideHandlers(() => new Worker(entryFile, { workerData, execArgv: [], env, stdout: true, stderr: true }));
-      // Whatever it would print goes nowhere: unread, its output would keep the process alive.
-      worker.stdout.destroy();
-      worker.stderr.destroy();
-      worker.on('message', (message: FromThread) => {
-        if (message.op === 'failed') hooks.onFailure(message.text);
-      });
-      worker.on('error', () => thread.takeOver());
-      worker.on('exit', () => thread.takeOver());
-      // After the listeners: adding a 'message' listener refs the worker's port again.
-      worker.unref();
-      thread.worker = worker;
-    } catch {
-      thread.inline = new Map();
-    }
-    if (isMainThread && thread.worker !== undefined) setEnvironmentData(linesChannel, thread.shared.buffer);
+    // Set now: the app's worker threads look for it when they start (lines of theirs that come
+    // before the thread runs, they write themselves).
+    if (isMainThread) setEnvironmentData(linesChannel, thread.shared.buffer);
+    // Does not keep the loop alive (nor does anything else of loopguard's).
+    outsideHandlers(() => setImmediate(() => thread.launch()).unref());
     return thread;
   }
 
-  /** Whether the stall watchdog can run in it. */
+  /** Starts the thread now, once; where it cannot run, everything is written here. */
+  private launch(): void {
+    if (this.worker !== undefined || this.inline !== undefined || this.stopped) return;
+    const env = { ...process.env };
+    // A preload given in NODE_OPTIONS would load loopguard in its own thread too.
+    delete env['NODE_OPTIONS'];
+    const workerData: ThreadData = { [threadMarker]: true, buffer: this.shared.buffer as SharedArrayBuffer, origin: this.origin, relay: isMainThread };
+    let worker: Worker;
+    try {
+      // Outside any handler: its messages must never be judged as a handler's work. Its own stdout
+      // and stderr are not piped into the process' (a pipe to a closed stdout makes Node exit 1).
+      worker = outsideHandlers(() => new Worker(entryFile, { workerData, execArgv: [], env, stdout: true, stderr: true }));
+    } catch (error) {
+      this.takeOver();
+      this.warn(`loopguard's thread could not start (${error instanceof Error ? error.message : String(error)}): report lines are written on the main thread, stall reports come without stacks`);
+      return;
+    }
+    // Whatever it would print goes nowhere: unread, its output would keep the process alive.
+    worker.stdout.destroy();
+    worker.stderr.destroy();
+    worker.on('message', (message: FromThread) => {
+      if (message.op === 'failed') this.hooks.onFailure(message.text);
+    });
+    worker.on('error', () => this.takeOver());
+    worker.on('exit', () => this.takeOver());
+    // After the listeners: adding a 'message' listener refs the worker's port again.
+    worker.unref();
+    this.worker = worker;
+    for (const message of this.pending.splice(0)) worker.postMessage(message);
+  }
+
+  /** Whether the stall watchdog can run in it: it runs or will (it has not failed to start). */
   get running(): boolean {
-    return this.worker !== undefined;
+    return this.inline === undefined;
   }
 
   lines(target: LinesTarget): Lines {
@@ -166,11 +185,12 @@ export class OwnThread {
     // the lines it had not taken.
     this.takeOver();
     for (const file of [...this.inline?.values() ?? [], ...this.boot?.values() ?? []]) file.close();
-    if (isMainThread && worker !== undefined) setEnvironmentData(linesChannel, undefined);
+    if (isMainThread) setEnvironmentData(linesChannel, undefined);
     if (worker !== undefined) void worker.terminate();
   }
 
   private write(id: number, text: string, now: boolean): void {
+    if (this.worker === undefined) this.launch();
     if (this.inline !== undefined) {
       const file = this.inline.get(id);
       file?.write(text);
@@ -210,8 +230,10 @@ export class OwnThread {
   }
 
 
+  /** To the thread; kept until it starts. */
   private post(message: ToThread): void {
-    this.worker?.postMessage(message);
+    if (this.worker !== undefined) this.worker.postMessage(message);
+    else if (this.inline === undefined && !this.stopped) this.pending.push(message);
   }
 
   /** Waits until the thread has handled line `seq`, at most `timeoutMs`: whether it has. */
@@ -297,7 +319,17 @@ export function relayedLines(to: string | number): Lines | undefined {
   const shared = new Int32Array(buffer);
   const channel = new BroadcastChannel(linesChannel);
   channel.unref();
+  // Before loopguard's thread runs (it starts at the main thread's first turn of the loop), nobody
+  // listens on the channel: those lines are written here.
+  let here: LineFile | undefined;
   const post = (text: string): void => {
+    if (Atomics.load(shared, Slot.online) !== 1) {
+      here ??= new LineFile(typeof to === 'number' ? to : undefined, typeof to === 'number'
+        ? { onNews: () => {}, mayWait: false, io: raw }
+        : { onNews: () => {}, mayWait: false, io: raw, lock: writeLock(shared, false), path: to });
+      text = here.tryWrite(text);
+      if (text === '') return;
+    }
     Atomics.add(shared, Slot.relayPosted, 1);
     channel.postMessage({ to, text } satisfies RelayedLine);
   };
@@ -306,6 +338,7 @@ export function relayedLines(to: string | number): Lines | undefined {
     writeNow: post,
     end(last = '') {
       if (last !== '') post(last);
+      here?.close();
     },
   };
 }

@@ -121,7 +121,8 @@ export class Watchdog {
     const beatMs = Math.min(500, Math.max(10, stallMs / 10));
     thread.watch({ stallMs, beatMs, capture: w.noStack === undefined });
     bus.timing = w.timing;
-    // Armed at the first turn of the loop: start-up (loading the app) is not a stall.
+    // Armed at the first turn of the loop: start-up (loading the app) is not a stall. The
+    // immediate does not keep the loop alive: a process that ends without a turn has no stall.
     outsideHandlers(() => setImmediate(() => {
       if (w.stopped) return;
       w.lastAt = clock();
@@ -130,7 +131,7 @@ export class Watchdog {
       Atomics.store(w.shared, Slot.beatAt, Math.round(w.lastAt - w.origin));
       Atomics.store(w.shared, Slot.beat, 1);
       w.timer = setInterval(() => w.beat(), beatMs).unref();
-    }));
+    }).unref());
     return w;
   }
 

@@ -29,6 +29,21 @@ describe('start-up', () => {
     expect(loaded).not.toContain('import-in-the-middle');
   });
 
+  it.runIf(process.platform === 'linux')('starts loopguard\'s thread at the first turn of the loop: a process that ends without one never starts it', async () => {
+    const threads = async (args: string[], script: string): Promise<number> => {
+      const run = await runNode([...args, '-e', `${script}; process.on('exit', () => console.log(require('fs').readdirSync('/proc/self/task').length))`], {});
+      try {
+        expect(run.code, run.stderr).toBe(0);
+        return Number(run.stdout.trim());
+      } finally {
+        cleanup(run);
+      }
+    };
+    const plain = await threads([], '0');
+    expect(await threads(['-r', 'loopguard/register'], '0')).toBe(plain);
+    expect(await threads(['-r', 'loopguard/register'], 'setTimeout(() => {}, 50)')).toBe(plain + 1);
+  });
+
   it('loads the API once an SDK is registered, and picomatch with an allow-list', async () => {
     const loaded = await loadedPackages(['-r', 'loopguard/register', '-r', './test/fixtures/otel/tracing.js'], {
       OTLP_ENDPOINT: 'http://127.0.0.1:9', LOOPGUARD_ALLOW_SITES: 'scripts/**',

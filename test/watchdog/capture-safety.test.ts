@@ -60,7 +60,9 @@ describe('reading a stuck main thread', () => {
     const stalls = result.reports.filter((r): r is StallReport => r.type === 'stall');
     const count = stalls.reduce((n, r) => n + r.count, 0);
     expect(count).toBeGreaterThanOrEqual(30);
-    expect(stalls[0]).toMatchObject({ outcome: 'captured', handler: { event: 'load' } });
+    // The first stalls come before loopguard's thread runs (it starts at the loop's first turn):
+    // those are reported without a stack; the rest are captured.
+    expect(stalls.find((s) => s.outcome === 'captured')).toMatchObject({ handler: { event: 'load' } });
     cleanup(result);
   }, 30_000);
 });
