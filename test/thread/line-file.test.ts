@@ -25,14 +25,20 @@ function flakyIo(state: { full: boolean; partial: number }): LineIo {
   } as unknown as LineIo;
 }
 
+/** A report file written through flakyIo, with the news it says. */
+function flakyFile(scratch: Scratch) {
+  const path = scratch.path('reports.jsonl');
+  const state = { full: false, partial: 0 };
+  const io = flakyIo(state);
+  const news: [string, boolean][] = [];
+  const file = new LineFile(openReportFile(path, io).fd, { path, io, mayWait: false, onNews: (text, failed) => news.push([text, failed]) });
+  return { path, state, file, news };
+}
+
 describe('LineFile', () => {
   it('keeps the lines a full disk refuses, cuts off the torn start of one, and writes them all, whole, when it frees', () => {
     const scratch = new Scratch();
-    const path = scratch.path('reports.jsonl');
-    const state = { full: false, partial: 0 };
-    const io = flakyIo(state);
-    const news: [string, boolean][] = [];
-    const file = new LineFile(openReportFile(path, io).fd, { path, io, mayWait: false, onNews: (text, failed) => news.push([text, failed]) });
+    const { path, state, file, news } = flakyFile(scratch);
     file.write('{"n":1}\n');
     state.full = true;
     state.partial = 12; // the second line and a half of the third reach the disk
@@ -84,11 +90,7 @@ describe('LineFile', () => {
 
   it('closing while the disk is still full says how many lines were not written, and leaves no torn line', () => {
     const scratch = new Scratch();
-    const path = scratch.path('reports.jsonl');
-    const state = { full: false, partial: 0 };
-    const io = flakyIo(state);
-    const news: [string, boolean][] = [];
-    const file = new LineFile(openReportFile(path, io).fd, { path, io, mayWait: false, onNews: (text, failed) => news.push([text, failed]) });
+    const { path, state, file, news } = flakyFile(scratch);
     file.write('{"n":1}\n');
     state.full = true;
     state.partial = 4;
