@@ -1,5 +1,6 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { readFileSync } from 'node:fs';
-import Module from 'node:module';
+import Module, { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import type { Hook as IitmHook } from 'import-in-the-middle';
@@ -7,10 +8,13 @@ import type { Undo } from '../core/undo';
 
 /*
  * For packages whose ESM build is a separate file (@discordjs/core's dist/index.mjs, bcryptjs'
- * index.js) or that are ESM only (enmap), no require hook can see the ESM app's import.
+ * index.js) or that are ESM only (enmap), no require hook can see an import of them.
  * import-in-the-middle's loader hook can: in-thread (module.registerHooks) where Node supports
- * it (Node 22.15+). The loader is registered only when such a package is installed where the app
- * runs, and only intercepts those packages.
+ * it (22.22.3+, 24.11.1+, 25.1+). The loader is registered only when such a package is installed
+ * where the app runs, and only intercepts those packages. Registering it costs: loading
+ * import-in-the-middle, and every later module load goes through Node's hooks path (a discord.js
+ * bot's READY about 35 ms later on Node 24). So an ES module app gets it at once, and a CommonJS
+ * app only when it first reaches an ES module that may import them.
  */
 
 export interface EsmHook {
@@ -45,10 +49,11 @@ function syncHooksSupported(): boolean {
 }
 
 /*
- * Only in-thread hooks. Node 20 (and 22 before 22.15) can hook ESM only through a loader thread
- * (module.register), and that thread changes how a process ends: its output, piped into the
- * process' stdout, keeps the loop alive after the app is done, so `node app.mjs | head -1` exits
- * 1 with EPIPE where plain Node exits 0. There, these packages' ESM builds are not hooked.
+ * Only in-thread hooks. Node 20 (and 22 and 24 before the versions above) can hook ESM only
+ * through a loader thread (module.register), and that thread changes how a process ends: its
+ * output, piped into the process' stdout, keeps the loop alive after the app is done, so
+ * `node app.mjs | head -1` exits 1 with EPIPE where plain Node exits 0. There, these packages'
+ * ESM builds are not hooked.
  */
 function registerLoader(include: string[]): boolean {
   if (!syncHooksSupported()) return false;
@@ -56,13 +61,11 @@ function registerLoader(include: string[]): boolean {
   return true;
 }
 
-/** Whether the app's entry file is an ES module (by its extension, else its package's "type"). */
-function entryIsEsm(): boolean {
-  const entry = process.argv[1];
-  if (entry === undefined) return false;
-  if (/\.m[jt]s$/.test(entry)) return true;
-  if (/\.c[jt]s$/.test(entry)) return false;
-  for (let dir = dirname(resolve(entry)); ; dir = dirname(dir)) {
+/** Whether Node loads `file` as an ES module (by its extension, else its package's "type"). */
+function isEsModule(file: string): boolean {
+  if (/\.m[jt]s$/.test(file)) return true;
+  if (/\.c[jt]s$/.test(file)) return false;
+  for (let dir = dirname(resolve(file)); ; dir = dirname(dir)) {
     try {
       return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { type?: unknown }).type === 'module';
     } catch {
@@ -73,14 +76,78 @@ function entryIsEsm(): boolean {
 
 let registered = false;
 
-/** `onUnhooked`: this Node cannot hook them in-thread, and the app is an ES module (it may import them). */
+/**
+ * Hooks the packages' ESM builds: at once for an ES module app, else once the app first reaches
+ * an ES module (see whenEsmReached). `onUnhooked`: this Node cannot hook them in-thread, and the
+ * app is an ES module (it may import them).
+ */
 export function hookEsmPackages(hooks: readonly EsmHook[], onUnhooked: (packages: readonly string[]) => void): Undo | undefined {
   // Preloads run again in worker threads, Node 20's loader-hooks thread among them: the loader
   // is registered from the main thread only.
-  if (!isMainThread) return undefined;
+  if (!isMainThread || hooks.length === 0) return undefined;
   // No entry file (node -e/-p, the REPL): no ESM app to hook, and the in-thread loader gets in the
   // way of the evaluated script's requires on Node 22+.
-  if (process.argv[1] === undefined || typeof (process as { _eval?: unknown })._eval === 'string') return undefined;
+  const entry = process.argv[1];
+  if (entry === undefined || typeof (process as { _eval?: unknown })._eval === 'string') return undefined;
+  if (registered || isEsModule(entry)) return hookNow(hooks, onUnhooked);
+  // A CommonJS app on a Node that cannot hook in-thread: nothing to do, nothing to say.
+  if (typeof (Module as { registerHooks?: unknown }).registerHooks !== 'function') return undefined;
+  let undo: Undo | undefined;
+  const stopWaiting = whenEsmReached(hooks.map((h) => h.package), () => {
+    undo = hookNow(hooks, onUnhooked);
+  });
+  return () => {
+    stopWaiting();
+    undo?.();
+  };
+}
+
+/**
+ * Calls `reached` once, before the first `import()` (of anything: what it imports in turn is not
+ * known) or the first `require()` of one of `packages` that resolves to an ES module (require of
+ * ESM, Node 22.12+). Node says both on its module channels before it resolves, in time for a
+ * loader registered then. Returns the undo of the waiting.
+ */
+function whenEsmReached(packages: readonly string[], reached: () => void): Undo {
+  let waiting = true;
+  const stop = (): void => {
+    if (!waiting) return;
+    waiting = false;
+    unsubscribe(requireStart, onRequire);
+    unsubscribe(importStart, onImport);
+  };
+  const fire = (): void => {
+    stop();
+    reached();
+  };
+  // A subscriber's throw would reach the app as an uncaught exception (Node rethrows it on the next tick).
+  const onImport = (): void => {
+    try {
+      fire();
+    } catch {
+      // hookNow reports its own failures; nothing else may throw into the app
+    }
+  };
+  const onRequire = (message: unknown): void => {
+    try {
+      const { id, parentFilename } = message as { id?: unknown; parentFilename?: unknown };
+      if (typeof id !== 'string' || !packages.some((p) => id === p || id.startsWith(`${p}/`))) return;
+      const from = typeof parentFilename === 'string' ? parentFilename : join(process.cwd(), 'index.js');
+      if (isEsModule(createRequire(from).resolve(id))) fire();
+    } catch {
+      // not resolvable: Node's own require fails the same way, with its own error
+    }
+  };
+  subscribe(requireStart, onRequire);
+  subscribe(importStart, onImport);
+  return stop;
+}
+
+/* Node's module channels (22.14+ and 23.2+, older than every Node with in-thread hooks). */
+const requireStart = 'tracing:module.require:start';
+const importStart = 'tracing:module.import:start';
+
+function hookNow(hooks: readonly EsmHook[], onUnhooked: (packages: readonly string[]) => void): Undo | undefined {
   const present = new Map<string, boolean>();
   const wanted = hooks.filter((h) => {
     if (!present.has(h.package)) present.set(h.package, installed(h.package));
@@ -90,7 +157,7 @@ export function hookEsmPackages(hooks: readonly EsmHook[], onUnhooked: (packages
   const packages = [...new Set(wanted.map((h) => h.package))];
   try {
     if (!registered && !registerLoader(packages)) {
-      if (entryIsEsm()) onUnhooked(packages);
+      if (isEsModule(process.argv[1] as string)) onUnhooked(packages);
       return undefined;
     }
     registered = true;

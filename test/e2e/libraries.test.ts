@@ -72,7 +72,7 @@ describe('CommonJS bot', () => {
   });
 });
 
-// enmap (ESM only) and bcryptjs' ESM build are hooked where Node runs module hooks in-thread (22.15+).
+// enmap (ESM only) and bcryptjs' ESM build are hooked where Node runs module hooks in-thread (22.22.3+, 24.11.1+, 25.1+).
 describe.runIf(inThreadEsmHooks)('ESM bot', () => {
   it('reports enmap (ESM only) once per call, bcryptjs\' ESM build, lowdb\'s sync adapter and CommonJS packages imported; nothing from start-up', async () => {
     const { emulator, stop } = await startBot(esm);

@@ -12,7 +12,7 @@ describe.each([
   ['@discordjs/core (CJS)', 'core-bot.js', '@discordjs/core'],
   ['@discordjs/core (ESM)', 'core-bot.mjs', '@discordjs/core'],
 ] as const)('%s', (_name, file, source) => {
-  // @discordjs/core's ESM build is hooked where Node runs module hooks in-thread (22.15+).
+  // @discordjs/core's ESM build is hooked where Node runs module hooks in-thread (22.22.3+, 24.11.1+, 25.1+).
   it.skipIf(file === 'core-bot.mjs' && !inThreadEsmHooks)('reports a blocking call in messageCreate with the event, dispatch, shard, ids and line; nothing from start-up', async () => {
     const script = botFixture(file);
     const { emulator, bot, stop } = await startBot(script);
@@ -70,7 +70,7 @@ describe.each([
   });
 });
 
-describe.runIf(!inThreadEsmHooks)('an ES module bot on a Node without in-thread module hooks (20, 22 before 22.15)', () => {
+describe.runIf(!inThreadEsmHooks)('an ES module bot on a Node without in-thread module hooks (20, 22 before 22.22.3)', () => {
   it('runs as without loopguard but for one warning naming the ES module builds it cannot hook', async () => {
     const { emulator, bot, stop } = await startBot(botFixture('core-bot.mjs'), { env: { LOOPGUARD_CONSOLE: 'on' } });
     emulator.sendMessage('!read');

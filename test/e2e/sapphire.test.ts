@@ -83,7 +83,7 @@ describe('Sapphire', () => {
 });
 
 describe('Sapphire in an ES module bot', () => {
-  // Its ESM build is hooked where Node runs module hooks in-thread (22.15+).
+  // Its ESM build is hooked where Node runs module hooks in-thread (22.22.3+, 24.11.1+, 25.1+).
   it.runIf(inThreadEsmHooks)('a chat-input command is a part of interactionCreate, its delayed acknowledgement names the blocker', async () => {
     const script = botFixture('sapphire-bot.mjs');
     const { emulator, stop } = await startBot(script);
