@@ -39,11 +39,13 @@ export function targetOf(entry: ApiEntry, root: object): Target | undefined {
   return { entry, owner, key };
 }
 
-/** The declared entries plus `*Sync` functions of the same modules that the table does not know yet. */
+/** The declared entries plus `*Sync` functions of their modules that the table does not know yet. */
 export function discoverEntries(load: ModuleLoader, declared: readonly ApiEntry[] = nodeApis): ApiEntry[] {
   const entries = [...declared];
   const known = new Set(declared.map((e) => `${e.module}:${e.path.join('.')}`));
+  const modules = new Set(declared.map((e) => e.module));
   for (const family of nodeFamilies) {
+    if (!modules.has(family.module)) continue;
     const exports = load(family.module);
     if (exports === undefined) continue;
     for (const key of Object.keys(exports)) {

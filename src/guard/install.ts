@@ -1,11 +1,12 @@
 import Module from 'node:module';
-import { loadBuiltin, resolveTargets, type Target } from '../apis/resolve';
+import { discoverEntries, loadBuiltin, resolveTargets, type Target } from '../apis/resolve';
 import type { ApiEntry } from '../apis/types';
 import { outsideHandlers } from '../core/context';
+import { isNamespace, onImport } from '../core/modules';
 import { isWrapper, markLive, replaceFunction, retiredOriginal, type AnyFunction } from '../core/patch';
 import { packageOf } from '../core/packages';
 import type { UndoStack } from '../core/undo';
-import type { Guard } from './guard';
+import { listen, type Guard } from './guard';
 import { requireWrapper } from './module-load';
 import { apiWrapper } from './wrapper';
 
@@ -49,35 +50,52 @@ export function wrapRequire(guard: Guard, undo: UndoStack): void {
   undo.push(replaced === undefined ? undefined : () => replaced.undo());
 }
 
-/* node:sqlite prints an ExperimentalWarning when loaded on Node 22, so there it is wrapped when the app loads it. */
-const eagerLazyModules = Number(process.versions.node.split('.')[0]) >= 23;
+/* node:sqlite prints an ExperimentalWarning when loaded on Node 22: there loopguard never loads it. */
+const silentLoads = Number(process.versions.node.split('.')[0]) >= 23;
 
-/** The table's `lazy` builtins: wrapped now where loading them is silent, else when the app loads them. */
-export function wrapLazyBuiltins(guard: Guard, entries: readonly ApiEntry[], undo: UndoStack, warn: Warn): void {
-  const lazy = entries.filter((e) => e.lazy === true);
-  if (lazy.length === 0) return;
-  if (eagerLazyModules) {
-    wrapTargets(guard, resolveTargets(lazy, loadBuiltin), undo, warn);
-    return;
+/**
+ * The table's builtins. Those loaded already (fs) are wrapped now, and so is every other one
+ * where the app may load them unseen (`eager`: an ES module app, a Node without module
+ * channels). Else each is wrapped when the app loads it (require, process.getBuiltinModule), and
+ * all at once when the app reaches ES modules (import(), or a require() that returned one): their
+ * imports of builtins are not seen one by one, and the ESM views of builtins are refreshed after
+ * wrapping. A process that never loads child_process or zlib never loads them for loopguard.
+ * `lazy` entries (node:sqlite on Node 22) are never loaded by loopguard: an ES module's import
+ * of them is seen by the ExperimentalWarning it emits.
+ */
+export function wrapBuiltins(guard: Guard, declared: readonly ApiEntry[], eager: boolean, undo: UndoStack, warn: Warn): void {
+  const byModule = new Map<string, ApiEntry[]>();
+  for (const entry of declared) byModule.set(entry.module, [...(byModule.get(entry.module) ?? []), entry]);
+  const wrapModule = (name: string): void => {
+    wrapTargets(guard, resolveTargets(discoverEntries(loadBuiltin, byModule.get(name) ?? []), loadBuiltin), undo, warn);
+  };
+  const quiet = (name: string): boolean => silentLoads || !(byModule.get(name) ?? []).some((e) => e.lazy === true);
+  const list = (process as { moduleLoadList?: string[] }).moduleLoadList ?? [];
+  const pending = new Set<string>();
+  for (const name of byModule.keys()) {
+    if (name === 'globalThis' || list.includes(`NativeModule ${name}`) || (eager && quiet(name))) wrapModule(name);
+    else pending.add(name);
   }
-  const pending = new Set(lazy.map((e) => e.module));
+  if (pending.size === 0) return;
   const loaded = (id: string): void => {
     const name = id.startsWith('node:') ? id.slice(5) : id;
-    if (!pending.has(name)) return;
-    pending.delete(name);
-    wrapTargets(guard, resolveTargets(lazy.filter((e) => e.module === name), loadBuiltin), undo, warn);
+    if (!pending.delete(name)) return;
+    wrapModule(name);
     syncEsm();
   };
-  // Loaded before loopguard: loading it again shows nothing.
-  const list = (process as { moduleLoadList?: string[] }).moduleLoadList ?? [];
-  for (const name of [...pending]) if (list.includes(`NativeModule ${name}`)) loaded(name);
-  if (pending.size === 0) return;
-  // require() (CommonJS) and process.getBuiltinModule() hand the module back synchronously.
-  guard.loadListeners.push(loaded);
-  undo.push(() => {
-    const at = guard.loadListeners.indexOf(loaded);
-    if (at >= 0) guard.loadListeners.splice(at, 1);
-  });
+  const loadAll = (): void => {
+    for (const name of [...pending]) if (quiet(name)) loaded(name);
+  };
+  const onLoad = (id: string, exports: unknown): void => {
+    try {
+      if (isNamespace(exports)) loadAll();
+      else loaded(id);
+    } catch (error) {
+      guard.bus.fail(error, 'wrapping a builtin the app loaded');
+    }
+  };
+  undo.push(listen(guard.loadListeners, onLoad));
+  if (!eager) undo.push(onImport(loadAll));
   const proc = process as unknown as Record<string, unknown>;
   if (typeof proc['getBuiltinModule'] === 'function') {
     const original = proc['getBuiltinModule'] as AnyFunction;
@@ -88,6 +106,7 @@ export function wrapLazyBuiltins(guard: Guard, entries: readonly ApiEntry[], und
     });
     undo.push(replaced === undefined ? undefined : () => replaced.undo());
   }
+  if (silentLoads || !pending.has('sqlite')) return;
   // An ESM import is seen only through the ExperimentalWarning its loading emits; the module
   // body finishes before any importer runs, so wrapping in a microtask is in time.
   const emitWarning = proc['emitWarning'] as AnyFunction;

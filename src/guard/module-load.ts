@@ -22,7 +22,8 @@ function wrappersFrom(): ReturnType<typeof wrapperCodeMark> {
  * Wraps Module.prototype.require. Inside a handler, a require is one call: the files it reads
  * (and blocking calls its modules make while they load) are reported once, as a `module-load`,
  * and only when the require really went to disk (a cached require reads nothing). Every require
- * is told to the guard's load listeners (lazy builtins are wrapped when the app loads them).
+ * is told to the guard's require listeners before and its load listeners after (lazy builtins are
+ * wrapped when the app loads them).
  */
 export function requireWrapper(guard: Guard, original: RequireFn): RequireFn {
   const judged = judgingWrapper(guard, original as AnyFunction, (self, args, handler, wrapper) => {
@@ -30,6 +31,8 @@ export function requireWrapper(guard: Guard, original: RequireFn): RequireFn {
     return judgedRequire(guard, original, self, args, String(args[0]), handler, wrapper);
   });
   const wrapper = function (this: unknown, id: string): unknown {
+    const before = guard.requireListeners;
+    if (before.length > 0) for (const listener of before) listener(id, this);
     let loaded: unknown;
     try {
       loaded = Reflect.apply(judged, this, arguments);
@@ -38,7 +41,7 @@ export function requireWrapper(guard: Guard, original: RequireFn): RequireFn {
       rethrow(error);
     }
     const listeners = guard.loadListeners;
-    if (listeners.length > 0) for (const listener of listeners) listener(id);
+    if (listeners.length > 0) for (const listener of listeners) listener(id, loaded);
     return loaded;
   };
   return wrapper;

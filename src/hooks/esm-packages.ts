@@ -1,9 +1,8 @@
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { readFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import type { Hook as IitmHook } from 'import-in-the-middle';
+import { isEsModule, moduleChannels, onImport } from '../core/modules';
 import type { Undo } from '../core/undo';
 
 /*
@@ -61,19 +60,6 @@ function registerLoader(include: string[]): boolean {
   return true;
 }
 
-/** Whether Node loads `file` as an ES module (by its extension, else its package's "type"). */
-function isEsModule(file: string): boolean {
-  if (/\.m[jt]s$/.test(file)) return true;
-  if (/\.c[jt]s$/.test(file)) return false;
-  for (let dir = dirname(resolve(file)); ; dir = dirname(dir)) {
-    try {
-      return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { type?: unknown }).type === 'module';
-    } catch {
-      if (dirname(dir) === dir) return false;
-    }
-  }
-}
-
 let registered = false;
 
 /**
@@ -81,7 +67,10 @@ let registered = false;
  * an ES module (see whenEsmReached). `onUnhooked`: this Node cannot hook them in-thread, and the
  * app is an ES module (it may import them).
  */
-export function hookEsmPackages(hooks: readonly EsmHook[], onUnhooked: (packages: readonly string[]) => void): Undo | undefined {
+/** Calls `listener` before each require() of the app's, with the requiring module; returns the undo. */
+export type WatchRequires = (listener: (id: string, parent: unknown) => void) => Undo;
+
+export function hookEsmPackages(hooks: readonly EsmHook[], onUnhooked: (packages: readonly string[]) => void, watchRequires: WatchRequires): Undo | undefined {
   // Preloads run again in worker threads, Node 20's loader-hooks thread among them: the loader
   // is registered from the main thread only.
   if (!isMainThread || hooks.length === 0) return undefined;
@@ -92,8 +81,9 @@ export function hookEsmPackages(hooks: readonly EsmHook[], onUnhooked: (packages
   if (registered || isEsModule(entry)) return hookNow(hooks, onUnhooked);
   // A CommonJS app on a Node that cannot hook in-thread: nothing to do, nothing to say.
   if (typeof (Module as { registerHooks?: unknown }).registerHooks !== 'function') return undefined;
+  if (!moduleChannels) return hookNow(hooks, onUnhooked); // cannot see when it reaches one
   let undo: Undo | undefined;
-  const stopWaiting = whenEsmReached(hooks.map((h) => h.package), () => {
+  const stopWaiting = whenEsmReached(hooks.map((h) => h.package), watchRequires, () => {
     undo = hookNow(hooks, onUnhooked);
   });
   return () => {
@@ -105,47 +95,33 @@ export function hookEsmPackages(hooks: readonly EsmHook[], onUnhooked: (packages
 /**
  * Calls `reached` once, before the first `import()` (of anything: what it imports in turn is not
  * known) or the first `require()` of one of `packages` that resolves to an ES module (require of
- * ESM, Node 22.12+). Node says both on its module channels before it resolves, in time for a
- * loader registered then. Returns the undo of the waiting.
+ * ESM, Node 22.12+): in time for a loader registered then. Returns the undo of the waiting.
  */
-function whenEsmReached(packages: readonly string[], reached: () => void): Undo {
+function whenEsmReached(packages: readonly string[], watchRequires: WatchRequires, reached: () => void): Undo {
   let waiting = true;
   const stop = (): void => {
     if (!waiting) return;
     waiting = false;
-    unsubscribe(requireStart, onRequire);
-    unsubscribe(importStart, onImport);
+    stopRequires();
+    stopImports();
   };
   const fire = (): void => {
     stop();
     reached();
   };
-  // A subscriber's throw would reach the app as an uncaught exception (Node rethrows it on the next tick).
-  const onImport = (): void => {
+  const stopRequires = watchRequires((id, parent) => {
     try {
-      fire();
-    } catch {
-      // hookNow reports its own failures; nothing else may throw into the app
-    }
-  };
-  const onRequire = (message: unknown): void => {
-    try {
-      const { id, parentFilename } = message as { id?: unknown; parentFilename?: unknown };
-      if (typeof id !== 'string' || !packages.some((p) => id === p || id.startsWith(`${p}/`))) return;
-      const from = typeof parentFilename === 'string' ? parentFilename : join(process.cwd(), 'index.js');
+      if (!packages.some((p) => id === p || id.startsWith(`${p}/`))) return;
+      const file = (parent as { filename?: unknown } | null)?.filename;
+      const from = typeof file === 'string' ? file : join(process.cwd(), 'index.js');
       if (isEsModule(createRequire(from).resolve(id))) fire();
     } catch {
       // not resolvable: Node's own require fails the same way, with its own error
     }
-  };
-  subscribe(requireStart, onRequire);
-  subscribe(importStart, onImport);
+  });
+  const stopImports = onImport(fire);
   return stop;
 }
-
-/* Node's module channels (22.14+ and 23.2+, older than every Node with in-thread hooks). */
-const requireStart = 'tracing:module.require:start';
-const importStart = 'tracing:module.import:start';
 
 function hookNow(hooks: readonly EsmHook[], onUnhooked: (packages: readonly string[]) => void): Undo | undefined {
   const present = new Map<string, boolean>();

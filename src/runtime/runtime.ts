@@ -1,18 +1,20 @@
 import { isMainThread } from 'node:worker_threads';
-import { discoverEntries, loadBuiltin, resolveTargets, type Target } from '../apis/resolve';
+import { nodeApis } from '../apis/node';
+import type { Target } from '../apis/resolve';
 import { ConfigError, defaults, settingsFromOptions, type Options, type Settings } from '../config/settings';
 import { Bus, type ObserverEntry } from '../core/bus';
 import { onBun } from '../core/bun';
 import { channels } from '../core/channels';
 import { outsideHandlers } from '../core/context';
+import { isEsModule, moduleChannels } from '../core/modules';
 import type { Occurrence } from '../core/occurrence';
 import { packageRoot } from '../core/own-files';
 import type { Sink, Summary } from '../core/reports';
 import { UndoStack, type Undo } from '../core/undo';
 import { version } from '../core/version';
 import { chooseIntegrations, Discord } from '../discord/index';
-import { Guard, type GuardedApi } from '../guard/guard';
-import { syncEsm, warnAboutEarlyCopies, wrapLazyBuiltins, wrapRequire, wrapTargets } from '../guard/install';
+import { Guard, listen, type GuardedApi } from '../guard/guard';
+import { syncEsm, warnAboutEarlyCopies, wrapBuiltins, wrapRequire, wrapTargets } from '../guard/install';
 import { packageEsmHooks, packageFileHooks } from '../guard/package-apis';
 import { hookEsmPackages } from '../hooks/esm-packages';
 import { hookPackageFiles } from '../hooks/package-files';
@@ -217,8 +219,9 @@ export class Runtime implements RuntimeApi {
     });
     const guard = new Guard(this.bus, settings);
     this.guard = guard;
-    const entries = discoverEntries(loadBuiltin);
-    wrapTargets(guard, resolveTargets(entries.filter((e) => e.lazy !== true), loadBuiltin), undo, warnOnce);
+    // An ES module app's imports of builtins are not seen one by one: all are wrapped now.
+    const entry = process.argv[1];
+    wrapBuiltins(guard, nodeApis, !moduleChannels || (entry !== undefined && isEsModule(entry)), undo, warnOnce);
     warnAboutEarlyCopies(warnOnce);
     const discord = new Discord(this.bus, () => this.bus.handlerObservers.items);
     this.discord = discord;
@@ -236,9 +239,8 @@ export class Runtime implements RuntimeApi {
     undo.push(hookEsmPackages([...packageEsmHooks(wrapLoaded, packageError), ...integrationHooks.esm], (packages) => warnOnce('esm-unhooked',
       onBun
         ? `on Bun, the ES module builds of ${packages.join(', ')} are not hooked (Bun has no module.registerHooks): their handlers and blocking calls are not seen in this ES module app`
-        : `on Node ${process.versions.node}, the ES module builds of ${packages.join(', ')} are not hooked (it can only hook them through a loader thread, which changes how the process ends): their handlers and blocking calls are not seen in this ES module app; Node 22.22.3, 24.11.1, 25.1 or newer hooks them`)));
+        : `on Node ${process.versions.node}, the ES module builds of ${packages.join(', ')} are not hooked (it can only hook them through a loader thread, which changes how the process ends): their handlers and blocking calls are not seen in this ES module app; Node 22.22.3, 24.11.1, 25.1 or newer hooks them`), (listener) => listen(guard.requireListeners, listener)));
     wrapRequire(guard, undo);
-    wrapLazyBuiltins(guard, entries, undo, warnOnce);
     syncEsm();
     // Not keeping the loop alive: a process that ends without a turn of it has no after-start-up.
     outsideHandlers(() => setImmediate(() => {

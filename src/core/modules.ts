@@ -1,0 +1,67 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { types } from 'node:util';
+import { onBun } from './bun';
+import type { Undo } from './undo';
+
+/*
+ * How the app loads its modules, as far as loopguard must know: whether a file is an ES module,
+ * and Node's module channel that says each import() before Node resolves it. (Not its require
+ * channel: with a subscriber, Node runs every require, the entry's too, in a function that catches
+ * and throws again, and an uncaught error then prints that line as its place.)
+ */
+
+/** Whether Node loads `file` as an ES module (by its extension, else its package's "type"). */
+export function isEsModule(file: string): boolean {
+  if (/\.m[jt]s$/.test(file)) return true;
+  if (/\.c[jt]s$/.test(file)) return false;
+  for (let dir = dirname(resolve(file)); ; dir = dirname(dir)) {
+    try {
+      return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { type?: unknown }).type === 'module';
+    } catch {
+      if (dirname(dir) === dir) return false;
+    }
+  }
+}
+
+/**
+ * An ES module's namespace (what require() of an ES module returns). Asked of V8, not of the
+ * object: reading a property of a CommonJS module's exports in a require cycle makes Node warn.
+ */
+export function isNamespace(value: unknown): boolean {
+  return types.isModuleNamespaceObject(value);
+}
+
+const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+
+/**
+ * Whether Node publishes its module channels (22.15 and 24 on, as measured; not Bun). A channel
+ * nobody publishes on looks like a quiet one, so this goes by version.
+ */
+export const moduleChannels: boolean = !onBun && (major >= 24 || (major === 22 && minor >= 15));
+
+const importStart = 'tracing:module.import:start';
+
+/**
+ * Calls `fn` at each import() Node starts — also its own import of an ES module entry or of an
+ * `--import` preload — before it resolves anything; not at its import of a CommonJS entry (with
+ * `--import`, Node 24 imports that too), whose requires are seen one by one. A throw of `fn` is
+ * dropped (a subscriber's throw would reach the app). Returns the undo.
+ */
+export function onImport(fn: () => void): Undo {
+  const entry = process.argv[1];
+  const commonJsEntry = entry === undefined || isEsModule(entry) ? undefined : pathToFileURL(resolve(entry)).href;
+  const listener = (message: unknown): void => {
+    try {
+      const id = (message as { id?: unknown } | null)?.id;
+      if (commonJsEntry !== undefined && id !== undefined && String(id) === commonJsEntry) return;
+      fn();
+    } catch {
+      // loopguard's own failure: said by fn where it matters, never thrown into the app
+    }
+  };
+  subscribe(importStart, listener);
+  return () => unsubscribe(importStart, listener);
+}
