@@ -5,7 +5,7 @@ import { outsideHandlers } from '../core/context';
 import { isNamespace, onImport } from '../core/modules';
 import { isWrapper, markLive, replaceFunction, retiredOriginal, type AnyFunction } from '../core/patch';
 import { packageOf } from '../core/packages';
-import type { UndoStack } from '../core/undo';
+import type { Undo, UndoStack } from '../core/undo';
 import { listen, type Guard } from './guard';
 import { requireWrapper } from './module-load';
 import { apiWrapper } from './wrapper';
@@ -83,8 +83,10 @@ export function wrapBuiltins(guard: Guard, declared: readonly ApiEntry[], eager:
     wrapModule(name);
     syncEsm();
   };
+  let stopImports: Undo | undefined;
   const loadAll = (): void => {
     for (const name of [...pending]) if (quiet(name)) loaded(name);
+    if (pending.size === 0) stopImports?.(); // the app's later imports are not traced for nothing
   };
   const onLoad = (id: string, exports: unknown): void => {
     try {
@@ -95,7 +97,10 @@ export function wrapBuiltins(guard: Guard, declared: readonly ApiEntry[], eager:
     }
   };
   undo.push(listen(guard.loadListeners, onLoad));
-  if (!eager) undo.push(onImport(loadAll));
+  if (!eager) {
+    stopImports = onImport(loadAll);
+    undo.push(() => stopImports?.());
+  }
   const proc = process as unknown as Record<string, unknown>;
   if (typeof proc['getBuiltinModule'] === 'function') {
     const original = proc['getBuiltinModule'] as AnyFunction;
