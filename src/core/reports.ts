@@ -236,8 +236,11 @@ export interface HandlerObserver {
 export interface HandlerScope {
   /** Runs the handler's listeners (e.g. with the handler's span active): calls `fn` once, synchronously. */
   run<R>(fn: () => R): R;
-  /** The handler's work settled. `errors`: what listeners threw or rejected with. */
-  end(errors: readonly unknown[]): void;
+  /**
+   * The handler's work settled. `errors`: what listeners threw or rejected with. A scope with
+   * nothing to do then (an unsampled span) has none, and its handler's promises are not followed.
+   */
+  end?(errors: readonly unknown[]): void;
 }
 
 /** A call at a hot site that was timed and counted without reading its stack. */

@@ -41,6 +41,9 @@ export function runHandlerEvent<R>(observers: readonly ObserverEntry[], context:
   if (scopes === undefined) {
     return handlerStorage.run(context, invoke, containStops ? { promises: [], handled: true, containStops } : undefined);
   }
+  if (!scopes.some(({ scope }) => scope.end !== undefined)) {
+    return within(scopes, 0, () => handlerStorage.run(context, invoke, containStops ? { promises: [], handled: true, containStops } : undefined));
+  }
   const settling: Settling = { promises: [], handled: true, containStops };
   let result: R;
   try {
@@ -57,7 +60,8 @@ export function runHandlerEvent<R>(observers: readonly ObserverEntry[], context:
  * Runs `fn` as an event handler: blocking calls in it, its awaits and its timers are judged.
  * Returns what `fn` returns, the same object; a promise it returns is the handler's work (its end,
  * for observers). Observing a promise handles it: with an OpenTelemetry SDK, a rejection of a
- * returned promise that the caller drops is recorded on the handler's span, not raised.
+ * returned promise that the caller drops is recorded on the handler's span (if it is sampled), not
+ * raised.
  */
 export function runHandled<R>(observers: readonly ObserverEntry[], info: HandlerInfo, fn: () => R): R {
   return runHandlerEvent(observers, contextFromInfo(info), (settling) => {
@@ -90,7 +94,7 @@ function within<R>(scopes: readonly Started[], at: number, fn: () => R): R {
 function end(scopes: readonly Started[], errors: readonly unknown[]): void {
   for (const { scope, onError } of scopes) {
     try {
-      scope.end(errors);
+      scope.end?.(errors);
     } catch (error) {
       onError(error, 'ending a handler observer');
     }

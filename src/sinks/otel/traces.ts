@@ -57,14 +57,18 @@ export function createTraces(api: OtelApi, tracer: Tracer, tracing: () => boolea
         kind: SpanKind.CONSUMER,
         attributes: { [sourceAttribute]: handler.source, [eventAttribute]: handler.event },
       });
-      if (span.isRecording()) span.setAttributes(idAttributes(handler));
+      const recording = span.isRecording();
+      if (recording) span.setAttributes(idAttributes(handler));
       // No SDK (a no-op span): stay out, and the handler runs as if OpenTelemetry were off. A span
       // that is valid but not sampled still goes on: its children must not be sampled either.
       else if (!api.isSpanContextValid(span.spanContext())) return undefined;
       spans.set(handler, span);
       const active = api.trace.setSpan(api.context.active(), span);
+      const run = <R>(fn: () => R): R => api.context.with(active, fn);
+      // Not sampled: nothing to end or record, so the handler's promises are not followed.
+      if (!recording) return { run };
       const scope: HandlerScope = {
-        run: (fn) => api.context.with(active, fn),
+        run,
         end(errors) {
           if (errors.length > 0 && span.isRecording()) {
             for (const error of errors) span.recordException(redactedException(error));

@@ -141,7 +141,7 @@ describe('an SDK that registers its meter provider after loopguard', () => {
     await laterProvider((sink) => {
       const lookups = vi.spyOn(metrics, 'getMeterProvider');
       try {
-        for (let i = 0; i < 100; i++) sink.handlers?.start(newHandlerContext('test', 'e', {}))?.end([]);
+        for (let i = 0; i < 100; i++) sink.handlers?.start(newHandlerContext('test', 'e', {}))?.end?.([]);
         expect(lookups).toHaveBeenCalledTimes(7); // starts 1, 2, 4, 8, 16, 32, 64
       } finally {
         lookups.mockRestore();
