@@ -25,9 +25,12 @@ const ratio = process.env.FLOOD_OTEL_RATIO ? Number(process.env.FLOOD_OTEL_RATIO
 const sampler = ratio === undefined ? undefined : new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) });
 
 new NodeTracerProvider({ ...(sampler && { sampler }), spanProcessors: [counter, new BatchSpanProcessor(spanExporter)] }).register();
-metrics.setGlobalMeterProvider(new MeterProvider({
-  readers: [new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: 1000 })],
-}));
+// FLOOD_OTEL_METRICS=off: no meter provider (what the tracer alone costs).
+if (process.env.FLOOD_OTEL_METRICS !== 'off') {
+  metrics.setGlobalMeterProvider(new MeterProvider({
+    readers: [new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: 1000 })],
+  }));
+}
 
 const previous = globalThis.__floodStats;
 globalThis.__floodStats = () => ({ ...previous?.(), spansRecorded: ended });

@@ -35,6 +35,11 @@ const floodVariants = [
     tells: 'as loopguard, and a span for 1 % of handled events (ParentBased(TraceIdRatioBased(0.01)))',
   },
   {
+    key: 'loopguard-otel-traces-1pc', name: 'loopguard + OTel tracer only (1 % of traces)', baseline: 'none',
+    args: ['-r', preload('otel-sdk.js'), ...loopguard], env: { FLOOD_OTEL_RATIO: '0.01', FLOOD_OTEL_METRICS: 'off' },
+    tells: 'as the one above without a meter provider: what its metrics cost',
+  },
+  {
     key: 'otel-fs', name: 'OTel instrumentation-fs + SDK', baseline: 'none', args: ['-r', preload('otel-fs.js')], env: {},
     tells: 'a span per fs call (async ones too), with its parent span if there is one; no stack',
   },
