@@ -2,7 +2,7 @@ import { BroadcastChannel, getEnvironmentData, isMainThread, setEnvironmentData,
 import { outsideHandlers } from '../core/context';
 import { builtFile } from '../core/own-files';
 import { raw } from '../core/raw';
-import { LineFile } from './line-file';
+import { lineFileTo, type LineFile } from './line-file';
 import { Slot, clock, linesChannel, slotCount, takeTurnsUpTo, threadMarker, writeLock, type FromThread, type RelayedLine, type ThreadData, type ToThread } from './protocol';
 import type { StallCheckOptions } from './stall-check';
 
@@ -299,8 +299,7 @@ export class OwnThread {
       if (target.path !== undefined) this.warn(text);
       if (failed) this.hooks.onFailure(text);
     };
-    const options = target.path === undefined ? { onNews, mayWait: false, io: raw } : { onNews, mayWait: false, io: raw, lock: this.lock, path: target.path };
-    return new LineFile(fd, options);
+    return lineFileTo(target.path ?? target.fd, fd, { onNews, mayWait: false, io: raw }, this.lock);
   }
 
   private retryLater(): void {
@@ -324,9 +323,7 @@ export function relayedLines(to: string | number): Lines | undefined {
   let here: LineFile | undefined;
   const post = (text: string): void => {
     if (Atomics.load(shared, Slot.online) !== 1) {
-      here ??= new LineFile(typeof to === 'number' ? to : undefined, typeof to === 'number'
-        ? { onNews: () => {}, mayWait: false, io: raw }
-        : { onNews: () => {}, mayWait: false, io: raw, lock: writeLock(shared, false), path: to });
+      here ??= lineFileTo(to, undefined, { onNews: () => {}, mayWait: false, io: raw }, writeLock(shared, false));
       text = here.tryWrite(text);
       if (text === '') return;
     }

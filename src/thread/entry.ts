@@ -1,5 +1,5 @@
 import { BroadcastChannel, parentPort, workerData } from 'node:worker_threads';
-import { LineFile, openReportFile } from './line-file';
+import { LineFile, lineFileTo, openReportFile } from './line-file';
 import { Slot, linesChannel, takeTurn, writeLock, type FromThread, type RelayedLine, type ThreadData, type ToThread } from './protocol';
 import { startStallCheck } from './stall-check';
 
@@ -53,9 +53,7 @@ function write(file: LineFile, text: string): void {
 port.on('message', (message: ToThread) => {
   switch (message.op) {
     case 'open':
-      destinations.set(message.id, 'path' in message
-        ? new LineFile(undefined, { onNews, mayWait: true, lock, path: message.path })
-        : new LineFile(message.fd, { onNews, mayWait: true }));
+      destinations.set(message.id, lineFileTo('path' in message ? message.path : message.fd, undefined, { onNews, mayWait: true }, lock));
       break;
     case 'line': {
       const file = destinations.get(message.id);
@@ -117,8 +115,7 @@ function relayWorkerLines(): void {
       } catch {
         fd = undefined; // made again by path on the first write, or said then
       }
-      const options = typeof to === 'number' ? { onNews, mayWait: true } : { onNews, mayWait: true, lock, path: to };
-      relayed.set(to, file = new LineFile(fd, options));
+      relayed.set(to, file = lineFileTo(to, fd, { onNews, mayWait: true }, lock));
     }
     write(file, text);
     Atomics.add(shared, Slot.relayHandled, 1);

@@ -102,6 +102,15 @@ export interface LineFileOptions {
   io?: LineIo;
 }
 
+/**
+ * The LineFile of one destination: a report file by its path (opened on the first write unless
+ * `fd` is given, made again if deleted, written under the process' write lock), or an fd (stderr,
+ * stdout).
+ */
+export function lineFileTo(to: string | number, fd: number | undefined, options: Omit<LineFileOptions, 'path' | 'lock'>, lock: WriteLock): LineFile {
+  return typeof to === 'number' ? new LineFile(fd ?? to, options) : new LineFile(fd, { ...options, lock, path: to });
+}
+
 export class LineFile {
   private fd: number | undefined;
   private readonly kept: Buffer[] = [];
