@@ -65,3 +65,16 @@ export function onImport(fn: () => void): Undo {
   subscribe(importStart, listener);
   return () => unsubscribe(importStart, listener);
 }
+
+const importAsyncEnd = 'tracing:module.import:asyncEnd';
+
+/**
+ * Calls `fn` once each import() has settled (the module and its imports evaluated), before the
+ * code that awaited it goes on; where Node has no module channels, never. Returns the undo.
+ */
+export function onImported(fn: () => void): Undo {
+  if (!moduleChannels) return () => {};
+  const listener = (): void => fn();
+  subscribe(importAsyncEnd, listener);
+  return () => unsubscribe(importAsyncEnd, listener);
+}

@@ -1,8 +1,8 @@
 import Module from 'node:module';
 import { discoverEntries, loadBuiltin, resolveTargets, type Target } from '../apis/resolve';
 import type { ApiEntry } from '../apis/types';
-import { outsideHandlers } from '../core/context';
-import { isNamespace, onImport } from '../core/modules';
+import { onBun } from '../core/bun';
+import { isNamespace, onImported } from '../core/modules';
 import { isWrapper, markLive, replaceFunction, retiredOriginal, type AnyFunction } from '../core/patch';
 import { packageOf } from '../core/packages';
 import type { Undo, UndoStack } from '../core/undo';
@@ -54,71 +54,71 @@ export function wrapRequire(guard: Guard, undo: UndoStack): void {
 const silentLoads = Number(process.versions.node.split('.')[0]) >= 23;
 
 /**
- * The table's builtins. Those loaded already (fs) are wrapped now, and so is every other one
- * where the app may load them unseen (`eager`: an ES module app, a Node without module
- * channels). Else each is wrapped when the app loads it (require, process.getBuiltinModule), and
- * all at once when the app reaches ES modules (import(), or a require() that returned one): their
- * imports of builtins are not seen one by one, and the ESM views of builtins are refreshed after
- * wrapping. A process that never loads child_process or zlib never loads them for loopguard.
- * `lazy` entries (node:sqlite on Node 22) are never loaded by loopguard: an ES module's import
- * of them is seen by the ExperimentalWarning it emits.
+ * The table's builtins. Those loaded already (fs) are wrapped now; each other one once it is
+ * loaded, so that a process that never loads child_process or zlib never loads them for
+ * loopguard. A require() or process.getBuiltinModule() of one wraps it there. An ES module's
+ * import of one is not seen by itself, so Node's list of loaded modules is looked at when a
+ * handler starts (one comparison of its length while nothing new was loaded), after an import()
+ * (where Node says so) and after a require() that returned an ES module: what was loaded since is
+ * wrapped, and the ESM views of builtins are refreshed before any handler calls them. On Bun,
+ * which keeps no such list, all are wrapped now.
  */
-export function wrapBuiltins(guard: Guard, declared: readonly ApiEntry[], eager: boolean, undo: UndoStack, warn: Warn): void {
+export function wrapBuiltins(guard: Guard, declared: readonly ApiEntry[], undo: UndoStack, warn: Warn): void {
   const byModule = new Map<string, ApiEntry[]>();
   for (const entry of declared) byModule.set(entry.module, [...(byModule.get(entry.module) ?? []), entry]);
   const wrapModule = (name: string): void => {
     wrapTargets(guard, resolveTargets(discoverEntries(loadBuiltin, byModule.get(name) ?? []), loadBuiltin), undo, warn);
   };
-  const quiet = (name: string): boolean => silentLoads || !(byModule.get(name) ?? []).some((e) => e.lazy === true);
   const list = (process as { moduleLoadList?: string[] }).moduleLoadList ?? [];
+  const isLoaded = (name: string): boolean => list.includes(`NativeModule ${name}`);
   const pending = new Set<string>();
   for (const name of byModule.keys()) {
-    if (name === 'globalThis' || list.includes(`NativeModule ${name}`) || (eager && quiet(name))) wrapModule(name);
+    const eager = onBun && (silentLoads || !(byModule.get(name) ?? []).some((e) => e.lazy === true));
+    if (name === 'globalThis' || eager || isLoaded(name)) wrapModule(name);
     else pending.add(name);
   }
   if (pending.size === 0) return;
+  const stops: Undo[] = [];
   const loaded = (id: string): void => {
     const name = id.startsWith('node:') ? id.slice(5) : id;
     if (!pending.delete(name)) return;
     wrapModule(name);
     syncEsm();
+    if (pending.size === 0) for (const stop of stops.splice(0)) stop(); // nothing left to look for
   };
-  let stopImports: Undo | undefined;
-  const loadAll = (): void => {
-    for (const name of [...pending]) if (quiet(name)) loaded(name);
-    if (pending.size === 0) stopImports?.(); // the app's later imports are not traced for nothing
+  let seen = list.length;
+  const loadedSince = (): void => {
+    if (list.length === seen) return;
+    seen = list.length;
+    for (const name of [...pending]) if (isLoaded(name)) loaded(name);
   };
-  const onLoad = (id: string, exports: unknown): void => {
+  const fails = (what: string, fn: () => void): void => {
     try {
-      if (isNamespace(exports)) loadAll();
-      else loaded(id);
+      fn();
     } catch (error) {
-      guard.bus.fail(error, 'wrapping a builtin the app loaded');
+      guard.bus.fail(error, what);
     }
   };
-  undo.push(listen(guard.loadListeners, onLoad));
-  if (!eager) {
-    stopImports = onImport(loadAll);
-    undo.push(() => stopImports?.());
-  }
+  // Stopped once nothing is pending (both lists may be left while they are being called).
+  stops.push(onImported(() => fails('wrapping the builtins an import() loaded', loadedSince)));
+  stops.push(guard.bus.handlerObservers.add({
+    observer: { start: () => (loadedSince(), undefined) },
+    onError: (error, where) => guard.bus.fail(error, where),
+  }));
+  undo.push(() => {
+    for (const stop of stops.splice(0)) stop();
+  });
+  undo.push(listen(guard.loadListeners, (id, exports) => fails('wrapping a builtin the app loaded', () => {
+    if (isNamespace(exports)) loadedSince();
+    else loaded(id);
+  })));
   const proc = process as unknown as Record<string, unknown>;
-  if (typeof proc['getBuiltinModule'] === 'function') {
-    const original = proc['getBuiltinModule'] as AnyFunction;
-    const replaced = replaceFunction(proc, 'getBuiltinModule', function (this: unknown, id: unknown) {
-      const mod = Reflect.apply(original, this, arguments);
-      if (typeof id === 'string') loaded(id);
-      return mod;
-    });
-    undo.push(replaced === undefined ? undefined : () => replaced.undo());
-  }
-  if (silentLoads || !pending.has('sqlite')) return;
-  // An ESM import is seen only through the ExperimentalWarning its loading emits; the module
-  // body finishes before any importer runs, so wrapping in a microtask is in time.
-  const emitWarning = proc['emitWarning'] as AnyFunction;
-  const replaced = replaceFunction(proc, 'emitWarning', function (this: unknown, warning: unknown) {
-    const text = warning instanceof Error ? warning.message : String(warning);
-    if (text.startsWith('SQLite is an experimental feature')) outsideHandlers(() => queueMicrotask(() => loaded('sqlite')));
-    return Reflect.apply(emitWarning, this, arguments);
+  if (typeof proc['getBuiltinModule'] !== 'function') return;
+  const original = proc['getBuiltinModule'] as AnyFunction;
+  const replaced = replaceFunction(proc, 'getBuiltinModule', function (this: unknown, id: unknown) {
+    const mod = Reflect.apply(original, this, arguments);
+    if (typeof id === 'string') fails('wrapping a builtin the app loaded', () => loaded(id));
+    return mod;
   });
   undo.push(replaced === undefined ? undefined : () => replaced.undo());
 }

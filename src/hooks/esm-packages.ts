@@ -2,6 +2,7 @@ import Module, { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import type { Hook as IitmHook } from 'import-in-the-middle';
+import { outsideHandlers } from '../core/context';
 import { isEsModule, moduleChannels, onImport } from '../core/modules';
 import type { Undo } from '../core/undo';
 
@@ -105,9 +106,10 @@ function whenEsmReached(packages: readonly string[], watchRequires: WatchRequire
     stopRequires();
     stopImports();
   };
+  // Often inside a handler (its import()): loading the loader is loopguard's own, never the handler's.
   const fire = (): void => {
     stop();
-    reached();
+    outsideHandlers(reached);
   };
   const stopRequires = watchRequires((id, parent) => {
     try {

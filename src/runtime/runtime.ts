@@ -6,7 +6,6 @@ import { Bus, type ObserverEntry } from '../core/bus';
 import { onBun } from '../core/bun';
 import { channels } from '../core/channels';
 import { outsideHandlers } from '../core/context';
-import { isEsModule, moduleChannels } from '../core/modules';
 import type { Occurrence } from '../core/occurrence';
 import { packageRoot } from '../core/own-files';
 import type { Sink, Summary } from '../core/reports';
@@ -219,9 +218,7 @@ export class Runtime implements RuntimeApi {
     });
     const guard = new Guard(this.bus, settings);
     this.guard = guard;
-    // An ES module app's imports of builtins are not seen one by one: all are wrapped now.
-    const entry = process.argv[1];
-    wrapBuiltins(guard, nodeApis, !moduleChannels || (entry !== undefined && isEsModule(entry)), undo, warnOnce);
+    wrapBuiltins(guard, nodeApis, undo, warnOnce);
     warnAboutEarlyCopies(warnOnce);
     const discord = new Discord(this.bus, () => this.bus.handlerObservers.items);
     this.discord = discord;
