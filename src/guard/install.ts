@@ -75,7 +75,7 @@ export function wrapBuiltins(guard: Guard, declared: readonly ApiEntry[], undo: 
   for (const name of byModule.keys()) {
     const eager = onBun && (silentLoads || !(byModule.get(name) ?? []).some((e) => e.lazy === true));
     if (name === 'globalThis' || eager || isLoaded(name)) wrapModule(name);
-    else pending.add(name);
+    else if (Module.isBuiltin(`node:${name}`)) pending.add(name); // not node:sqlite on Node 20
   }
   if (pending.size === 0) return;
   const stops: Undo[] = [];
