@@ -1,9 +1,8 @@
 import type { ApiEntry } from '../apis/types';
-import type { Bus } from '../core/bus';
+import { List, type Bus } from '../core/bus';
 import type { Settings } from '../config/settings';
 import { compileMatchers, nameMatcher, pathMatcher } from '../core/glob';
 import type { SamplingState } from '../core/sampling';
-import type { Undo } from '../core/undo';
 
 /** A wrapped API as the guard uses it: the table entry plus what settings decided about it. */
 export interface GuardedApi {
@@ -42,9 +41,9 @@ export class Guard {
   allowedApi: (api: string) => boolean = () => false;
   readonly apis: GuardedApi[] = [];
   /** Called before each require() the app makes, with the requiring module (must not throw). */
-  readonly requireListeners: ((id: string, parent: unknown) => void)[] = [];
+  readonly requireListeners = new List<(id: string, parent: unknown) => void>();
   /** Called with every module the app requires (lazy builtins are wrapped when they load). */
-  readonly loadListeners: ((id: string, exports: unknown) => void)[] = [];
+  readonly loadListeners = new List<(id: string, exports: unknown) => void>();
   private startupOver = false;
 
   constructor(readonly bus: Bus, settings: Settings) {
@@ -86,13 +85,4 @@ export class Guard {
     this.depth = 0;
     this.loading = undefined;
   }
-}
-
-/** Adds `listener` to one of a guard's listener lists; returns its removal. */
-export function listen<T>(list: T[], listener: T): Undo {
-  list.push(listener);
-  return () => {
-    const at = list.indexOf(listener);
-    if (at >= 0) list.splice(at, 1);
-  };
 }

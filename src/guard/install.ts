@@ -6,7 +6,7 @@ import { isNamespace, onImported } from '../core/modules';
 import { isWrapper, markLive, replaceFunction, retiredOriginal, type AnyFunction } from '../core/patch';
 import { packageOf } from '../core/packages';
 import type { Undo, UndoStack } from '../core/undo';
-import { listen, type Guard } from './guard';
+import type { Guard } from './guard';
 import { requireWrapper } from './module-load';
 import { apiWrapper } from './wrapper';
 
@@ -50,9 +50,6 @@ export function wrapRequire(guard: Guard, undo: UndoStack): void {
   undo.push(replaced === undefined ? undefined : () => replaced.undo());
 }
 
-/* node:sqlite prints an ExperimentalWarning when loaded on Node 22: there loopguard never loads it. */
-const silentLoads = Number(process.versions.node.split('.')[0]) >= 23;
-
 /**
  * The table's builtins. Those loaded already (fs) are wrapped now; each other one once it is
  * loaded, so that a process that never loads child_process or zlib never loads them for
@@ -73,8 +70,7 @@ export function wrapBuiltins(guard: Guard, declared: readonly ApiEntry[], undo: 
   const isLoaded = (name: string): boolean => list.includes(`NativeModule ${name}`);
   const pending = new Set<string>();
   for (const name of byModule.keys()) {
-    const eager = onBun && (silentLoads || !(byModule.get(name) ?? []).some((e) => e.lazy === true));
-    if (name === 'globalThis' || eager || isLoaded(name)) wrapModule(name);
+    if (name === 'globalThis' || onBun || isLoaded(name)) wrapModule(name);
     else if (Module.isBuiltin(`node:${name}`)) pending.add(name); // not node:sqlite on Node 20
   }
   if (pending.size === 0) return;
@@ -99,7 +95,7 @@ export function wrapBuiltins(guard: Guard, declared: readonly ApiEntry[], undo: 
       guard.bus.fail(error, what);
     }
   };
-  // Stopped once nothing is pending (both lists may be left while they are being called).
+  // Stopped once nothing is pending.
   stops.push(onImported(() => fails('wrapping the builtins an import() loaded', loadedSince)));
   stops.push(guard.bus.handlerObservers.add({
     observer: { start: () => (loadedSince(), undefined) },
@@ -108,7 +104,7 @@ export function wrapBuiltins(guard: Guard, declared: readonly ApiEntry[], undo: 
   undo.push(() => {
     for (const stop of stops.splice(0)) stop();
   });
-  undo.push(listen(guard.loadListeners, (id, exports) => fails('wrapping a builtin the app loaded', () => {
+  undo.push(guard.loadListeners.add((id, exports) => fails('wrapping a builtin the app loaded', () => {
     if (isNamespace(exports)) loadedSince();
     else loaded(id);
   })));

@@ -31,7 +31,7 @@ export function requireWrapper(guard: Guard, original: RequireFn): RequireFn {
     return judgedRequire(guard, original, self, args, String(args[0]), handler, wrapper);
   });
   const wrapper = function (this: unknown, id: string): unknown {
-    const before = guard.requireListeners;
+    const before = guard.requireListeners.items;
     if (before.length > 0) for (const listener of before) listener(id, this);
     let loaded: unknown;
     try {
@@ -40,7 +40,7 @@ export function requireWrapper(guard: Guard, original: RequireFn): RequireFn {
       withoutOwnFrames(error, wrapper);
       rethrow(error);
     }
-    const listeners = guard.loadListeners;
+    const listeners = guard.loadListeners.items;
     if (listeners.length > 0) for (const listener of listeners) listener(id, loaded);
     return loaded;
   };

@@ -12,7 +12,7 @@ import type { Sink, Summary } from '../core/reports';
 import { UndoStack, type Undo } from '../core/undo';
 import { version } from '../core/version';
 import { chooseIntegrations, Discord } from '../discord/index';
-import { Guard, listen, type GuardedApi } from '../guard/guard';
+import { Guard, type GuardedApi } from '../guard/guard';
 import { syncEsm, warnAboutEarlyCopies, wrapBuiltins, wrapRequire, wrapTargets } from '../guard/install';
 import { packageEsmHooks, packageFileHooks } from '../guard/package-apis';
 import { hookEsmPackages } from '../hooks/esm-packages';
@@ -236,7 +236,7 @@ export class Runtime implements RuntimeApi {
     undo.push(hookEsmPackages([...packageEsmHooks(wrapLoaded, packageError), ...integrationHooks.esm], (packages) => warnOnce('esm-unhooked',
       onBun
         ? `on Bun, the ES module builds of ${packages.join(', ')} are not hooked (Bun has no module.registerHooks): their handlers and blocking calls are not seen in this ES module app`
-        : `on Node ${process.versions.node}, the ES module builds of ${packages.join(', ')} are not hooked (it can only hook them through a loader thread, which changes how the process ends): their handlers and blocking calls are not seen in this ES module app; Node 22.22.3, 24.11.1, 25.1 or newer hooks them`), (listener) => listen(guard.requireListeners, listener)));
+        : `on Node ${process.versions.node}, the ES module builds of ${packages.join(', ')} are not hooked (it can only hook them through a loader thread, which changes how the process ends): their handlers and blocking calls are not seen in this ES module app; Node 22.22.3, 24.11.1, 25.1 or newer hooks them`), (listener) => guard.requireListeners.add(listener)));
     wrapRequire(guard, undo);
     syncEsm();
     // Not keeping the loop alive: a process that ends without a turn of it has no after-start-up.
