@@ -3,7 +3,7 @@ import { onBun } from '../core/bun';
 import { isBlockingCallError } from '../core/errors';
 import { isWrapper, mimic, wrapMethod, type AnyFunction } from '../core/patch';
 import { UndoStack, type Undo } from '../core/undo';
-import { containingStops, emitSettling } from '../handlers/emit';
+import { containingStops, emitSettling, invokeEmit } from '../handlers/emit';
 import { runHandlerEvent, type Observers } from '../handlers/lifecycle';
 import type { Gateways } from './gateways';
 import type { InteractionKey, Interactions } from './interactions';
@@ -45,13 +45,13 @@ export class ClientEvents {
 }
 
 /** Wraps the library's packet handler so that emits inside it know the packet. */
-export function trackPackets(proto: object | undefined, method: string, events: ClientEvents, read: (self: unknown, args: unknown[]) => Packet): Undo | undefined {
-  return wrapMethod(proto, method, (original) => function (this: unknown, ...args: unknown[]) {
-    if (!events.active) return Reflect.apply(original, this, args);
+export function trackPackets(proto: object | undefined, method: string, events: ClientEvents, read: (self: unknown, args: ArrayLike<unknown>) => Packet): Undo | undefined {
+  return wrapMethod(proto, method, (original) => function (this: unknown) {
+    if (!events.active) return Reflect.apply(original, this, arguments);
     const outer = events.packet;
-    events.packet = read(this, args);
+    events.packet = read(this, arguments);
     try {
-      return Reflect.apply(original, this, args);
+      return Reflect.apply(original, this, arguments);
     } finally {
       events.packet = outer;
     }
@@ -149,12 +149,10 @@ export function patchEmit(proto: object | undefined, events: ClientEvents, spec:
         const key = spec.interactionKey === undefined ? first : spec.interactionKey(first);
         if (key !== undefined) events.interactions.begin(context, key, spec.createdAt?.(first));
       }
-      const args = arguments;
-      const run = (): boolean => runHandlerEvent(events.observers(), context, (settling) => (settling === undefined
-        ? Reflect.apply(emit, this, args)
-        : emitSettling(this, emit as (this: unknown, ...a: unknown[]) => unknown, args, settling)) as boolean, events.strict);
+      if (!events.strict) return runHandlerEvent(events.observers(), context, false, invokeEmit, this, emit, arguments) as boolean;
       // A listener stopped by strict mode (reported already) must not break the library's packet handling.
-      return events.strict ? containingStops(run, true) : run();
+      const args = arguments;
+      return containingStops(() => runHandlerEvent(events.observers(), context, true, invokeEmit, this, emit, args) as boolean, true);
     } as unknown as AnyFunction;
   };
   const undo = wrapMethod(proto, 'emit', make);

@@ -41,21 +41,30 @@ export function judgingWrapper(guard: Guard, original: AnyFunction, judged: Judg
 }
 
 /**
- * Runs `original` as one guarded call: the calls it makes inside (readFileSync → openSync) are
- * part of it, and the watchdog leaves its time to its report. `after` gets the time it blocked.
+ * A guarded call's timed section, as two halves around it: the calls it makes inside
+ * (readFileSync → openSync) are part of it, and the watchdog leaves its time to its report.
+ * `callStarted` returns the start (performance.now()), `callEnded` the time it blocked.
  */
-export function timedCall(guard: Guard, original: AnyFunction, self: unknown, args: ArrayLike<unknown>, after: (durationMs: number, start: number) => void): unknown {
+export function callStarted(guard: Guard): number {
   guard.depth++;
-  const timing = guard.bus.timing;
-  timing?.started();
-  const start = performance.now();
+  guard.bus.timing?.started();
+  return performance.now();
+}
+
+export function callEnded(guard: Guard, start: number): number {
+  guard.depth--;
+  const durationMs = performance.now() - start;
+  guard.bus.timing?.ended(durationMs);
+  return durationMs;
+}
+
+/** Runs `original` as one guarded call; `after` gets the time it blocked. */
+export function timedCall(guard: Guard, original: AnyFunction, self: unknown, args: ArrayLike<unknown>, after: (durationMs: number, start: number) => void): unknown {
+  const start = callStarted(guard);
   try {
     return Reflect.apply(original, self, args);
   } finally {
-    guard.depth--;
-    const durationMs = performance.now() - start;
-    timing?.ended(durationMs);
-    after(durationMs, start);
+    after(callEnded(guard, start), start);
   }
 }
 

@@ -6,7 +6,7 @@ import type { AnyFunction } from '../core/patch';
 import { countUnsampled, newSamplingState, sampleThis, type SamplingState } from '../core/sampling';
 import { describeCall, describeLoad, isAllowedSite, stopCall, type Described } from './describe';
 import type { Guard, GuardedApi } from './guard';
-import { judgingWrapper, passThrough, timedCall } from './judging';
+import { callEnded, callStarted, judgingWrapper, passThrough } from './judging';
 import { callInPackageCall, currentPackageCall, packageCallWrapper } from './package-calls';
 
 /*
@@ -35,7 +35,7 @@ function judgedCall(guard: Guard, g: GuardedApi, original: AnyFunction, self: un
   if (g.allowed || handler?.allowBlocking === true || isExempt(guard, g.entry, args)) return passThrough(guard, original, self, args);
   const packageCall = currentPackageCall();
   if (packageCall !== undefined) return callInPackageCall(guard, packageCall, g, original, self, args);
-  if (guard.settings.mode !== 'strict') return timedCall(guard, original, self, args, (durationMs, start) => reportRan(guard, g, handler, wrapper, durationMs, start, undefined, args));
+  if (guard.settings.mode !== 'strict') return reportedCall(guard, g, original, self, args, handler, wrapper, undefined);
 
   let callers: Callers | undefined;
   let described: Described | undefined;
@@ -47,10 +47,22 @@ function judgedCall(guard: Guard, g: GuardedApi, original: AnyFunction, self: un
   }
   if (callers === undefined || described === undefined) return passThrough(guard, original, self, args);
   if (described.kind === 'module-load' && !guard.settings.strictModuleLoads) {
-    const known = callers;
-    return timedCall(guard, original, self, args, (durationMs, start) => reportRan(guard, g, handler, wrapper, durationMs, start, known, args));
+    return reportedCall(guard, g, original, self, args, handler, wrapper, callers);
   }
   throw stopCall(guard, described, handler, callers, wrapper);
+}
+
+/** Runs the call timed, then reports it (no closure per call: this runs for every call a handler makes). */
+function reportedCall(
+  guard: Guard, g: GuardedApi, original: AnyFunction, self: unknown, args: IArguments,
+  handler: HandlerContext | undefined, wrapper: AnyFunction, known: Callers | undefined,
+): unknown {
+  const start = callStarted(guard);
+  try {
+    return Reflect.apply(original, self, args);
+  } finally {
+    reportRan(guard, g, handler, wrapper, callEnded(guard, start), start, known, args);
+  }
 }
 
 /** A call below another guarded call (readFileSync → openSync) belongs to the outer one. */

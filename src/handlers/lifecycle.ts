@@ -1,6 +1,7 @@
 import type { ObserverEntry } from '../core/bus';
 import { contextFromInfo, handlerStorage, type HandlerContext, type HandlerInfo } from '../core/context';
 import type { HandlerScope } from '../core/reports';
+import type { AnyFunction } from '../core/patch';
 import { rethrow } from '../core/rethrow';
 
 /*
@@ -32,22 +33,32 @@ interface Started {
 }
 
 /**
- * Runs one handled event: `invoke` calls the listeners inside `context`. When observers follow
- * handlers, or in strict mode (`containStops`), `invoke` gets a Settling: to put the listeners'
- * promises in, and to run each listener on its own.
+ * What a handled event runs: `fn` on `self` with `args` (an emit, a packet handler), given a
+ * Settling when someone waits for its work. Module-level functions of this shape, with the event's
+ * values passed beside them, make no closure per event.
  */
-export function runHandlerEvent<R>(observers: readonly ObserverEntry[], context: HandlerContext, invoke: (settling: Settling | undefined) => R, containStops = false): R {
+export type Invoke<S, F, A, R> = (settling: Settling | undefined, self: S, fn: F, args: A) => R;
+
+/**
+ * Runs one handled event: `invoke(settling, self, fn, args)` inside `context`. When observers
+ * follow handlers, or in strict mode (`containStops`), `invoke` gets a Settling: to put the
+ * listeners' promises in, and to run each listener on its own.
+ */
+export function runHandlerEvent<S, F, A, R>(
+  observers: readonly ObserverEntry[], context: HandlerContext, containStops: boolean,
+  invoke: Invoke<S, F, A, R>, self: S, fn: F, args: A,
+): R {
   const scopes = observers.length === 0 ? undefined : startScopes(observers, context);
   if (scopes === undefined) {
-    return handlerStorage.run(context, invoke, containStops ? { promises: [], handled: true, containStops } : undefined);
+    return handlerStorage.run(context, invoke, containStops ? { promises: [], handled: true, containStops } : undefined, self, fn, args);
   }
   if (!scopes.some(({ scope }) => scope.end !== undefined)) {
-    return within(scopes, 0, () => handlerStorage.run(context, invoke, containStops ? { promises: [], handled: true, containStops } : undefined));
+    return within(scopes, 0, () => handlerStorage.run(context, invoke, containStops ? { promises: [], handled: true, containStops } : undefined, self, fn, args));
   }
   const settling: Settling = { promises: [], handled: true, containStops };
   let result: R;
   try {
-    result = within(scopes, 0, () => handlerStorage.run(context, invoke, settling));
+    result = within(scopes, 0, () => handlerStorage.run(context, invoke, settling, self, fn, args));
   } catch (error) {
     settle(scopes, settling, [error]);
     rethrow(error);
@@ -55,6 +66,15 @@ export function runHandlerEvent<R>(observers: readonly ObserverEntry[], context:
   settle(scopes, settling, []);
   return result;
 }
+
+/** Calls `fn`; a promise it returns is the handler's work (what observers wait for). */
+export function invokeCall(settling: Settling | undefined, self: unknown, fn: AnyFunction, args: ArrayLike<unknown>): unknown {
+  const result: unknown = Reflect.apply(fn, self, args);
+  if (settling !== undefined && isThenable(result)) settling.promises.push(result);
+  return result;
+}
+
+const noArgs: readonly unknown[] = Object.freeze([]);
 
 /**
  * Runs `fn` as an event handler: blocking calls in it, its awaits and its timers are judged.
@@ -64,11 +84,7 @@ export function runHandlerEvent<R>(observers: readonly ObserverEntry[], context:
  * raised.
  */
 export function runHandled<R>(observers: readonly ObserverEntry[], info: HandlerInfo, fn: () => R): R {
-  return runHandlerEvent(observers, contextFromInfo(info), (settling) => {
-    const result = fn();
-    if (settling !== undefined && isThenable(result)) settling.promises.push(result);
-    return result;
-  });
+  return runHandlerEvent(observers, contextFromInfo(info), false, invokeCall, undefined, fn, noArgs) as R;
 }
 
 /** The scopes of the observers that follow this handler; undefined (nothing made) when none does. */

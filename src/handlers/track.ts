@@ -2,7 +2,7 @@ import type { EventEmitter } from 'node:events';
 import { contextFromInfo, type HandlerInfo } from '../core/context';
 import { ConfigError } from '../core/errors';
 import { kTracked } from '../core/symbols';
-import { emitSettling } from './emit';
+import { invokeEmit } from './emit';
 import { runHandlerEvent, type Observers } from './lifecycle';
 
 export interface TrackOptions {
@@ -43,14 +43,12 @@ export function trackEmitter(observers: Observers, emitter: Pick<EventEmitter, '
 
   const emit = function emit(this: unknown, event: string | symbol, ...args: unknown[]): boolean {
     if (ignore.has(event) || (only !== undefined && !only.has(event))) {
-      return Reflect.apply(original, this, [event, ...args]) as boolean;
+      return Reflect.apply(original, this, arguments) as boolean;
     }
     const name = String(event);
     const attrs = typeof attributes === 'function' ? attributes(name, args) : attributes;
     const context = contextFromInfo({ source, event: name, attributes: attrs });
-    return runHandlerEvent(observers(), context, (settling) => (settling === undefined
-      ? Reflect.apply(original, this, [event, ...args])
-      : emitSettling(this, original as (this: unknown, ...a: unknown[]) => unknown, [event, ...args], settling)) as boolean, strict());
+    return runHandlerEvent(observers(), context, strict(), invokeEmit, this, original, arguments) as boolean;
   };
   target.emit = emit;
   target[kTracked] = original;

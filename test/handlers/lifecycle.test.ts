@@ -15,11 +15,11 @@ describe('a handled event\'s life', () => {
     let settling: Settling | undefined;
     const failed = Promise.reject(new Error('a listener failed'));
     failed.catch(() => {});
-    runHandlerEvent([entry(scope)], context, (s) => {
+    runHandlerEvent([entry(scope)], context, false, (s: Settling | undefined) => {
       settling = s;
       expect(currentHandler()).toBe(context);
       s?.promises.push(failed);
-    });
+    }, undefined, undefined, undefined);
     expect(ran).toEqual(['scope']);
     expect(settling).toBeDefined();
     expect(ended).toEqual([]);
@@ -31,19 +31,31 @@ describe('a handled event\'s life', () => {
     const ran: string[] = [];
     const scope: HandlerScope = { run: (fn) => { ran.push('scope'); return fn(); } };
     const context = newHandlerContext('test', 'e', {});
-    const got = runHandlerEvent([entry(scope)], context, (s) => {
+    const got = runHandlerEvent([entry(scope)], context, false, (s: Settling | undefined) => {
       expect(s).toBeUndefined();
       expect(currentHandler()).toBe(context);
       return 'result';
-    });
+    }, undefined, undefined, undefined);
     expect(got).toBe('result');
     expect(ran).toEqual(['scope']);
   });
 
   it('in strict mode without ending scopes: a Settling to contain stops, still', () => {
     const scope: HandlerScope = { run: (fn) => fn() };
-    runHandlerEvent([entry(scope)], newHandlerContext('test', 'e', {}), (s) => {
+    runHandlerEvent([entry(scope)], newHandlerContext('test', 'e', {}), true, (s: Settling | undefined) => {
       expect(s?.containStops).toBe(true);
-    }, true);
+    }, undefined, undefined, undefined);
+  });
+
+  it('without observers: invoke gets the event\'s self, function and arguments inside the context, and no Settling', () => {
+    const context = newHandlerContext('test', 'e', {});
+    const self = { name: 'emitter' };
+    const fn = function (this: unknown, ...args: unknown[]) { return [this, args, currentHandler()]; };
+    const got = runHandlerEvent([], context, false, (s: Settling | undefined, target: object, f: typeof fn, args: readonly unknown[]) => {
+      expect(s).toBeUndefined();
+      return Reflect.apply(f, target, args);
+    }, self, fn, ['a', 1]);
+    expect(got).toEqual([self, ['a', 1], context]);
+    expect(currentHandler()).toBeUndefined();
   });
 });

@@ -1,7 +1,7 @@
 import { continueHandler, newHandlerContext, type AttributeValue } from '../../core/context';
 import { replaceFunction, wrapMethod, type AnyFunction } from '../../core/patch';
 import type { Undo } from '../../core/undo';
-import { isThenable, runHandlerEvent } from '../../handlers/lifecycle';
+import { invokeCall, runHandlerEvent } from '../../handlers/lifecycle';
 import { fields, patchAcknowledgers, pick, undoAll, type ClientEvents } from '../client-emit';
 import type { Integration } from '../integration';
 import { snowflakeTime } from '../snowflake';
@@ -85,11 +85,7 @@ function patchOnPacket(proto: object | undefined, events: ClientEvents, read: (a
     const context = newHandlerContext('seyfert', eventName(t), idsOf(t, d, shard));
     const id = t === 'INTERACTION_CREATE' ? (d as { id?: unknown } | undefined)?.id : undefined;
     if (typeof id === 'string') events.interactions.begin(context, id, snowflakeTime(id));
-    return runHandlerEvent(events.observers(), context, (settling) => {
-      const result = Reflect.apply(original, this, args);
-      if (settling !== undefined && isThenable(result)) settling.promises.push(result);
-      return result;
-    }, events.strict);
+    return runHandlerEvent(events.observers(), context, events.strict, invokeCall, this, original, args);
   } as AnyFunction);
 }
 
