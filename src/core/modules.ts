@@ -13,6 +13,18 @@ import type { Undo } from './undo';
  * and throws again, and an uncaught error then prints that line as its place.)
  */
 
+/**
+ * Node's list of what it has loaded of its own, builtins as `NativeModule <name>`
+ * (process.moduleLoadList): the same array, growing, so its length tells whether anything was
+ * loaded since. Empty on Bun, which keeps none.
+ */
+export const nodeLoadList: readonly string[] = (process as { moduleLoadList?: readonly string[] }).moduleLoadList ?? [];
+
+/** Whether Node has loaded builtin `name` (`fs`, `worker_threads`); false on Bun. */
+export function isBuiltinLoaded(name: string): boolean {
+  return nodeLoadList.includes(`NativeModule ${name}`);
+}
+
 /** Whether Node loads `file` as an ES module (by its extension, else its package's "type"). */
 export function isEsModule(file: string): boolean {
   if (/\.m[jt]s$/.test(file)) return true;

@@ -2,7 +2,7 @@ import Module from 'node:module';
 import { discoverEntries, loadBuiltin, resolveTargets, type Target } from '../apis/resolve';
 import type { ApiEntry } from '../apis/types';
 import { onBun } from '../core/bun';
-import { isNamespace, onImported } from '../core/modules';
+import { isBuiltinLoaded, isNamespace, nodeLoadList, onImported } from '../core/modules';
 import { isWrapper, markLive, replaceFunction, retiredOriginal, type AnyFunction } from '../core/patch';
 import { packageOf } from '../core/packages';
 import type { Undo, UndoStack } from '../core/undo';
@@ -66,11 +66,10 @@ export function wrapBuiltins(guard: Guard, declared: readonly ApiEntry[], undo: 
   const wrapModule = (name: string): void => {
     wrapTargets(guard, resolveTargets(discoverEntries(loadBuiltin, byModule.get(name) ?? []), loadBuiltin), undo, warn);
   };
-  const list = (process as { moduleLoadList?: string[] }).moduleLoadList ?? [];
-  const isLoaded = (name: string): boolean => list.includes(`NativeModule ${name}`);
+  const list = nodeLoadList;
   const pending = new Set<string>();
   for (const name of byModule.keys()) {
-    if (name === 'globalThis' || onBun || isLoaded(name)) wrapModule(name);
+    if (name === 'globalThis' || onBun || isBuiltinLoaded(name)) wrapModule(name);
     else if (Module.isBuiltin(`node:${name}`)) pending.add(name); // not node:sqlite on Node 20
   }
   if (pending.size === 0) return;
@@ -86,7 +85,7 @@ export function wrapBuiltins(guard: Guard, declared: readonly ApiEntry[], undo: 
   const loadedSince = (): void => {
     if (list.length === seen) return;
     seen = list.length;
-    for (const name of [...pending]) if (isLoaded(name)) loaded(name);
+    for (const name of [...pending]) if (isBuiltinLoaded(name)) loaded(name);
   };
   const fails = (what: string, fn: () => void): void => {
     try {

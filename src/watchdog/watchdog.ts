@@ -111,28 +111,34 @@ export class Watchdog {
       return undefined;
     }
     const w = new Watchdog(bus, thread, options);
-    w.noStack = inspectorProblem();
-    if (w.noStack === 'inspector-busy') options.warn('watchdog-stack', 'a debugger is attached (--inspect): stall reports come without stacks');
-    else if (w.noStack === 'inspector-unavailable-bun') {
-      w.noStack = 'inspector-unavailable';
-      options.warn('watchdog-stack', 'on Bun, loopguard\'s thread cannot read the main thread\'s stack (no inspector session reaches it): stall reports come without stacks');
-    } else if (w.noStack !== undefined) options.warn('watchdog-stack', 'this Node has no inspector: stall reports come without stacks');
-    const { stallMs } = options;
-    const beatMs = Math.min(500, Math.max(10, stallMs / 10));
-    thread.watch({ stallMs, beatMs, capture: w.noStack === undefined });
     bus.timing = w.timing;
     // Armed at the first turn of the loop: start-up (loading the app) is not a stall. The
     // immediate does not keep the loop alive: a process that ends without a turn has no stall.
+    // Asking node:inspector whether stacks can be read waits for it too: loading it is some 5 ms.
     outsideHandlers(() => setImmediate(() => {
       if (w.stopped) return;
-      w.lastAt = clock();
-      w.lastIdle = idleTime();
-      w.lastCpuWait = cpuWaitMs();
-      Atomics.store(w.shared, Slot.beatAt, Math.round(w.lastAt - w.origin));
-      Atomics.store(w.shared, Slot.beat, 1);
-      w.timer = setInterval(() => w.beat(), beatMs).unref();
+      w.arm();
     }).unref());
     return w;
+  }
+
+  private arm(): void {
+    const { options, thread } = this;
+    this.noStack = inspectorProblem();
+    if (this.noStack === 'inspector-busy') options.warn('watchdog-stack', 'a debugger is attached (--inspect): stall reports come without stacks');
+    else if (this.noStack === 'inspector-unavailable-bun') {
+      this.noStack = 'inspector-unavailable';
+      options.warn('watchdog-stack', 'on Bun, loopguard\'s thread cannot read the main thread\'s stack (no inspector session reaches it): stall reports come without stacks');
+    } else if (this.noStack !== undefined) options.warn('watchdog-stack', 'this Node has no inspector: stall reports come without stacks');
+    const { stallMs } = options;
+    const beatMs = Math.min(500, Math.max(10, stallMs / 10));
+    thread.watch({ stallMs, beatMs, capture: this.noStack === undefined });
+    this.lastAt = clock();
+    this.lastIdle = idleTime();
+    this.lastCpuWait = cpuWaitMs();
+    Atomics.store(this.shared, Slot.beatAt, Math.round(this.lastAt - this.origin));
+    Atomics.store(this.shared, Slot.beat, 1);
+    this.timer = setInterval(() => this.beat(), beatMs).unref();
   }
 
   get stallMs(): number {
