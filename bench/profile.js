@@ -12,6 +12,8 @@
 //   npm run bench:profile
 //   PROFILE_NODES (default: this Node), PROFILE_COUNT (40000), PROFILE_RUNS (2 of each, alternated),
 //   PROFILE_INTERVAL_US (100), PROFILE_VARIANTS (flood variant keys, default "none,loopguard")
+//   LOOPGUARD_BEFORE=<a built checkout of an earlier loopguard>: profiled too, between the two
+//   (the README's before and after)
 const fs = require('node:fs');
 const path = require('node:path');
 const { exited, forEachNode, resultsDir, root, startEmulator, writeResults } = require('./lib/common');
@@ -21,7 +23,8 @@ const { floodVariants } = require('./lib/flood-variants');
 const count = Number(process.env.PROFILE_COUNT ?? 40000);
 const runs = Number(process.env.PROFILE_RUNS ?? 2);
 const interval = Number(process.env.PROFILE_INTERVAL_US ?? 100);
-const keys = (process.env.PROFILE_VARIANTS ?? 'none,loopguard').split(',').map((s) => s.trim());
+const defaultKeys = process.env.LOOPGUARD_BEFORE ? 'none,loopguard-before,loopguard' : 'none,loopguard';
+const keys = (process.env.PROFILE_VARIANTS ?? defaultKeys).split(',').map((s) => s.trim());
 const dist = `${path.join(root, 'dist')}${path.sep}`;
 
 const buckets = ['loopguard (dist/)', 'node:async_hooks / AsyncLocalStorage', 'discord.js + ws', 'other'];
@@ -168,7 +171,7 @@ async function profileOn(node) {
     for (const f of grown) console.log(`    ${('+' + f.growth.toFixed(2)).padStart(7)}  ${f.name}  [${f.bucket}]`);
   }
   // The default pair is what bench:docs reads; another choice of variants is kept beside it.
-  const name = keys.join(',') === 'none,loopguard' ? `profile-${node.major}.json` : `profile-${node.major}-${keys.join('+')}.json`;
+  const name = keys.join(',') === defaultKeys ? `profile-${node.major}.json` : `profile-${node.major}-${keys.join('+')}.json`;
   const file = writeResults(name, result);
   console.log(`results: ${path.relative(process.cwd(), file)}; profiles in ${path.relative(process.cwd(), path.join(resultsDir, 'profile'))}`);
 }

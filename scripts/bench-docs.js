@@ -3,7 +3,9 @@
 // (npm run bench:docs, after npm run bench:flood / bench:startup / bench:profile): the run it
 // comes from, one flood table per Node with the other tools beside loopguard, start-up and
 // memory, the goals of "cheap enough to leave on in production" (met or not, by how much), and
-// the worst case's profile. A block whose results are missing is left as it is. Benchmarks are
+// the worst case's profile; and the README's summary of them (one table across the Nodes, a
+// sentence per goal, where the worst case's time goes before and after). A block whose results
+// are missing is left as it is. Benchmarks are
 // not run in CI: nothing here is checked by npm test.
 //   BENCH_RESULTS=dir to read the results elsewhere.
 const fs = require('node:fs');
@@ -15,6 +17,7 @@ const { floodGoals, startupGoals } = require('../bench/lib/goals');
 const root = path.join(__dirname, '..');
 const dir = process.env.BENCH_RESULTS ?? path.join(root, '.tmp', 'bench');
 const docFile = path.join(root, 'docs', 'performance.md');
+const readmeFile = path.join(root, 'README.md');
 
 function load(prefix) {
   if (!fs.existsSync(dir)) return [];
@@ -121,6 +124,90 @@ function profileBlock(results) {
   return out.join('\n').trimEnd();
 }
 
+/** The README's rows: a flood variant's CPU per message against its own baseline, or a start-up difference. */
+const readmeRows = [
+  ['loopguard, every event a handler with a reported call', 'loopguard'],
+  ['loopguard, a handler without a sync call', 'loopguard-nosync'],
+  ['loopguard + an OTel SDK sampling 1 % of traces', 'loopguard-otel-sdk-1pc'],
+  ['a bare `AsyncLocalStorage.run` per event (what any async context costs)', 'bare-als'],
+  ['`node --trace-sync-io` (its rows call `statSync`: it does not see `existsSync`)', 'trace-sync-io-stat'],
+  ['OpenTelemetry instrumentation-fs + SDK', 'otel-fs'],
+  ['blocked-at', 'blocked-at'],
+  ['`monitorEventLoopDelay` alone (no attribution)', 'event-loop-delay'],
+];
+
+function readmeBlock(floods, startups, profiles) {
+  const all = [...floods, ...startups];
+  const majors = [...new Set(all.map((r) => r.major))].sort((a, b) => a - b);
+  const byMajor = (list, major) => list.find((r) => r.major === major);
+  const floodCell = (major, key) => {
+    const r = byMajor(floods, major);
+    const v = r?.variants.find((c) => c.key === key);
+    const base = v && r.variants.find((c) => c.key === v.baseline);
+    return base ? `${pairedRatios(v.cpuUs, base.cpuUs).median.toFixed(2)}×` : '—';
+  };
+  const startupCell = (major, goalText) => {
+    const r = byMajor(startups, major);
+    const g = r && startupGoals(r).find((x) => x.text.startsWith(goalText));
+    return g?.value === undefined ? '—' : `+${g.value.toFixed(goalText.startsWith('Idle') ? 1 : 0)} ${goalText.startsWith('Idle') ? 'MB' : 'ms'}`;
+  };
+  const out = [
+    `Measured ${runDates(all)} on this project's shared 2-core machine (\`npm run bench:flood\`, \`bench:startup\`, \`bench:profile\`, then \`bench:docs\`; `
+      + 'every figure with its spread over rounds: [docs/performance.md](docs/performance.md)). A real discord.js bot flooded with MESSAGE_CREATE by the '
+      + 'emulator; CPU per message against the same bot without the tool, in the same run:',
+    '',
+    `| | ${majors.map((m) => `Node ${m}`).join(' | ')} |`,
+    `|---|${majors.map(() => '--:').join('|')}|`,
+    ...readmeRows.map(([label, key]) => `| ${label} | ${majors.map((m) => floodCell(m, key)).join(' | ')} |`),
+    `| start-up added, \`node -r loopguard/register -e 0\` | ${majors.map((m) => startupCell(m, 'Start-up added, `node -r')).join(' | ')} |`,
+    `| start-up added, a discord.js bot's time to READY | ${majors.map((m) => startupCell(m, 'Start-up added, a discord.js')).join(' | ')} |`,
+    `| idle RSS added, a discord.js bot | ${majors.map((m) => startupCell(m, 'Idle RSS')).join(' | ')} |`,
+    '',
+    'The goals of "cheap enough to leave on in production":',
+    '',
+  ];
+  // The goals in the order the newest Node lists them (its worst case first), each with every Node's result.
+  const goals = new Map();
+  for (const major of [...majors].reverse()) {
+    const f = byMajor(floods, major);
+    const s = byMajor(startups, major);
+    for (const g of [...(f ? floodGoals(f) : []), ...(s ? startupGoals(s) : [])]) {
+      if (g.met === undefined) continue;
+      goals.set(g.text, [{ major, ...g }, ...(goals.get(g.text) ?? [])]);
+    }
+  }
+  for (const [text, list] of goals) {
+    const met = list.filter((g) => g.met);
+    const missed = list.filter((g) => !g.met);
+    const parts = [];
+    if (met.length) parts.push(`met on ${met.map((g) => `Node ${g.major} (${g.shown})`).join(', ')}`);
+    if (missed.length) parts.push(`**not met** on ${missed.map((g) => `Node ${g.major} (${g.shown}, by ${g.by})`).join(', ')}`);
+    out.push(`- ${text} (goal ${list[0].goalText}): ${parts.join('; ')}.`);
+  }
+  const p = profiles.find((r) => r.variants['loopguard-before'] && r.variants.loopguard) ?? profiles.find((r) => r.variants.loopguard);
+  if (p) {
+    const own = (v) => v.bucketsUsPerMessage['loopguard (dist/)'];
+    const als = (v) => v.bucketsUsPerMessage['node:async_hooks / AsyncLocalStorage'];
+    const total = (v) => Object.values(v.bucketsUsPerMessage).reduce((a, b) => a + b, 0);
+    const now = p.variants.loopguard;
+    const before = p.variants['loopguard-before'];
+    const none = p.variants.none;
+    const top = (v) => v.topFunctions.filter((f) => f.bucket.startsWith('loopguard')).slice(0, 6)
+      .map((f) => `\`${f.name.split(' ')[0]}\` ${f.usPerMessage.toFixed(2)}`).join(', ');
+    out.push('', `Where the worst case's time goes (Node ${p.major}, \`--cpu-prof\` of the main thread during the flood, ${p.runs} runs of ${p.count} messages each, µs per message): `
+      + (none ? `the bot alone ${total(none).toFixed(1)}; ` : '')
+      + (before ? `with ${before.name.replace('loopguard before', 'the loopguard of').replace(/[()]/g, '')} ${total(before).toFixed(1)}, of which ${own(before).toFixed(1)} in loopguard's functions and ${als(before).toFixed(1)} in AsyncLocalStorage; ` : '')
+      + `with today's ${total(now).toFixed(1)}, of which ${own(now).toFixed(1)} in loopguard's functions and ${als(now).toFixed(1)} in AsyncLocalStorage. `
+      + `loopguard's costliest functions today (µs per message): ${top(now)}.`);
+  }
+  return out.join('\n');
+}
+
+function runDates(all) {
+  const dates = all.map((r) => r.date).sort();
+  return dates.length === 0 ? '' : `on ${dates[0].slice(0, 10)}${dates.at(-1).slice(0, 10) !== dates[0].slice(0, 10) ? ` to ${dates.at(-1).slice(0, 10)}` : ''}`;
+}
+
 function runBlock(all) {
   if (all.length === 0) return undefined;
   const dates = all.map((r) => r.date).sort();
@@ -148,15 +235,21 @@ const blocks = [
   ['bench-startup', startups.length ? startupBlock(startups) : undefined],
   ['bench-profile', profiles.length ? profileBlock(profiles) : undefined],
 ];
-let text = fs.readFileSync(docFile, 'utf8');
-const before = text;
-for (const [name, body] of blocks) {
-  if (body === undefined) {
-    console.log(`${name}: no results in ${path.relative(root, dir)}, left as it is`);
-    continue;
+/** Writes the blocks that have results into `file`; says what it did. */
+function regenerate(file, fileBlocks) {
+  let text = fs.readFileSync(file, 'utf8');
+  const before = text;
+  for (const [name, body] of fileBlocks) {
+    if (body === undefined) {
+      console.log(`${name}: no results in ${path.relative(root, dir)}, left as it is`);
+      continue;
+    }
+    text = replaceBetween(text, name, body);
+    console.log(`${name}: regenerated`);
   }
-  text = replaceBetween(text, name, body);
-  console.log(`${name}: regenerated`);
+  if (text !== before) fs.writeFileSync(file, text);
+  console.log(`${path.relative(root, file)}: ${text !== before ? 'updated' : 'up to date'}`);
 }
-if (text !== before) fs.writeFileSync(docFile, text);
-console.log(`docs/performance.md: ${text !== before ? 'updated' : 'up to date'}`);
+
+regenerate(docFile, blocks);
+regenerate(readmeFile, [['bench-readme', floods.length && startups.length ? readmeBlock(floods, startups, profiles) : undefined]]);

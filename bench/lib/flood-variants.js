@@ -84,4 +84,14 @@ const floodVariants = [
   ].map((v) => ({ ...v, args: ['--experimental-async-context-frame', ...v.args], nodes: (major) => major === 22 })),
 ];
 
+// LOOPGUARD_BEFORE=<a built checkout of an earlier loopguard>: that build beside today's, as
+// `loopguard-before` (what bench:profile's before-and-after reads).
+const before = process.env.LOOPGUARD_BEFORE;
+if (before) {
+  floodVariants.push({
+    key: 'loopguard-before', name: `loopguard before (${path.basename(before)})`, baseline: 'none',
+    args: ['-r', path.resolve(before, 'dist', 'register.js')], env: {}, tells: 'as loopguard, from the earlier build',
+  });
+}
+
 module.exports = { floodVariants };

@@ -20,7 +20,7 @@ function judge({ text, stat, op, goal, format }) {
   const straddles = stat.min < goal && stat.max > goal;
   const sentence = `${text}: ${format(stat.median)} (rounds ${format(stat.min)}–${format(stat.max)}, n=${stat.n}; goal ${op === '<=' ? '≤' : '≥'} ${format(goal)}) — `
     + `${met ? 'met' : 'not met'}, by ${format(margin).replace('×', '')}${straddles ? ' (rounds on both sides of the goal)' : ''}.`;
-  return { text, met, value: stat.median, goal, margin, sentence };
+  return { text, met, value: stat.median, goal, margin, sentence, shown: format(stat.median), by: format(margin).replace('×', ''), goalText: `${op === '<=' ? '≤' : '≥'} ${format(goal)}` };
 }
 
 const samples = (result, key, metric) => result.variants.find((v) => v.key === key)?.[metric];
@@ -41,7 +41,7 @@ function floodGoals(result) {
   } else {
     goals.push(judge({ text: 'CPU per message against a bare AsyncLocalStorage.run per event', stat: ratio(result, 'loopguard', 'bare-als', 'cpuUs'), op: '<=', goal: 1.03, format: x }));
     if (result.variants.some((v) => v.key === 'loopguard-acf')) {
-      goals.push(judge({ text: 'The same with --experimental-async-context-frame', stat: ratio(result, 'loopguard-acf', 'bare-als-acf', 'cpuUs'), op: '<=', goal: 1.03, format: x }));
+      goals.push(judge({ text: 'With --experimental-async-context-frame, CPU per message against a bare AsyncLocalStorage.run per event', stat: ratio(result, 'loopguard-acf', 'bare-als-acf', 'cpuUs'), op: '<=', goal: 1.03, format: x }));
     }
   }
   goals.push(judge({ text: '@opentelemetry/api installed without an SDK, CPU per message against LOOPGUARD_OTEL=off', stat: ratio(result, 'loopguard', 'loopguard-otel-off', 'cpuUs'), op: '<=', goal: 1.01, format: x }));
