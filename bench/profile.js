@@ -26,12 +26,14 @@ const interval = Number(process.env.PROFILE_INTERVAL_US ?? 100);
 const defaultKeys = process.env.LOOPGUARD_BEFORE ? 'none,loopguard-before,loopguard' : 'none,loopguard';
 const keys = (process.env.PROFILE_VARIANTS ?? defaultKeys).split(',').map((s) => s.trim());
 const dist = `${path.join(root, 'dist')}${path.sep}`;
+// The earlier build's files count as loopguard's too (LOOPGUARD_BEFORE).
+const beforeDist = process.env.LOOPGUARD_BEFORE ? `${path.resolve(process.env.LOOPGUARD_BEFORE, 'dist')}${path.sep}` : undefined;
 
 const buckets = ['loopguard (dist/)', 'node:async_hooks / AsyncLocalStorage', 'discord.js + ws', 'other'];
 const discordStack = /[\\/]node_modules[\\/](discord\.js|@discordjs[\\/][^\\/]+|ws|@sapphire[\\/][^\\/]+|@vladfrangu[\\/][^\\/]+|discord-api-types)[\\/]/;
 function bucketOf(url) {
   const file = url.startsWith('file://') ? decodeURIComponent(url.slice('file://'.length)) : url;
-  if (file.startsWith(dist)) return buckets[0];
+  if (file.startsWith(dist) || (beforeDist !== undefined && file.startsWith(beforeDist))) return buckets[0];
   if (/^node:(internal\/)?(async_hooks|async_local_storage|async_context_frame)/.test(file)) return buckets[1];
   if (discordStack.test(file)) return buckets[2];
   return buckets[3];
