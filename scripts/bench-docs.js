@@ -184,23 +184,44 @@ function readmeBlock(floods, startups, profiles) {
     if (missed.length) parts.push(`**not met** on ${missed.map((g) => `Node ${g.major} (${g.shown}, by ${g.by})`).join(', ')}`);
     out.push(`- ${text} (goal ${list[0].goalText}): ${parts.join('; ')}.`);
   }
-  const p = profiles.find((r) => r.variants['loopguard-before'] && r.variants.loopguard) ?? profiles.find((r) => r.variants.loopguard);
-  if (p) {
+  const withLoopguard = profiles.filter((r) => r.variants.loopguard && r.variants.none);
+  if (withLoopguard.length) {
     const own = (v) => v.bucketsUsPerMessage['loopguard (dist/)'];
-    const als = (v) => v.bucketsUsPerMessage['node:async_hooks / AsyncLocalStorage'];
     const total = (v) => Object.values(v.bucketsUsPerMessage).reduce((a, b) => a + b, 0);
-    const now = p.variants.loopguard;
-    const before = p.variants['loopguard-before'];
-    const none = p.variants.none;
-    const top = (v) => v.topFunctions.filter((f) => f.bucket.startsWith('loopguard')).slice(0, 6)
-      .map((f) => `\`${f.name.split(' ')[0]}\` ${f.usPerMessage.toFixed(2)}`).join(', ');
-    out.push('', `Where the worst case's time goes (Node ${p.major}, \`--cpu-prof\` of the main thread during the flood, ${p.runs} runs of ${p.count} messages each, µs per message): `
-      + (none ? `the bot alone ${total(none).toFixed(1)}; ` : '')
-      + (before ? `with ${before.name.replace('loopguard before', 'the loopguard of').replace(/[()]/g, '')} ${total(before).toFixed(1)}, of which ${own(before).toFixed(1)} in loopguard's functions and ${als(before).toFixed(1)} in AsyncLocalStorage; ` : '')
-      + `with today's ${total(now).toFixed(1)}, of which ${own(now).toFixed(1)} in loopguard's functions and ${als(now).toFixed(1)} in AsyncLocalStorage. `
-      + `loopguard's costliest functions today (µs per message): ${top(now)}.`);
+    const before = withLoopguard.find((r) => r.variants['loopguard-before'])?.variants['loopguard-before'];
+    const label = before ? before.name.replace(/^loopguard before \((.*)\)$/, '$1') : undefined;
+    const p0 = withLoopguard[0];
+    out.push('', `Where the worst case's time goes: \`--cpu-prof\` of the bot's main thread during the flood (${plural(p0.runs, 'run')} of ${p0.count} messages each), µs per message, `
+      + `all of it and the part in loopguard's own functions${label ? `, before (the build of ${label}) and today` : ''}:`, '');
+    out.push(`| | bot alone |${before ? ' loopguard before | its own functions |' : ''} loopguard today | its own functions | its costliest functions today |`);
+    out.push(`|---|--:|${before ? '--:|--:|' : ''}--:|--:|---|`);
+    for (const r of withLoopguard) {
+      const b = r.variants['loopguard-before'];
+      const now = r.variants.loopguard;
+      const top = now.topFunctions.filter((f) => f.bucket.startsWith('loopguard')).slice(0, 4)
+        .map((f) => `${functionLabel(f.name)} ${f.usPerMessage.toFixed(2)}`).join(', ');
+      out.push(`| Node ${r.major} | ${total(r.variants.none).toFixed(1)} |${before ? ` ${b ? total(b).toFixed(1) : '—'} | ${b ? own(b).toFixed(1) : '—'} |` : ''} ${total(now).toFixed(1)} | ${own(now).toFixed(1)} | ${top} |`);
+    }
   }
   return out.join('\n');
+}
+
+/**
+ * A profiled function as the README names it: `name`, or for an anonymous one the function that
+ * made it and its source file, from the bundle's module comments (`// src/...`); the bundle is the
+ * one just profiled.
+ */
+function functionLabel(profiled) {
+  const [name, where] = profiled.split(' ');
+  if (name !== '(anonymous)') return `\`${name}\``;
+  const m = /^dist\/loopguard\.js:(\d+)$/.exec(where ?? '');
+  const bundle = path.join(root, 'dist', 'loopguard.js');
+  if (!m || !fs.existsSync(bundle)) return 'an anonymous function';
+  const lines = fs.readFileSync(bundle, 'utf8').split('\n').slice(0, Number(m[1])).reverse();
+  const file = lines.find((l) => /^\/\/ src\/\S+\.ts$/.test(l));
+  const outer = lines.map((l) => /^function (\w+)\(/.exec(l)?.[1]).find((n) => n !== undefined);
+  if (!file) return 'an anonymous function';
+  return outer ? `a closure of \`${outer}\` (${file.slice(3)})` : `a function of ${file.slice(3)}`;
 }
 
 function runDates(all) {
