@@ -25,12 +25,9 @@ const count = Number(process.env.FLOOD_COUNT ?? 20000);
 const timeoutMs = Number(process.env.FLOOD_TIMEOUT_S ?? 180) * 1000;
 const logs = path.join(resultsDir, 'logs');
 
-const extra = process.env.FLOOD_VARIANTS
-  ? Object.entries(JSON.parse(process.env.FLOOD_VARIANTS)).map(([name, v]) => ({ key: name, name, tells: '', baseline: 'none', args: v.args ?? [], env: v.env ?? {} }))
-  : [];
 const only = process.env.FLOOD_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
 function variantsFor(major) {
-  const all = [...floodVariants, ...extra].filter((v) => !v.nodes || v.nodes(major));
+  const all = floodVariants.filter((v) => !v.nodes || v.nodes(major));
   if (!only) return all;
   return only.map((id) => {
     const v = all.find((c) => c.key === id || c.name === id);

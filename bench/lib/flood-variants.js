@@ -94,4 +94,10 @@ if (before) {
   });
 }
 
+// FLOOD_VARIANTS (JSON, { "name": { "args": [...], "env": {...} } }): more variants, for
+// bench:flood and bench:profile alike, each against no tool.
+for (const [name, v] of Object.entries(JSON.parse(process.env.FLOOD_VARIANTS ?? '{}'))) {
+  floodVariants.push({ key: name, name, tells: '', baseline: 'none', args: v.args ?? [], env: v.env ?? {} });
+}
+
 module.exports = { floodVariants };
