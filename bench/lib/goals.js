@@ -18,9 +18,12 @@ function judge({ text, stat, op, goal, format }) {
   const met = op === '<=' ? stat.median <= goal : stat.median >= goal;
   const margin = Math.abs(stat.median - goal);
   const straddles = stat.min < goal && stat.max > goal;
-  const sentence = `${text}: ${format(stat.median)} (rounds ${format(stat.min)}–${format(stat.max)}, n=${stat.n}; goal ${op === '<=' ? '≤' : '≥'} ${format(goal)}) — `
-    + `${met ? 'met' : 'not met'}, by ${format(margin).replace('×', '')}${straddles ? ' (rounds on both sides of the goal)' : ''}.`;
-  return { text, met, value: stat.median, goal, margin, sentence, shown: format(stat.median), by: format(margin).replace('×', ''), goalText: `${op === '<=' ? '≤' : '≥'} ${format(goal)}` };
+  const shown = format(stat.median);
+  const by = format(margin).replace('×', '');
+  const goalText = `${op === '<=' ? '≤' : '≥'} ${format(goal)}`;
+  const sentence = `${text}: ${shown} (rounds ${format(stat.min)}–${format(stat.max)}, n=${stat.n}; goal ${goalText}) — `
+    + `${met ? 'met' : 'not met'}, by ${by}${straddles ? ' (rounds on both sides of the goal)' : ''}.`;
+  return { text, met, value: stat.median, goal, margin, sentence, shown, by, goalText };
 }
 
 const samples = (result, key, metric) => result.variants.find((v) => v.key === key)?.[metric];

@@ -66,7 +66,6 @@ export function wrapBuiltins(guard: Guard, declared: readonly ApiEntry[], undo: 
   const wrapModule = (name: string): void => {
     wrapTargets(guard, resolveTargets(discoverEntries(loadBuiltin, byModule.get(name) ?? []), loadBuiltin), undo, warn);
   };
-  const list = nodeLoadList;
   const pending = new Set<string>();
   for (const name of byModule.keys()) {
     if (name === 'globalThis' || onBun || isBuiltinLoaded(name)) wrapModule(name);
@@ -81,10 +80,10 @@ export function wrapBuiltins(guard: Guard, declared: readonly ApiEntry[], undo: 
     syncEsm();
     if (pending.size === 0) for (const stop of stops.splice(0)) stop(); // nothing left to look for
   };
-  let seen = list.length;
+  let seen = nodeLoadList.length;
   const loadedSince = (): void => {
-    if (list.length === seen) return;
-    seen = list.length;
+    if (nodeLoadList.length === seen) return;
+    seen = nodeLoadList.length;
     for (const name of [...pending]) if (isBuiltinLoaded(name)) loaded(name);
   };
   const fails = (what: string, fn: () => void): void => {

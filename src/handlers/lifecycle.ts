@@ -49,11 +49,12 @@ export function runHandlerEvent<S, F, A, R>(
   invoke: Invoke<S, F, A, R>, self: S, fn: F, args: A,
 ): R {
   const scopes = observers.length === 0 ? undefined : startScopes(observers, context);
-  if (scopes === undefined) {
-    return handlerStorage.run(context, invoke, containStops ? { promises: [], handled: true, containStops } : undefined, self, fn, args);
-  }
-  if (!scopes.some(({ scope }) => scope.end !== undefined)) {
-    return within(scopes, 0, () => handlerStorage.run(context, invoke, containStops ? { promises: [], handled: true, containStops } : undefined, self, fn, args));
+  if (scopes === undefined || !scopes.some(({ scope }) => scope.end !== undefined)) {
+    // Nobody waits for the listeners' work: a Settling only to contain strict mode's stops.
+    const containing: Settling | undefined = containStops ? { promises: [], handled: true, containStops } : undefined;
+    return scopes === undefined
+      ? handlerStorage.run(context, invoke, containing, self, fn, args)
+      : within(scopes, 0, () => handlerStorage.run(context, invoke, containing, self, fn, args));
   }
   const settling: Settling = { promises: [], handled: true, containStops };
   let result: R;

@@ -71,6 +71,14 @@ describe('the stall watchdog', () => {
     cleanup(result);
   });
 
+  it('loads node:inspector when it arms, at the first turn of the loop: a process that never turns it never loads it', async () => {
+    const loaded = "process.moduleLoadList.includes('NativeModule inspector')";
+    const result = await runNode(['-r', 'loopguard/register', '-e', `console.log(${loaded}); setImmediate(() => setImmediate(() => console.log(${loaded})))`], { LOOPGUARD_STALL_MS: '200' });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('false\ntrue\n');
+    cleanup(result);
+  });
+
   it('with a debugger attached (--inspect) reports stalls without stacks, and says so once', async () => {
     const result = await run('repeat', {}, ['--inspect=127.0.0.1:0']);
     expect(result.code).toBe(0);
