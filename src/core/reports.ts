@@ -269,6 +269,11 @@ export interface Sink {
   count?(call: UnsampledCall): void;
   /** Whether `observe` wants calls right now (default: always). Asked per call: keep it a field read. */
   observing?(): boolean;
+  /**
+   * Whether `count` wants the unsampled calls right now (default: `observing()`). Asked per call.
+   * An OpenTelemetry sink that traces but has no meter counts nothing: then no object is made per call.
+   */
+  counting?(): boolean;
   /** Follows every handler from start to settlement, while the sink is added. */
   readonly handlers?: HandlerObserver;
   /** Called once at exit (synchronously) or on uninstall; must finish before returning. */

@@ -108,6 +108,12 @@ function keyOf(o: Occurrence): string {
   return `${o.type ?? ''}\0${o.api}\0${o.module ?? ''}\0${at}\0${h?.source ?? ''}\0${h?.event ?? ''}\0${outcome}`;
 }
 
+/** Whether `sink` takes an unsampled call now: through `count` when it has it, else `observe`. */
+function wantsUnsampled(sink: Sink): boolean {
+  if (sink.count === undefined) return sink.observing?.() ?? true;
+  return sink.counting?.() ?? sink.observing?.() ?? true;
+}
+
 export class Dispatcher {
   private readonly sinks: Sink[] = [];
   /** The sinks that want every call (`observe`). */
@@ -129,7 +135,7 @@ export class Dispatcher {
   constructor(private readonly bus: Bus) {
     this.unsubscribe = [
       bus.occurrences.add((o) => this.record(o)),
-      bus.unsampled.add((u) => this.tellUnsampled(u), () => this.observed()),
+      bus.unsampled.add((u) => this.tellUnsampled(u), () => this.counted()),
       bus.waiting.add((s) => {
         this.waiting.add(s);
         this.schedule();
@@ -167,6 +173,13 @@ export class Dispatcher {
   private observed(): boolean {
     const sinks = this.observing;
     for (let i = 0; i < sinks.length; i++) if ((sinks[i] as Sink).observing?.() ?? true) return true;
+    return false;
+  }
+
+  /** Whether a sink takes the unsampled calls now: one that counts them, or one that observes them. */
+  private counted(): boolean {
+    const sinks = this.observing;
+    for (let i = 0; i < sinks.length; i++) if (wantsUnsampled(sinks[i] as Sink)) return true;
     return false;
   }
 
@@ -254,7 +267,7 @@ export class Dispatcher {
     let observation: Observation | undefined;
     for (const sink of this.observing) {
       try {
-        if (!(sink.observing?.() ?? true)) continue;
+        if (!wantsUnsampled(sink)) continue;
         if (sink.count !== undefined) sink.count(u);
         else outsideHandlers(() => sink.observe?.(observation ??= unsampledObservation(u)));
       } catch (error) {

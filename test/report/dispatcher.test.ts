@@ -87,6 +87,24 @@ describe('the dispatcher', () => {
     expect(seen).toEqual(['fs.statSync', 'fs.existsSync']);
   });
 
+  it('builds nothing for unsampled calls while the only observing sink counts none (an OpenTelemetry sink that traces with no meter)', () => {
+    const bus = new Bus();
+    const counted: string[] = [];
+    const observed: string[] = [];
+    let counting = false;
+    const d = new Dispatcher(bus);
+    d.addSink({ name: 'sdk', write: () => {}, observing: () => true, counting: () => counting, observe: (o) => observed.push(o.api), count: (u) => counted.push(u.api) });
+    expect(bus.unsampled.wanted()).toBe(false);
+    bus.occurrences.publish(call(1));
+    expect(observed).toEqual(['fs.statSync']); // calls with a stack are still observed (spans)
+    bus.unsampled.publish({ api: 'fs.existsSync', kind: 'file-system', hint: '', durationMs: 1, time: Date.now(), handler: undefined });
+    expect(counted).toEqual([]);
+    counting = true;
+    expect(bus.unsampled.wanted()).toBe(true);
+    bus.unsampled.publish({ api: 'fs.existsSync', kind: 'file-system', hint: '', durationMs: 1, time: Date.now(), handler: undefined });
+    expect(counted).toEqual(['fs.existsSync']);
+  });
+
   it('runs sinks outside handlers without turning the handler storage off (that takes Node\'s promise hooks out and back per call)', () => {
     const { bus, reports } = setup();
     const disable = vi.spyOn(handlerStorage, 'disable');

@@ -61,6 +61,8 @@ export function otelSink(options: OtelOptions = {}): Sink {
     // Spans and metrics are made per call, from `observe`; aggregates add nothing to them.
     write() {},
     observing: () => metrics !== undefined || traces.tracing(),
+    // Unsampled calls make no span: only metrics count them.
+    counting: () => metrics !== undefined,
     observe(o) {
       traces.call(o);
       metrics?.call(o);

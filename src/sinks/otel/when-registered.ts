@@ -55,6 +55,7 @@ export function otelSinkWhenRegistered(onError: (error: unknown) => void, make: 
     },
     write() {},
     observing: () => sink !== undefined && (sink.observing?.() ?? true),
+    counting: () => sink !== undefined && (sink.counting?.() ?? sink.observing?.() ?? true),
     observe(o) {
       sink?.observe?.(o);
     },

@@ -114,12 +114,14 @@ describe('an SDK that registers its meter provider after loopguard', () => {
   it('is looked up again every second; until one registers, nothing is counted and calls are not observed', async () => {
     const counted = await laterProvider((sink, register) => {
       expect(sink.observing?.()).toBe(false); // no SDK: the dispatcher makes no observations for it
+      expect(sink.counting?.()).toBe(false);
       sink.observe?.(call(0));
       register();
       expect(sink.observing?.()).toBe(false); // not looked up again yet
       sink.observe?.(call(500));
       vi.advanceTimersByTime(1000);
       expect(sink.observing?.()).toBe(true);
+      expect(sink.counting?.()).toBe(true);
       sink.observe?.(call(1000));
       sink.observe?.(call(1200));
     });
@@ -135,6 +137,20 @@ describe('an SDK that registers its meter provider after loopguard', () => {
       sink.observe?.(call(0));
     });
     expect(counted).toEqual([1]);
+  });
+
+  it('with an SDK that only traces, observes the calls that make spans and counts none of the unsampled ones (nothing made per call for them)', async () => {
+    await laterProvider((sink) => {
+      const tracerProvider = guarded.sdk.tracerProvider;
+      const tracing = otelSink({ tracerProvider });
+      try {
+        expect(tracing.observing?.()).toBe(true);
+        expect(tracing.counting?.()).toBe(false);
+      } finally {
+        tracing.close?.({ calls: 0, stopped: 0, blockedMs: 0, sites: [], overflowCalls: 0, internalErrors: 0 });
+      }
+      expect(sink.counting?.()).toBe(false);
+    });
   });
 
   it('while none registers (an SDK that only traces), looks it up at the 1st, 2nd, 4th, 8th… handler start, not at every one', async () => {

@@ -25,6 +25,7 @@ describe('the OpenTelemetry sink of the settings', () => {
     const failed = vi.fn();
     sink = otelSinkWhenRegistered(failed, otelSink);
     expect(sink.observing?.()).toBe(false);
+    expect(sink.counting?.()).toBe(false);
     expect(sink.handlers?.start(newHandlerContext('test', 'e', {}))).toBeUndefined();
     expect(failed).not.toHaveBeenCalled();
   });
@@ -36,6 +37,8 @@ describe('the OpenTelemetry sink of the settings', () => {
     provider.register();
     const scope = sink.handlers?.start(newHandlerContext('test', 'e', {}));
     expect(scope).toBeDefined();
+    expect(sink.observing?.()).toBe(true);
+    expect(sink.counting?.()).toBe(false); // no meter: unsampled calls count for nothing
     scope?.run(() => undefined);
     scope?.end?.([]);
     expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(['test e']);
@@ -50,6 +53,7 @@ describe('the OpenTelemetry sink of the settings', () => {
     expect(sink.observing?.()).toBe(false);
     vi.advanceTimersByTime(1000);
     expect(sink.observing?.()).toBe(true);
+    expect(sink.counting?.()).toBe(true);
     await provider.shutdown();
   });
 
