@@ -129,6 +129,7 @@ const readmeRows = [
   ['loopguard, every event a handler with a reported call', 'loopguard'],
   ['loopguard, a handler without a sync call', 'loopguard-nosync'],
   ['loopguard + an OTel SDK sampling 1 % of traces', 'loopguard-otel-sdk-1pc'],
+  ['a bare OTel span per event, active around its listeners, + the same SDK (no loopguard)', 'bare-otel-1pc'],
   ['a bare `AsyncLocalStorage.run` per event (what any async context costs)', 'bare-als'],
   ['`node --trace-sync-io` (its rows call `statSync`: it does not see `existsSync`)', 'trace-sync-io-stat'],
   ['OpenTelemetry instrumentation-fs + SDK', 'otel-fs'],

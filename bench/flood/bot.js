@@ -37,6 +37,23 @@ if (process.env.FLOOD_BARE_ALS) {
   };
 }
 
+if (process.env.FLOOD_BARE_OTEL) {
+  // Reference point: what the least an OpenTelemetry instrumentation does per consumed message
+  // costs (a span per client event, active while its listeners run, ended after), with the SDK of
+  // the otel-sdk.js preload and without loopguard.
+  const { context, trace, SpanKind } = require('@opentelemetry/api');
+  const tracer = trace.getTracer('flood-bare-otel');
+  const emit = Client.prototype.emit;
+  Client.prototype.emit = function (event, ...args) {
+    const span = tracer.startSpan(`discord.js ${String(event)}`, { kind: SpanKind.CONSUMER });
+    try {
+      return context.with(trace.setSpan(context.active(), span), () => emit.call(this, event, ...args));
+    } finally {
+      span.end();
+    }
+  };
+}
+
 const expected = Number(process.env.FLOOD_COUNT);
 const handler = process.env.FLOOD_HANDLER ?? 'sync';
 if (!['sync', 'stat', 'nosync'].includes(handler)) throw new Error(`FLOOD_HANDLER: sync, stat or nosync, not ${handler}`);

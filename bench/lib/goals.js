@@ -49,7 +49,23 @@ function floodGoals(result) {
   }
   goals.push(judge({ text: '@opentelemetry/api installed without an SDK, CPU per message against LOOPGUARD_OTEL=off', stat: ratio(result, 'loopguard', 'loopguard-otel-off', 'cpuUs'), op: '<=', goal: 1.01, format: x }));
   goals.push(judge({ text: 'An SDK sampling 1 % of traces, throughput of loopguard\'s without an SDK', stat: ratio(result, 'loopguard-otel-sdk-1pc', 'loopguard', 'rate'), op: '>=', goal: 0.95, format: x }));
+  goals.push(judge({
+    text: 'An SDK sampling 1 % of traces, CPU per message against a bare OTel consumer span per event plus loopguard\'s own cost',
+    stat: sumRatio(result, 'loopguard-otel-sdk-1pc', ['bare-otel-1pc', 'loopguard'], ['none'], 'cpuUs'), op: '<=', goal: 1.03, format: x,
+  }));
   return goals;
+}
+
+/**
+ * `key` against the sum of the `plus` variants less the `minus` ones, within each round: what two
+ * costs added up would be (a bare span per event's and loopguard's, each over the same bot).
+ */
+function sumRatio(result, key, plus, minus, metric) {
+  const a = samples(result, key, metric);
+  const parts = [...plus, ...minus].map((k) => samples(result, k, metric));
+  if (!a || parts.some((p) => !p)) return undefined;
+  const sums = a.map((_, i) => parts.slice(0, plus.length).reduce((s, p) => s + p[i], 0) - parts.slice(plus.length).reduce((s, p) => s + p[i], 0));
+  return pairedRatios(a, sums);
 }
 
 function difference(result, key, baseline, metric, scale = 1) {
