@@ -1,88 +1,125 @@
 'use strict';
 // The cost of loopguard's wrappers, measured against the raw functions in the same run.
 //   npm run bench            (builds first)
-// Fast path: a wrapped call outside any handler (goal: at most 1.03x the raw call).
-// Repeated report: a wrapped call inside a handler at a site that is already known (goal: a few µs).
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
+//   CALL_NODES="20 22 24 26" the Node majors to run on (default: this one); results in
+//                            .tmp/bench/calls-<major>.json (scripts/bench-docs.js reads them)
+//   BENCH_ROUNDS (25), BENCH_BATCH (20000)
+// Fast path: a wrapped call outside any handler (goal: at most 1.03× the raw call).
+// Repeated report: a wrapped call inside a handler at a site that is already known, sampled as by
+// default (goal: at most 1.2× a bare context lookup plus the raw call), beside the same call with
+// two clock reads around it (what timing a call costs at all) and with every call's stack read.
+const { execFileSync } = require('node:child_process');
+const { forEachNode, machine, writeResults } = require('./lib/common');
+const { callGoals } = require('./lib/goals');
 
-const raw = { existsSync: fs.existsSync, statSync: fs.statSync, readFileSync: fs.readFileSync };
-const lg = require('loopguard');
-lg.install({ env: false, console: false });
+if (process.env.BENCH_CALLS_CHILD) measure();
+else forEachNode('CALL_NODES', (node) => {
+  const out = execFileSync(node.bin, [__filename], { env: { ...process.env, BENCH_CALLS_CHILD: '1' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const result = { bench: 'calls', node: node.version, major: node.major, date: new Date().toISOString(), machine: machine(), ...JSON.parse(out.trim().split('\n').at(-1)) };
+  print(result);
+  console.log(`results: ${writeResults(`calls-${node.major}.json`, result)}\n`);
+});
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loopguard-bench-'));
-const small = path.join(dir, 'small.json');
-raw.readFileSync.call(fs, __filename); // warm the page cache
-fs.writeFileSync(small, JSON.stringify({ guild: '1', prefix: '!', owners: ['2', '3'], text: 'x'.repeat(80) }));
-const missing = path.join(dir, 'missing');
-
-const rounds = Number(process.env.BENCH_ROUNDS ?? 25);
-const batch = Number(process.env.BENCH_BATCH ?? 20000);
-
-function time(fn) {
-  const start = process.hrtime.bigint();
-  for (let i = 0; i < batch; i++) fn();
-  return Number(process.hrtime.bigint() - start) / batch;
-}
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-function compare(name, variants) {
-  const samples = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
-  for (const fn of Object.values(variants)) time(fn); // warm up
-  for (let r = 0; r < rounds; r++) {
-    const order = Object.keys(variants).sort(() => Math.random() - 0.5);
-    for (const key of order) samples[key].push(time(variants[key]));
+function print(r) {
+  const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  console.log(`loopguard bench — Node ${r.node}, ${r.rounds} interleaved rounds of ${r.batch} calls, medians`);
+  console.log('\nFast path: wrapped call outside any handler vs the raw call (goal <= 1.03x)');
+  for (const f of r.fastPath) {
+    console.log(`  ${f.name.padEnd(28)} raw ${med(f.raw).toFixed(0).padStart(6)} ns   wrapped ${med(f.wrapped).toFixed(0).padStart(6)} ns   ratio ${(med(f.wrapped) / med(f.raw)).toFixed(3)}x`);
   }
-  const m = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
-  return { name, ...m };
+  const h = r.inHandler;
+  console.log('\nInside a handler, fs.existsSync of a missing path, ns per call:');
+  console.log(`  raw call                          ${med(h.raw).toFixed(0).padStart(6)}`);
+  console.log(`  + a bare context lookup           ${med(h.lookup).toFixed(0).padStart(6)}`);
+  console.log(`  + lookup and two clock reads      ${med(h.clocks).toFixed(0).padStart(6)}   (timing a call at all)`);
+  console.log(`  loopguard, hot site (sampled)     ${med(h.sampled).toFixed(0).padStart(6)}   counted ${h.counted} of ${h.calls} calls`);
+  console.log(`  loopguard, every stack read       ${med(h.exact).toFixed(0).padStart(6)}   (LOOPGUARD_SAMPLE_ABOVE=off)`);
+  console.log(`  same run: bare Error.captureStackTrace ${r.captureNs.toFixed(0)} ns, formatted new Error().stack ${r.formattedNs.toFixed(0)} ns`);
+  console.log('');
+  for (const g of callGoals(r)) console.log(`  ${g.sentence}`);
 }
 
-const results = [
-  compare('existsSync (missing path)', { raw: () => raw.existsSync(missing), wrapped: () => fs.existsSync(missing) }),
-  compare('statSync', { raw: () => raw.statSync(small), wrapped: () => fs.statSync(small) }),
-  compare('readFileSync small utf8', { raw: () => raw.readFileSync(small, 'utf8'), wrapped: () => fs.readFileSync(small, 'utf8') }),
-];
+function measure() {
+  const fs = require('node:fs');
+  const os = require('node:os');
+  const path = require('node:path');
+  const { AsyncLocalStorage } = require('node:async_hooks');
 
-console.log(`loopguard bench — Node ${process.version}, ${rounds} interleaved rounds of ${batch} calls, medians`);
-console.log('\nFast path: wrapped call outside any handler vs the raw call (goal <= 1.03x)');
-for (const r of results) {
-  console.log(`  ${r.name.padEnd(28)} raw ${r.raw.toFixed(0).padStart(6)} ns   wrapped ${r.wrapped.toFixed(0).padStart(6)} ns   ratio ${(r.wrapped / r.raw).toFixed(3)}x`);
-}
+  const raw = { existsSync: fs.existsSync, statSync: fs.statSync, readFileSync: fs.readFileSync };
+  const lg = require('loopguard');
+  lg.install({ env: false, console: false });
 
-// A report at a known site: a shallow stack read and a table lookup, no formatting, no I/O —
-// every call (sampleAbove: off), and with the default sampling of hot sites.
-const reportBatch = 5000;
-function repeated(event) {
-  const inHandler = { existsSync: [], raw: [] };
-  lg.runInHandler({ source: 'bench', event }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loopguard-bench-'));
+  const small = path.join(dir, 'small.json');
+  raw.readFileSync.call(fs, __filename); // warm the page cache
+  fs.writeFileSync(small, JSON.stringify({ guild: '1', prefix: '!', owners: ['2', '3'], text: 'x'.repeat(80) }));
+  const missing = path.join(dir, 'missing');
+
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 25);
+  const batch = Number(process.env.BENCH_BATCH ?? 20000);
+
+  function time(fn, n = batch) {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) fn();
+    return Number(process.hrtime.bigint() - start) / n;
+  }
+  /** Per variant, one median-able sample per round; the order within a round is shuffled. */
+  function interleaved(variants, n = batch) {
+    const samples = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
+    for (const fn of Object.values(variants)) time(fn, n); // warm up
     for (let r = 0; r < rounds; r++) {
-      let start = process.hrtime.bigint();
-      for (let i = 0; i < reportBatch; i++) fs.existsSync(missing);
-      inHandler.existsSync.push(Number(process.hrtime.bigint() - start) / reportBatch);
-      start = process.hrtime.bigint();
-      for (let i = 0; i < reportBatch; i++) raw.existsSync(missing);
-      inHandler.raw.push(Number(process.hrtime.bigint() - start) / reportBatch);
+      const order = Object.keys(variants).sort(() => Math.random() - 0.5);
+      for (const key of order) samples[key].push(time(variants[key], n));
     }
-  });
-  return inHandler;
+    return samples;
+  }
+
+  const fastPath = [
+    ['existsSync (missing path)', () => raw.existsSync(missing), () => fs.existsSync(missing)],
+    ['statSync', () => raw.statSync(small), () => fs.statSync(small)],
+    ['readFileSync small utf8', () => raw.readFileSync(small, 'utf8'), () => fs.readFileSync(small, 'utf8')],
+  ].map(([name, rawFn, wrappedFn]) => ({ name, ...interleaved({ raw: rawFn, wrapped: wrappedFn }) }));
+
+  // Inside one handler: the raw call, the raw call after a bare context lookup (an ALS of its own,
+  // entered as loopguard's is), the same with two clock reads around the call, and loopguard's
+  // wrapped call at a known site, sampled (the default) and with every stack read.
+  const als = new AsyncLocalStorage();
+  const calls = { sampled: 0, exact: 0 };
+  const sampled = () => { calls.sampled++; return fs.existsSync(missing); };
+  const exactCall = () => { calls.exact++; return fs.existsSync(missing); };
+  let inHandler;
+  als.run({ event: 'bench' }, () => lg.runInHandler({ source: 'bench', event: 'repeat' }, () => {
+    const variants = {
+      raw: () => raw.existsSync(missing),
+      lookup: () => (als.getStore(), raw.existsSync(missing)),
+      clocks: () => {
+        als.getStore();
+        const start = performance.now();
+        const result = raw.existsSync(missing);
+        return performance.now() - start > 1e9 ? !result : result;
+      },
+      sampled,
+    };
+    inHandler = interleaved(variants, 5000);
+  }));
+  lg.configure({ sampleAbove: 'off' });
+  const exact = lg.runInHandler({ source: 'bench', event: 'exact' }, () => interleaved({ exact: exactCall }, 5000).exact);
+  lg.configure({ sampleAbove: 50 });
+  lg.flush();
+
+  function bare() { const o = {}; Error.captureStackTrace(o, bare); return o; }
+  function formatted() { return new Error().stack; }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const captureNs = median(Array.from({ length: rounds }, () => time(bare)));
+  const formattedNs = median(Array.from({ length: rounds }, () => time(formatted)));
+  const site = lg.summary().sites.find((s) => s.report.handler?.event === 'repeat');
+  lg.uninstall();
+  fs.rmSync(dir, { recursive: true, force: true });
+
+  const result = {
+    rounds, batch, fastPath,
+    inHandler: { ...inHandler, exact, counted: site?.count ?? 0, calls: calls.sampled },
+    captureNs, formattedNs,
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
 }
-lg.configure({ sampleAbove: 'off' });
-const exact = repeated('exact');
-lg.configure({ sampleAbove: 50 });
-const inHandler = repeated('repeat');
-lg.flush();
-const exactUs = (median(exact.existsSync) - median(exact.raw)) / 1000;
-const perReport = (median(inHandler.existsSync) - median(inHandler.raw)) / 1000;
-// Baselines from the same run: a bare V8 stack capture (no formatting), and a formatted stack.
-function bare() { const o = {}; Error.captureStackTrace(o, bare); return o; }
-function formatted() { return new Error().stack; }
-const captureUs = median(Array.from({ length: rounds }, () => time(bare))) / 1000;
-const formattedUs = median(Array.from({ length: rounds }, () => time(formatted))) / 1000;
-const site = lg.summary().sites.find((s) => s.report.handler?.event === 'repeat');
-console.log('\nRepeated report at a known site (inside a handler), existsSync, extra cost per call (goal: a few µs)');
-console.log(`  every call reads the stack (sampleAbove: off): ${exactUs.toFixed(2)} µs = ${(exactUs / captureUs).toFixed(1)}x a bare stack capture, ${(exactUs / formattedUs).toFixed(2)}x a formatted stack`);
-console.log(`  hot site, sampled (default):                  ${perReport.toFixed(2)} µs; counted ${site?.count ?? 0} of ${rounds * reportBatch} calls`);
-console.log(`  same run: bare Error.captureStackTrace ${captureUs.toFixed(2)} µs, formatted new Error().stack ${formattedUs.toFixed(2)} µs`);
-lg.uninstall();
-fs.rmSync(dir, { recursive: true, force: true });

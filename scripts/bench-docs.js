@@ -1,6 +1,6 @@
 'use strict';
 // Regenerates docs/performance.md's measured tables from the benchmarks' results in .tmp/bench/
-// (npm run bench:docs, after npm run bench:flood / bench:startup / bench:profile): the run it
+// (npm run bench:docs, after npm run bench / bench:flood / bench:startup / bench:profile): the run it
 // comes from, one flood table per Node with the other tools beside loopguard, start-up and
 // memory, the goals of "cheap enough to leave on in production" (met or not, by how much), and
 // the worst case's profile; and the README's summary of them (one table across the Nodes, a
@@ -12,7 +12,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { replaceBetween } = require('./docs-tables');
 const { median, pairedRatios, summary } = require('../bench/lib/common');
-const { floodGoals, startupGoals } = require('../bench/lib/goals');
+const { callGoals, floodGoals, startupGoals } = require('../bench/lib/goals');
 
 const root = path.join(__dirname, '..');
 const dir = process.env.BENCH_RESULTS ?? path.join(root, '.tmp', 'bench');
@@ -90,17 +90,41 @@ function startupBlock(results) {
   return rows.join('\n');
 }
 
-function goalsBlock(floods, startups) {
-  const majors = [...new Set([...floods, ...startups].map((r) => r.major))].sort((a, b) => a - b);
+/** Every goal judged on one Node's results (flood, start-up, per call), in that order. */
+function goalsOn(major, floods, startups, calls) {
+  const on = (list) => list.find((r) => r.major === major);
+  const [f, s, c] = [on(floods), on(startups), on(calls)];
+  return [...(f ? floodGoals(f) : []), ...(s ? startupGoals(s) : []), ...(c ? callGoals(c) : [])];
+}
+
+function goalsBlock(floods, startups, calls) {
+  const all = [...floods, ...startups, ...calls];
+  const majors = [...new Set(all.map((r) => r.major))].sort((a, b) => a - b);
   const out = [];
   for (const major of majors) {
-    const f = floods.find((r) => r.major === major);
-    const s = startups.find((r) => r.major === major);
-    out.push(`**Node ${major}** (${(f ?? s).node}):`, '');
-    for (const g of [...(f ? floodGoals(f) : []), ...(s ? startupGoals(s) : [])]) out.push(`- ${g.sentence.replace(' — not met', ' — **not met**')}`);
+    out.push(`**Node ${major}** (${all.find((r) => r.major === major).node}):`, '');
+    for (const g of goalsOn(major, floods, startups, calls)) out.push(`- ${g.sentence.replace(' — not met', ' — **not met**')}`);
     out.push('');
   }
   return out.join('\n').trimEnd();
+}
+
+/** Per Node: a call's cost outside handlers and, inside one, beside a lookup and two clock reads. */
+function callsBlock(results) {
+  const med = (xs) => median(xs).toFixed(0);
+  const out = [
+    'ns per call, medians of interleaved rounds (`npm run bench`). Inside a handler: `fs.existsSync` of a missing path, raw; after a bare context lookup; '
+      + 'with two clock reads around it as well (the least that timing a call costs); loopguard at a known site, sampled as by default; and with every stack read.',
+    '',
+    '| Node | outside handlers: raw | wrapped | in a handler: raw | + lookup | + lookup, two clock reads | loopguard, sampled | loopguard, every stack |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|',
+  ];
+  for (const r of results) {
+    const fast = r.fastPath.find((f) => f.name.startsWith('existsSync'));
+    const h = r.inHandler;
+    out.push(`| ${r.major} | ${med(fast.raw)} | ${med(fast.wrapped)} | ${med(h.raw)} | ${med(h.lookup)} | ${med(h.clocks)} | ${med(h.sampled)} | ${med(h.exact)} |`);
+  }
+  return out.join('\n');
 }
 
 function profileBlock(results) {
@@ -137,7 +161,7 @@ const readmeRows = [
   ['`monitorEventLoopDelay` alone (no attribution)', 'event-loop-delay'],
 ];
 
-function readmeBlock(floods, startups, profiles) {
+function readmeBlock(floods, startups, profiles, calls) {
   const all = [...floods, ...startups];
   const majors = [...new Set(all.map((r) => r.major))].sort((a, b) => a - b);
   const byMajor = (list, major) => list.find((r) => r.major === major);
@@ -170,9 +194,7 @@ function readmeBlock(floods, startups, profiles) {
   // The goals in the order the newest Node lists them (its worst case first), each with every Node's result.
   const goals = new Map();
   for (const major of [...majors].reverse()) {
-    const f = byMajor(floods, major);
-    const s = byMajor(startups, major);
-    for (const g of [...(f ? floodGoals(f) : []), ...(s ? startupGoals(s) : [])]) {
+    for (const g of goalsOn(major, floods, startups, calls)) {
       if (g.met === undefined) continue;
       goals.set(g.text, [{ major, ...g }, ...(goals.get(g.text) ?? [])]);
     }
@@ -250,9 +272,11 @@ function runBlock(all) {
 const floods = load('flood');
 const startups = load('startup');
 const profiles = load('profile');
+const calls = load('calls');
 const blocks = [
   ['bench-run', runBlock([...floods, ...startups])],
-  ['bench-goals', floods.length || startups.length ? goalsBlock(floods, startups) : undefined],
+  ['bench-goals', floods.length || startups.length || calls.length ? goalsBlock(floods, startups, calls) : undefined],
+  ['bench-calls', calls.length ? callsBlock(calls) : undefined],
   ['bench-flood', floods.length ? floodBlock(floods) : undefined],
   ['bench-startup', startups.length ? startupBlock(startups) : undefined],
   ['bench-profile', profiles.length ? profileBlock(profiles) : undefined],
@@ -274,4 +298,4 @@ function regenerate(file, fileBlocks) {
 }
 
 regenerate(docFile, blocks);
-regenerate(readmeFile, [['bench-readme', floods.length && startups.length ? readmeBlock(floods, startups, profiles) : undefined]]);
+regenerate(readmeFile, [['bench-readme', floods.length && startups.length ? readmeBlock(floods, startups, profiles, calls) : undefined]]);

@@ -86,4 +86,14 @@ function startupGoals(result) {
   ];
 }
 
-module.exports = { floodGoals, startupGoals, judge, ratio };
+/** The per-call goals (bench/wrapped-call.js), rounds paired: each sample of a round was timed in it. */
+function callGoals(result) {
+  const fast = result.fastPath.find((f) => f.name.startsWith('existsSync'));
+  const h = result.inHandler;
+  return [
+    judge({ text: 'A wrapped call outside any handler (`fs.existsSync`), against the raw call', stat: fast && pairedRatios(fast.wrapped, fast.raw), op: '<=', goal: 1.03, format: x }),
+    judge({ text: 'A repeated report at a known site (`fs.existsSync`, sampled as by default), against a bare context lookup plus the raw call', stat: h && pairedRatios(h.sampled, h.lookup), op: '<=', goal: 1.2, format: x }),
+  ];
+}
+
+module.exports = { floodGoals, startupGoals, callGoals, judge, ratio };
