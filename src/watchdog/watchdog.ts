@@ -3,6 +3,7 @@ import { onBun } from '../core/bun';
 import type { Bus, CallTiming } from '../core/bus';
 import { readCallers, type Callers } from '../core/call-sites';
 import { outsideHandlers } from '../core/context';
+import { isBuiltinLoaded } from '../core/modules';
 import { raw } from '../core/raw';
 import type { AtRisk } from '../core/reports';
 import type { OwnThread } from '../thread/client';
@@ -65,10 +66,23 @@ export function stalledTime(busyMs: number, explainedMs: number, waitedMs: numbe
   return { stalledMs: Math.max(0, unexplainedMs - (waitedHereMs ?? 0)), waitedHereMs };
 }
 
-/** Why the inspector cannot read the main thread's stack here, or undefined when it can. */
+/** Node's flags that open the inspector at start: `--inspect`, `--inspect-brk`, `--inspect-wait`, with or without `=[host:]port`. */
+const inspectFlag = /^--inspect(?:-brk|-wait)?(?:=|$)/;
+
+/**
+ * Why the inspector cannot read the main thread's stack here, or undefined when it can. A debugger
+ * is asked of node:inspector only when something loaded it (`inspector.open()`, a debugger's
+ * bootloader); else by Node's flags: loading it would cost the main thread about 3 ms, and only
+ * loopguard's thread needs it.
+ */
 function inspectorProblem(): string | undefined {
   // Bun's node:inspector makes sessions, but one in loopguard's thread never reaches the main thread.
   if (onBun) return 'inspector-unavailable-bun';
+  if (!process.features.inspector) return 'inspector-unavailable';
+  if (!isBuiltinLoaded('inspector')) {
+    const flags = [...process.execArgv, ...(process.env['NODE_OPTIONS'] ?? '').split(/\s+/)];
+    return flags.some((flag) => inspectFlag.test(flag)) ? 'inspector-busy' : undefined;
+  }
   try {
     const inspector = require('node:inspector') as typeof import('node:inspector');
     return inspector.url() === undefined ? undefined : 'inspector-busy';
@@ -114,8 +128,6 @@ export class Watchdog {
     bus.timing = w.timing;
     // Armed at the first turn of the loop: start-up (loading the app) is not a stall. The
     // immediate does not keep the loop alive: a process that ends without a turn has no stall.
-    // Asking node:inspector whether stacks can be read waits for it too: loading it costs a
-    // process that never turns the loop a few ms (2.6 alone on Node 24).
     outsideHandlers(() => setImmediate(() => {
       if (w.stopped) return;
       w.arm();

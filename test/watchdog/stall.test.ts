@@ -71,11 +71,11 @@ describe('the stall watchdog', () => {
     cleanup(result);
   });
 
-  it('loads node:inspector when it arms, at the first turn of the loop: a process that never turns it never loads it', async () => {
+  it('never loads node:inspector on the main thread (its own thread reads the stacks), also once it armed', async () => {
     const loaded = "process.moduleLoadList.includes('NativeModule inspector')";
     const result = await runNode(['-r', 'loopguard/register', '-e', `console.log(${loaded}); setImmediate(() => setImmediate(() => console.log(${loaded})))`], { LOOPGUARD_STALL_MS: '200' });
     expect(result.code).toBe(0);
-    expect(result.stdout).toBe('false\ntrue\n');
+    expect(result.stdout).toBe('false\nfalse\n');
     cleanup(result);
   });
 
@@ -86,6 +86,21 @@ describe('the stall watchdog', () => {
     expect(got[0]).toMatchObject({ outcome: 'no-stack', stackUnavailable: 'inspector-busy', api: 'event-loop', site: null, stack: '' });
     expect(got.reduce((n, r) => n + r.count, 0)).toBe(3);
     expect(result.stderr.match(/a debugger is attached/g)).toHaveLength(1);
+    cleanup(result);
+  });
+
+  it('with the inspector opened by the app (a debugger\'s bootloader: inspector.open()), also reports stalls without stacks, and says so', async () => {
+    const result = await run('repeat', {}, ['-r', fixture('open-inspector.js')]);
+    expect(result.code).toBe(0);
+    expect(stalls(result.reports)[0]).toMatchObject({ outcome: 'no-stack', stackUnavailable: 'inspector-busy' });
+    expect(result.stderr.match(/a debugger is attached/g)).toHaveLength(1);
+    cleanup(result);
+  });
+
+  it('with --inspect given in NODE_OPTIONS, also reports stalls without stacks', async () => {
+    const result = await run('repeat', { NODE_OPTIONS: '--inspect=127.0.0.1:0' });
+    expect(result.code).toBe(0);
+    expect(stalls(result.reports)[0]).toMatchObject({ outcome: 'no-stack', stackUnavailable: 'inspector-busy' });
     cleanup(result);
   });
 
