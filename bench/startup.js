@@ -20,6 +20,7 @@ const botRounds = Number(process.env.STARTUP_BOT_ROUNDS ?? 7);
 const idleMs = Number(process.env.STARTUP_IDLE_MS ?? 3000);
 const empty = path.relative(root, path.join(__dirname, 'startup', 'empty.mjs'));
 const bot = path.relative(root, path.join(__dirname, 'startup', 'bot.js'));
+const bareWorker = `./${path.relative(root, path.join(__dirname, 'startup', 'bare-worker.js'))}`;
 // GNU time reports the peak RSS of the process it waits for; without it, no peak RSS.
 const gnuTime = ['/usr/bin/time'].find((p) => fs.existsSync(p));
 
@@ -32,6 +33,8 @@ const processVariants = [
 const botVariants = [
   { key: 'bot', name: 'discord.js bot', args: [bot] },
   { key: 'bot-loopguard', name: 'discord.js bot, -r loopguard/register', args: ['-r', 'loopguard/register', bot], baseline: 'bot' },
+  // What a thread of its own costs any tool: an empty worker thread, started as loopguard's is.
+  { key: 'bot-worker', name: 'discord.js bot, a bare worker thread', args: ['-r', bareWorker, bot], baseline: 'bot' },
 ];
 
 /** Runs `node args` to its exit from the package root: { ms, maxRss (bytes) }. */

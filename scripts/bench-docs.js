@@ -12,7 +12,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { replaceBetween } = require('./docs-tables');
 const { median, pairedRatios, summary } = require('../bench/lib/common');
-const { callGoals, floodGoals, startupGoals } = require('../bench/lib/goals');
+const { callGoals, difference, floodGoals, startupGoals } = require('../bench/lib/goals');
 
 const root = path.join(__dirname, '..');
 const dir = process.env.BENCH_RESULTS ?? path.join(root, '.tmp', 'bench');
@@ -176,6 +176,11 @@ function readmeBlock(floods, startups, profiles, calls) {
     const g = r && startupGoals(r).find((x) => x.text.startsWith(goalText));
     return g?.value === undefined ? '—' : `+${g.value.toFixed(goalText.startsWith('Idle') ? 1 : 0)} ${goalText.startsWith('Idle') ? 'MB' : 'ms'}`;
   };
+  const workerCell = (major) => {
+    const r = byMajor(startups, major);
+    const d = r && difference(r, 'bot-worker', 'bot', 'idleRss', 1 / 2 ** 20);
+    return d === undefined ? '—' : `+${d.median.toFixed(1)} MB`;
+  };
   const out = [
     `Measured ${runDates(all)} on this project's shared 2-core machine (\`npm run bench:flood\`, \`bench:startup\`, \`bench:profile\`, then \`bench:docs\`; `
       + 'every figure with its spread over rounds: [docs/performance.md](docs/performance.md)). A real discord.js bot flooded with MESSAGE_CREATE by the '
@@ -187,6 +192,7 @@ function readmeBlock(floods, startups, profiles, calls) {
     `| start-up added, \`node -r loopguard/register -e 0\` | ${majors.map((m) => startupCell(m, 'Start-up added, `node -r')).join(' | ')} |`,
     `| start-up added, a discord.js bot's time to READY | ${majors.map((m) => startupCell(m, 'Start-up added, a discord.js')).join(' | ')} |`,
     `| idle RSS added, a discord.js bot | ${majors.map((m) => startupCell(m, 'Idle RSS')).join(' | ')} |`,
+    `| idle RSS added by a bare worker thread (what a thread of its own costs any tool) | ${majors.map((m) => workerCell(m)).join(' | ')} |`,
     '',
     'The goals of "cheap enough to leave on in production":',
     '',

@@ -83,6 +83,7 @@ function startupGoals(result) {
     judge({ text: 'Start-up added, `node --import loopguard/register` (an empty ES module)', stat: difference(result, 'esm-loopguard', 'esm', 'ms'), op: '<=', goal: 20, format: ms }),
     judge({ text: 'Start-up added, a discord.js bot\'s time to READY', stat: difference(result, 'bot-loopguard', 'bot', 'readyMs'), op: '<=', goal: 20, format: ms }),
     judge({ text: 'Idle RSS added, a discord.js bot after READY', stat: difference(result, 'bot-loopguard', 'bot', 'idleRss', 1 / 2 ** 20), op: '<=', goal: 10, format: mb }),
+    judge({ text: 'Idle RSS added beyond a bare worker thread\'s (what a thread of its own costs any tool)', stat: difference(result, 'bot-loopguard', 'bot-worker', 'idleRss', 1 / 2 ** 20), op: '<=', goal: 5, format: mb }),
   ];
 }
 
@@ -96,4 +97,4 @@ function callGoals(result) {
   ];
 }
 
-module.exports = { floodGoals, startupGoals, callGoals, judge, ratio };
+module.exports = { floodGoals, startupGoals, callGoals, difference, judge, ratio };
