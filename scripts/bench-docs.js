@@ -12,7 +12,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { replaceBetween } = require('./docs-tables');
 const { median, pairedRatios, summary } = require('../bench/lib/common');
-const { callGoals, difference, floodGoals, startupGoals } = require('../bench/lib/goals');
+const { callGoals, difference, floodGoals, soakGoals, startupGoals } = require('../bench/lib/goals');
 
 const root = path.join(__dirname, '..');
 const dir = process.env.BENCH_RESULTS ?? path.join(root, '.tmp', 'bench');
@@ -91,19 +91,19 @@ function startupBlock(results) {
 }
 
 /** Every goal judged on one Node's results (flood, start-up, per call), in that order. */
-function goalsOn(major, floods, startups, calls) {
+function goalsOn(major, floods, startups, calls, soaks) {
   const on = (list) => list.find((r) => r.major === major);
-  const [f, s, c] = [on(floods), on(startups), on(calls)];
-  return [...(f ? floodGoals(f) : []), ...(s ? startupGoals(s) : []), ...(c ? callGoals(c) : [])];
+  const [f, s, c, m] = [on(floods), on(startups), on(calls), on(soaks)];
+  return [...(f ? floodGoals(f) : []), ...(s ? startupGoals(s) : []), ...(c ? callGoals(c) : []), ...(m ? soakGoals(m) : [])];
 }
 
-function goalsBlock(floods, startups, calls) {
-  const all = [...floods, ...startups, ...calls];
+function goalsBlock(floods, startups, calls, soaks) {
+  const all = [...floods, ...startups, ...calls, ...soaks];
   const majors = [...new Set(all.map((r) => r.major))].sort((a, b) => a - b);
   const out = [];
   for (const major of majors) {
     out.push(`**Node ${major}** (${all.find((r) => r.major === major).node}):`, '');
-    for (const g of goalsOn(major, floods, startups, calls)) out.push(`- ${g.sentence.replace(' — not met', ' — **not met**')}`);
+    for (const g of goalsOn(major, floods, startups, calls, soaks)) out.push(`- ${g.sentence.replace(' — not met', ' — **not met**')}`);
     out.push('');
   }
   return out.join('\n').trimEnd();
@@ -161,7 +161,7 @@ const readmeRows = [
   ['`monitorEventLoopDelay` alone (no attribution)', 'event-loop-delay'],
 ];
 
-function readmeBlock(floods, startups, profiles, calls) {
+function readmeBlock(floods, startups, profiles, calls, soaks) {
   const all = [...floods, ...startups];
   const majors = [...new Set(all.map((r) => r.major))].sort((a, b) => a - b);
   const byMajor = (list, major) => list.find((r) => r.major === major);
@@ -200,7 +200,7 @@ function readmeBlock(floods, startups, profiles, calls) {
   // The goals in the order the newest Node lists them (its worst case first), each with every Node's result.
   const goals = new Map();
   for (const major of [...majors].reverse()) {
-    for (const g of goalsOn(major, floods, startups, calls)) {
+    for (const g of goalsOn(major, floods, startups, calls, soaks)) {
       if (g.met === undefined) continue;
       goals.set(g.text, [{ major, ...g }, ...(goals.get(g.text) ?? [])]);
     }
@@ -279,9 +279,10 @@ const floods = load('flood');
 const startups = load('startup');
 const profiles = load('profile');
 const calls = load('calls');
+const soaks = load('soak');
 const blocks = [
   ['bench-run', runBlock([...floods, ...startups])],
-  ['bench-goals', floods.length || startups.length || calls.length ? goalsBlock(floods, startups, calls) : undefined],
+  ['bench-goals', floods.length || startups.length || calls.length || soaks.length ? goalsBlock(floods, startups, calls, soaks) : undefined],
   ['bench-calls', calls.length ? callsBlock(calls) : undefined],
   ['bench-flood', floods.length ? floodBlock(floods) : undefined],
   ['bench-startup', startups.length ? startupBlock(startups) : undefined],
@@ -304,4 +305,4 @@ function regenerate(file, fileBlocks) {
 }
 
 regenerate(docFile, blocks);
-regenerate(readmeFile, [['bench-readme', floods.length && startups.length ? readmeBlock(floods, startups, profiles, calls) : undefined]]);
+regenerate(readmeFile, [['bench-readme', floods.length && startups.length ? readmeBlock(floods, startups, profiles, calls, soaks) : undefined]]);

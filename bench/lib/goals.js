@@ -21,7 +21,8 @@ function judge({ text, stat, op, goal, format }) {
   const shown = format(stat.median);
   const by = format(margin).replace('×', '');
   const goalText = `${op === '<=' ? '≤' : '≥'} ${format(goal)}`;
-  const sentence = `${text}: ${shown} (rounds ${format(stat.min)}–${format(stat.max)}, n=${stat.n}; goal ${goalText}) — `
+  const spread = stat.n > 1 ? `rounds ${format(stat.min)}–${format(stat.max)}, n=${stat.n}; ` : '';
+  const sentence = `${text}: ${shown} (${spread}goal ${goalText}) — `
     + `${met ? 'met' : 'not met'}, by ${by}${straddles ? ' (rounds on both sides of the goal)' : ''}.`;
   return { text, met, value: stat.median, goal, margin, sentence, shown, by, goalText };
 }
@@ -97,4 +98,14 @@ function callGoals(result) {
   ];
 }
 
-module.exports = { floodGoals, startupGoals, callGoals, difference, judge, ratio };
+/** The memory goal (bench/soak.js): the heap levels off, from half-way through the million events to their end. */
+function soakGoals(result) {
+  const h = result.heapMb;
+  const grown = h.length >= 5 ? h[4] - h[2] : undefined;
+  return [judge({
+    text: `Heap growth over the second half of ${result.events.toLocaleString('en')} handled events at ${result.sites.toLocaleString('en')} call sites`,
+    stat: grown === undefined ? undefined : { median: grown, min: grown, max: grown, n: 1 }, op: '<=', goal: 1, format: mb,
+  })];
+}
+
+module.exports = { floodGoals, startupGoals, callGoals, soakGoals, difference, judge, ratio };
