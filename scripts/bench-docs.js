@@ -141,7 +141,7 @@ function profileBlock(results) {
     const lg = r.variants.loopguard;
     if (lg) {
       const top = lg.topFunctions.filter((f) => f.bucket.startsWith('loopguard')).slice(0, 8);
-      out.push('', `loopguard's costliest functions: ${top.map((f) => `\`${f.name.split(' ')[0]}\` (${f.name.split(' ')[1]}) ${f.usPerMessage.toFixed(2)} µs`).join(', ')}.`);
+      out.push('', `loopguard's costliest functions: ${top.map((f) => `${functionLabel(f.name)} ${f.usPerMessage.toFixed(2)} µs`).join(', ')}.`);
     }
     out.push('');
   }
@@ -153,7 +153,7 @@ const readmeRows = [
   ['loopguard, every event a handler with a reported call', 'loopguard'],
   ['loopguard, a handler without a sync call', 'loopguard-nosync'],
   ['loopguard + an OTel SDK sampling 1 % of traces', 'loopguard-otel-sdk-1pc'],
-  ['a bare OTel span per event, active around its listeners, + the same SDK (no loopguard)', 'bare-otel-1pc'],
+  ['a bare OTel span per event + the same SDK (no loopguard)', 'bare-otel-1pc'],
   ['a bare `AsyncLocalStorage.run` per event (what any async context costs)', 'bare-als'],
   ['`node --trace-sync-io` (its rows call `statSync`: it does not see `existsSync`)', 'trace-sync-io-stat'],
   ['OpenTelemetry instrumentation-fs + SDK', 'otel-fs'],
@@ -182,7 +182,7 @@ function readmeBlock(floods, startups, profiles, calls, soaks) {
     return d === undefined ? '—' : `+${d.median.toFixed(1)} MB`;
   };
   const out = [
-    `Measured ${runDates(all)} on this project's shared 2-core machine (\`npm run bench:flood\`, \`bench:startup\`, \`bench:profile\`, then \`bench:docs\`; `
+    `Measured ${runDates(all)} on this project's shared 2-core machine (\`npm run bench:flood\`, \`bench:startup\`, \`bench\`, \`bench:soak\`, \`bench:profile\`, then \`bench:docs\`; `
       + 'every figure with its spread over rounds: [docs/performance.md](docs/performance.md)). A real discord.js bot flooded with MESSAGE_CREATE by the '
       + 'emulator; CPU per message against the same bot without the tool, in the same run:',
     '',
@@ -192,7 +192,7 @@ function readmeBlock(floods, startups, profiles, calls, soaks) {
     `| start-up added, \`node -r loopguard/register -e 0\` | ${majors.map((m) => startupCell(m, 'Start-up added, `node -r')).join(' | ')} |`,
     `| start-up added, a discord.js bot's time to READY | ${majors.map((m) => startupCell(m, 'Start-up added, a discord.js')).join(' | ')} |`,
     `| idle RSS added, a discord.js bot | ${majors.map((m) => startupCell(m, 'Idle RSS')).join(' | ')} |`,
-    `| idle RSS added by a bare worker thread (what a thread of its own costs any tool) | ${majors.map((m) => workerCell(m)).join(' | ')} |`,
+    `| idle RSS added by a bare worker thread (any tool's own thread) | ${majors.map((m) => workerCell(m)).join(' | ')} |`,
     '',
     'The goals of "cheap enough to leave on in production":',
     '',
@@ -222,15 +222,14 @@ function readmeBlock(floods, startups, profiles, calls, soaks) {
     const p0 = withLoopguard[0];
     out.push('', `Where the worst case's time goes: \`--cpu-prof\` of the bot's main thread during the flood (${plural(p0.runs, 'run')} of ${p0.count} messages each), µs per message, `
       + `all of it and the part in loopguard's own functions${label ? `, before (the build of ${label}) and today` : ''}:`, '');
-    out.push(`| | bot alone |${before ? ' loopguard before | its own functions |' : ''} loopguard today | its own functions | its costliest functions today |`);
-    out.push(`|---|--:|${before ? '--:|--:|' : ''}--:|--:|---|`);
+    out.push(`| | bot alone |${before ? ' loopguard before | its own functions |' : ''} loopguard today | its own functions |`);
+    out.push(`|---|--:|${before ? '--:|--:|' : ''}--:|--:|`);
     for (const r of withLoopguard) {
       const b = r.variants['loopguard-before'];
       const now = r.variants.loopguard;
-      const top = now.topFunctions.filter((f) => f.bucket.startsWith('loopguard')).slice(0, 4)
-        .map((f) => `${functionLabel(f.name)} ${f.usPerMessage.toFixed(2)}`).join(', ');
-      out.push(`| Node ${r.major} | ${total(r.variants.none).toFixed(1)} |${before ? ` ${b ? total(b).toFixed(1) : '—'} | ${b ? own(b).toFixed(1) : '—'} |` : ''} ${total(now).toFixed(1)} | ${own(now).toFixed(1)} | ${top} |`);
+      out.push(`| Node ${r.major} | ${total(r.variants.none).toFixed(1)} |${before ? ` ${b ? total(b).toFixed(1) : '—'} | ${b ? own(b).toFixed(1) : '—'} |` : ''} ${total(now).toFixed(1)} | ${own(now).toFixed(1)} |`);
     }
+    out.push('', 'Which of its functions: [docs/performance.md](docs/performance.md#where-the-worst-cases-time-goes).');
   }
   return out.join('\n');
 }
