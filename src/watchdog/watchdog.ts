@@ -66,8 +66,8 @@ export function stalledTime(busyMs: number, explainedMs: number, waitedMs: numbe
   return { stalledMs: Math.max(0, unexplainedMs - (waitedHereMs ?? 0)), waitedHereMs };
 }
 
-/** Node's flags that open the inspector at start: `--inspect`, `--inspect-brk`, `--inspect-wait`, with or without `=[host:]port`. */
-const inspectFlag = /^--inspect(?:-brk|-wait)?(?:=|$)/;
+/** Node's flags that open the inspector at start (`--inspect`, `--inspect-brk`, `--inspect-wait`, `node inspect`'s `--inspect-brk-node`), with or without `=[host:]port`. */
+const inspectFlag = /^--inspect(?:-brk(?:-node)?|-wait)?(?:=|$)/;
 
 /**
  * Why the inspector cannot read the main thread's stack here, or undefined when it can. A debugger
