@@ -1,4 +1,4 @@
-import Module from 'node:module';
+import { Module } from 'node:module';
 import { discoverEntries, loadBuiltin, resolveTargets, type Target } from '../apis/resolve';
 import type { ApiEntry } from '../apis/types';
 import { onBun } from '../core/bun';

@@ -1,4 +1,4 @@
-import Module, { createRequire } from 'node:module';
+import { Module, createRequire } from 'node:module';
 import { join } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import type { Hook as IitmHook } from 'import-in-the-middle';

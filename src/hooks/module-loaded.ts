@@ -1,4 +1,4 @@
-import Module from 'node:module';
+import { Module } from 'node:module';
 import type { Undo } from '../core/undo';
 
 /*

@@ -1,4 +1,4 @@
-import Module from 'node:module';
+import { Module } from 'node:module';
 import { isAbsolute, relative, sep } from 'node:path';
 import { onBun } from '../core/bun';
 import { packageFilePath, packageOfFile } from '../core/packages';

@@ -1,4 +1,4 @@
-import * as fs from 'node:fs';
+import { closeSync, constants, fstatSync, ftruncateSync, lstatSync, openSync, readSync, statSync, writeSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import type { WriteLock } from './protocol';
 
@@ -11,9 +11,12 @@ import type { WriteLock } from './protocol';
  */
 
 /** The fs functions used here (loopguard's own, never the wrapped ones). */
-export type LineIo = Pick<typeof fs, 'openSync' | 'writeSync' | 'closeSync' | 'fstatSync' | 'ftruncateSync' | 'readSync'>;
+export type LineIo = Pick<typeof import('node:fs'), 'openSync' | 'writeSync' | 'closeSync' | 'fstatSync' | 'ftruncateSync' | 'readSync'>;
 
-const { O_RDWR, O_WRONLY, O_APPEND, O_CREAT, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
+/** Node's own, for loopguard's thread; the main thread passes `raw` (wrapping happens there). */
+const nodeIo: LineIo = { openSync, writeSync, closeSync, fstatSync, ftruncateSync, readSync };
+
+const { O_RDWR, O_WRONLY, O_APPEND, O_CREAT, O_NOFOLLOW, O_NONBLOCK } = constants;
 /*
  * O_NOFOLLOW: a symlink planted at the path is refused. O_NONBLOCK: a FIFO never hangs the open.
  * Read access lets a line torn by a full disk be checked and cut off again (write-only if denied).
@@ -32,7 +35,7 @@ export class ReportFileError extends Error {
  * regular file (a FIFO, a device or a folder is refused). Returns the descriptor and, for a file
  * that others can write to, a warning.
  */
-export function openReportFile(path: string, io: LineIo = fs): { fd: number; warning?: string } {
+export function openReportFile(path: string, io: LineIo = nodeIo): { fd: number; warning?: string } {
   let fd: number;
   try {
     try {
@@ -63,15 +66,15 @@ export function openReportFile(path: string, io: LineIo = fs): { fd: number; war
  * an existing regular file, or a new file in an existing folder.
  */
 export function checkReportPath(path: string): void {
-  let stats: fs.Stats;
+  let stats: Stats;
   try {
-    stats = fs.lstatSync(path);
+    stats = lstatSync(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
     if (code !== 'ENOENT') throw new ReportFileError(code, `cannot use it (${code})`);
-    let folder: fs.Stats | undefined;
+    let folder: Stats | undefined;
     try {
-      folder = fs.statSync(dirname(path));
+      folder = statSync(dirname(path));
     } catch {
       folder = undefined;
     }
@@ -126,7 +129,7 @@ export class LineFile {
 
   constructor(fd: number | undefined, private readonly options: LineFileOptions) {
     this.fd = fd;
-    this.io = options.io ?? fs;
+    this.io = options.io ?? nodeIo;
   }
 
   /** Lines waiting for the destination to work again. */
