@@ -6,19 +6,13 @@
 //   SOAK_NODES="20 22 24 26"  the Node majors to run on (default: this one); results in
 //                             .tmp/bench/soak-<major>.json (scripts/bench-docs.js reads them)
 //   SOAK_EVENTS (1000000), SOAK_SITES (10000)
-const { execFileSync } = require('node:child_process');
-const { forEachNode, machine, writeResults } = require('./lib/common');
+const { measuredPerNode } = require('./lib/common');
 const { soakGoals } = require('./lib/goals');
 
-if (process.env.BENCH_SOAK_CHILD) soak();
-else forEachNode('SOAK_NODES', (node) => {
-  const out = execFileSync(node.bin, ['--expose-gc', __filename], { env: { ...process.env, BENCH_SOAK_CHILD: '1' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  const lines = out.trim().split('\n');
-  for (const line of lines.slice(0, -1)) console.log(line);
-  const result = { bench: 'soak', node: node.version, major: node.major, date: new Date().toISOString(), machine: machine(), ...JSON.parse(lines.at(-1)) };
+const show = (result) => {
   for (const g of soakGoals(result)) console.log(`  ${g.sentence}`);
-  console.log(`results: ${writeResults(`soak-${node.major}.json`, result)}\n`);
-});
+};
+if (measuredPerNode('SOAK_NODES', 'soak', __filename, ['--expose-gc'], show)) soak();
 
 function soak() {
   const { EventEmitter } = require('node:events');

@@ -8,17 +8,10 @@
 // Repeated report: a wrapped call inside a handler at a site that is already known, sampled as by
 // default (goal: at most 1.2× a bare context lookup plus the raw call), beside the same call with
 // two clock reads around it (what timing a call costs at all) and with every call's stack read.
-const { execFileSync } = require('node:child_process');
-const { forEachNode, machine, writeResults } = require('./lib/common');
+const { measuredPerNode } = require('./lib/common');
 const { callGoals } = require('./lib/goals');
 
-if (process.env.BENCH_CALLS_CHILD) measure();
-else forEachNode('CALL_NODES', (node) => {
-  const out = execFileSync(node.bin, [__filename], { env: { ...process.env, BENCH_CALLS_CHILD: '1' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  const result = { bench: 'calls', node: node.version, major: node.major, date: new Date().toISOString(), machine: machine(), ...JSON.parse(out.trim().split('\n').at(-1)) };
-  print(result);
-  console.log(`results: ${writeResults(`calls-${node.major}.json`, result)}\n`);
-});
+if (measuredPerNode('CALL_NODES', 'calls', __filename, [], print)) measure();
 
 function print(r) {
   const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -1,6 +1,6 @@
 'use strict';
 // Regenerates docs/performance.md's measured tables from the benchmarks' results in .tmp/bench/
-// (npm run bench:docs, after npm run bench / bench:flood / bench:startup / bench:profile): the run it
+// (npm run bench:docs, after npm run bench / bench:flood / bench:startup / bench:soak / bench:profile): the run it
 // comes from, one flood table per Node with the other tools beside loopguard, start-up and
 // memory, the goals of "cheap enough to leave on in production" (met or not, by how much), and
 // the worst case's profile; and the README's summary of them (one table across the Nodes, a
@@ -90,20 +90,21 @@ function startupBlock(results) {
   return rows.join('\n');
 }
 
-/** Every goal judged on one Node's results (flood, start-up, per call), in that order. */
-function goalsOn(major, floods, startups, calls, soaks) {
-  const on = (list) => list.find((r) => r.major === major);
-  const [f, s, c, m] = [on(floods), on(startups), on(calls), on(soaks)];
-  return [...(f ? floodGoals(f) : []), ...(s ? startupGoals(s) : []), ...(c ? callGoals(c) : []), ...(m ? soakGoals(m) : [])];
+/** Every goal judged on one Node's results: flood, start-up, per call, soak, in that order. */
+function goalsOn(major) {
+  return judged.flatMap(([results, goals]) => {
+    const r = results.find((x) => x.major === major);
+    return r ? goals(r) : [];
+  });
 }
 
-function goalsBlock(floods, startups, calls, soaks) {
-  const all = [...floods, ...startups, ...calls, ...soaks];
+function goalsBlock() {
+  const all = judged.flatMap(([results]) => results);
   const majors = [...new Set(all.map((r) => r.major))].sort((a, b) => a - b);
   const out = [];
   for (const major of majors) {
     out.push(`**Node ${major}** (${all.find((r) => r.major === major).node}):`, '');
-    for (const g of goalsOn(major, floods, startups, calls, soaks)) out.push(`- ${g.sentence.replace(' — not met', ' — **not met**')}`);
+    for (const g of goalsOn(major)) out.push(`- ${g.sentence.replace(' — not met', ' — **not met**')}`);
     out.push('');
   }
   return out.join('\n').trimEnd();
@@ -161,7 +162,7 @@ const readmeRows = [
   ['`monitorEventLoopDelay` alone (no attribution)', 'event-loop-delay'],
 ];
 
-function readmeBlock(floods, startups, profiles, calls, soaks) {
+function readmeBlock(floods, startups, profiles) {
   const all = [...floods, ...startups];
   const majors = [...new Set(all.map((r) => r.major))].sort((a, b) => a - b);
   const byMajor = (list, major) => list.find((r) => r.major === major);
@@ -171,15 +172,13 @@ function readmeBlock(floods, startups, profiles, calls, soaks) {
     const base = v && r.variants.find((c) => c.key === v.baseline);
     return base ? `${pairedRatios(v.cpuUs, base.cpuUs).median.toFixed(2)}×` : '—';
   };
-  const startupCell = (major, goalText) => {
+  /** What a start-up variant adds to its baseline: time in ms, or RSS in MB. */
+  const addedCell = (major, key, metric) => {
     const r = byMajor(startups, major);
-    const g = r && startupGoals(r).find((x) => x.text.startsWith(goalText));
-    return g?.value === undefined ? '—' : `+${g.value.toFixed(goalText.startsWith('Idle') ? 1 : 0)} ${goalText.startsWith('Idle') ? 'MB' : 'ms'}`;
-  };
-  const workerCell = (major) => {
-    const r = byMajor(startups, major);
-    const d = r && difference(r, 'bot-worker', 'bot', 'idleRss', 1 / 2 ** 20);
-    return d === undefined ? '—' : `+${d.median.toFixed(1)} MB`;
+    const baseline = r?.variants.find((v) => v.key === key)?.baseline;
+    const rss = metric === 'idleRss';
+    const d = baseline && difference(r, key, baseline, metric, rss ? 1 / 2 ** 20 : 1);
+    return d ? `+${d.median.toFixed(rss ? 1 : 0)} ${rss ? 'MB' : 'ms'}` : '—';
   };
   const out = [
     `Measured ${runDates(all)} on this project's shared 2-core machine (\`npm run bench:flood\`, \`bench:startup\`, \`bench\`, \`bench:soak\`, \`bench:profile\`, then \`bench:docs\`; `
@@ -189,10 +188,10 @@ function readmeBlock(floods, startups, profiles, calls, soaks) {
     `| | ${majors.map((m) => `Node ${m}`).join(' | ')} |`,
     `|---|${majors.map(() => '--:').join('|')}|`,
     ...readmeRows.map(([label, key]) => `| ${label} | ${majors.map((m) => floodCell(m, key)).join(' | ')} |`),
-    `| start-up added, \`node -r loopguard/register -e 0\` | ${majors.map((m) => startupCell(m, 'Start-up added, `node -r')).join(' | ')} |`,
-    `| start-up added, a discord.js bot's time to READY | ${majors.map((m) => startupCell(m, 'Start-up added, a discord.js')).join(' | ')} |`,
-    `| idle RSS added, a discord.js bot | ${majors.map((m) => startupCell(m, 'Idle RSS')).join(' | ')} |`,
-    `| idle RSS added by a bare worker thread (any tool's own thread) | ${majors.map((m) => workerCell(m)).join(' | ')} |`,
+    `| start-up added, \`node -r loopguard/register -e 0\` | ${majors.map((m) => addedCell(m, 'cjs-loopguard', 'ms')).join(' | ')} |`,
+    `| start-up added, a discord.js bot's time to READY | ${majors.map((m) => addedCell(m, 'bot-loopguard', 'readyMs')).join(' | ')} |`,
+    `| idle RSS added, a discord.js bot | ${majors.map((m) => addedCell(m, 'bot-loopguard', 'idleRss')).join(' | ')} |`,
+    `| idle RSS added by a bare worker thread (any tool's own thread) | ${majors.map((m) => addedCell(m, 'bot-worker', 'idleRss')).join(' | ')} |`,
     '',
     'The goals of "cheap enough to leave on in production":',
     '',
@@ -200,7 +199,7 @@ function readmeBlock(floods, startups, profiles, calls, soaks) {
   // The goals in the order the newest Node lists them (its worst case first), each with every Node's result.
   const goals = new Map();
   for (const major of [...majors].reverse()) {
-    for (const g of goalsOn(major, floods, startups, calls, soaks)) {
+    for (const g of goalsOn(major)) {
       if (g.met === undefined) continue;
       goals.set(g.text, [{ major, ...g }, ...(goals.get(g.text) ?? [])]);
     }
@@ -279,9 +278,11 @@ const startups = load('startup');
 const profiles = load('profile');
 const calls = load('calls');
 const soaks = load('soak');
+/** Each benchmark's results and the goals judged on them. */
+const judged = [[floods, floodGoals], [startups, startupGoals], [calls, callGoals], [soaks, soakGoals]];
 const blocks = [
   ['bench-run', runBlock([...floods, ...startups])],
-  ['bench-goals', floods.length || startups.length || calls.length || soaks.length ? goalsBlock(floods, startups, calls, soaks) : undefined],
+  ['bench-goals', judged.some(([results]) => results.length > 0) ? goalsBlock() : undefined],
   ['bench-calls', calls.length ? callsBlock(calls) : undefined],
   ['bench-flood', floods.length ? floodBlock(floods) : undefined],
   ['bench-startup', startups.length ? startupBlock(startups) : undefined],
@@ -304,4 +305,4 @@ function regenerate(file, fileBlocks) {
 }
 
 regenerate(docFile, blocks);
-regenerate(readmeFile, [['bench-readme', floods.length && startups.length ? readmeBlock(floods, startups, profiles, calls, soaks) : undefined]]);
+regenerate(readmeFile, [['bench-readme', floods.length && startups.length ? readmeBlock(floods, startups, profiles) : undefined]]);

@@ -149,8 +149,28 @@ function exited(child) {
   return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', resolve));
 }
 
+/**
+ * A benchmark that measures in a process of its own on each Node that `variable` names: in that
+ * process (BENCH_CHILD set) returns true, for the caller to measure and print its result as the
+ * last line of stdout (JSON). Else runs `file` with `nodeArgs` on each Node, passes on its other
+ * lines, gives the result (with the Node and the machine) to `show`, writes
+ * .tmp/bench/<bench>-<major>.json, and returns false.
+ */
+function measuredPerNode(variable, bench, file, nodeArgs, show) {
+  if (process.env.BENCH_CHILD) return true;
+  forEachNode(variable, (node) => {
+    const out = execFileSync(node.bin, [...nodeArgs, file], { env: { ...process.env, BENCH_CHILD: '1' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    const lines = out.trim().split('\n');
+    for (const line of lines.slice(0, -1)) console.log(line);
+    const result = { bench, node: node.version, major: node.major, date: new Date().toISOString(), machine: machine(), ...JSON.parse(lines.at(-1)) };
+    show(result);
+    console.log(`results: ${writeResults(`${bench}-${node.major}.json`, result)}\n`);
+  });
+  return false;
+}
+
 module.exports = {
-  forEachNode,
+  forEachNode, measuredPerNode,
   root, resultsDir, nodeBinaries, pinned, taskset, lines, waitLine, median, summary, pairedRatios,
   pairedDifferences, shuffled, writeResults, machine, startEmulator, exited,
 };

@@ -64,10 +64,10 @@ function floodGoals(result) {
  */
 function sumRatio(result, key, plus, minus, metric) {
   const a = samples(result, key, metric);
-  const parts = [...plus, ...minus].map((k) => samples(result, k, metric));
-  if (!a || parts.some((p) => !p)) return undefined;
-  const sums = a.map((_, i) => parts.slice(0, plus.length).reduce((s, p) => s + p[i], 0) - parts.slice(plus.length).reduce((s, p) => s + p[i], 0));
-  return pairedRatios(a, sums);
+  const [added, taken] = [plus, minus].map((keys) => keys.map((k) => samples(result, k, metric)));
+  if (!a || [...added, ...taken].some((p) => !p)) return undefined;
+  const sumAt = (parts, i) => parts.reduce((s, p) => s + p[i], 0);
+  return pairedRatios(a, a.map((_, i) => sumAt(added, i) - sumAt(taken, i)));
 }
 
 function difference(result, key, baseline, metric, scale = 1) {

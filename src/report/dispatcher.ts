@@ -108,10 +108,14 @@ function keyOf(o: Occurrence): string {
   return `${o.type ?? ''}\0${o.api}\0${o.module ?? ''}\0${at}\0${h?.source ?? ''}\0${h?.event ?? ''}\0${outcome}`;
 }
 
-/** Whether `sink` takes an unsampled call now: through `count` when it has it, else `observe`. */
-function wantsUnsampled(sink: Sink): boolean {
-  if (sink.count === undefined) return sink.observing?.() ?? true;
-  return sink.counting?.() ?? sink.observing?.() ?? true;
+/** Whether `sink` wants every call now (`observe`). */
+function observes(sink: Sink): boolean {
+  return sink.observing?.() ?? true;
+}
+
+/** Whether `sink` takes an unsampled call now: through `count` when it has it (`counting`, by default `observing`), else `observe`. */
+export function takesUnsampled(sink: Sink): boolean {
+  return sink.count === undefined ? observes(sink) : sink.counting?.() ?? observes(sink);
 }
 
 export class Dispatcher {
@@ -135,7 +139,7 @@ export class Dispatcher {
   constructor(private readonly bus: Bus) {
     this.unsubscribe = [
       bus.occurrences.add((o) => this.record(o)),
-      bus.unsampled.add((u) => this.tellUnsampled(u), () => this.counted()),
+      bus.unsampled.add((u) => this.tellUnsampled(u), () => this.anyObserving(takesUnsampled)),
       bus.waiting.add((s) => {
         this.waiting.add(s);
         this.schedule();
@@ -169,23 +173,19 @@ export class Dispatcher {
     }
   }
 
-  /** Whether a sink follows every call now (an OpenTelemetry sink with no SDK registered does not). */
-  private observed(): boolean {
+  /**
+   * Whether one of the observing sinks passes `test` now: follows every call (an OpenTelemetry
+   * sink with no SDK registered does not), or takes the unsampled ones. Asked per call.
+   */
+  private anyObserving(test: (sink: Sink) => boolean): boolean {
     const sinks = this.observing;
-    for (let i = 0; i < sinks.length; i++) if ((sinks[i] as Sink).observing?.() ?? true) return true;
-    return false;
-  }
-
-  /** Whether a sink takes the unsampled calls now: one that counts them, or one that observes them. */
-  private counted(): boolean {
-    const sinks = this.observing;
-    for (let i = 0; i < sinks.length; i++) if (wantsUnsampled(sinks[i] as Sink)) return true;
+    for (let i = 0; i < sinks.length; i++) if (test(sinks[i] as Sink)) return true;
     return false;
   }
 
   /** Records a call: a report for a new site, a count for a known one. */
   private record(o: Occurrence): void {
-    if (this.observed()) this.tell(observationOf(o));
+    if (this.anyObserving(observes)) this.tell(observationOf(o));
     if (o.type === undefined || o.type === 'blocking-call') {
       this.calls++;
       if (o.outcome === 'thrown') this.stopped++;
@@ -254,7 +254,7 @@ export class Dispatcher {
     outsideHandlers(() => {
       for (const sink of this.observing) {
         try {
-          if (sink.observing?.() ?? true) sink.observe?.(observation);
+          if (observes(sink)) sink.observe?.(observation);
         } catch (error) {
           this.countFailure(error, `the ${sink.name} sink`);
         }
@@ -267,7 +267,7 @@ export class Dispatcher {
     let observation: Observation | undefined;
     for (const sink of this.observing) {
       try {
-        if (!wantsUnsampled(sink)) continue;
+        if (!takesUnsampled(sink)) continue;
         if (sink.count !== undefined) sink.count(u);
         else outsideHandlers(() => sink.observe?.(observation ??= unsampledObservation(u)));
       } catch (error) {

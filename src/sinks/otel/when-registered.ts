@@ -1,5 +1,6 @@
 import type { Sink } from '../../core/reports';
 import { outsideHandlers } from '../../core/context';
+import { takesUnsampled } from '../../report/dispatcher';
 import { atDoublingCounts } from './doubling';
 
 /*
@@ -55,7 +56,7 @@ export function otelSinkWhenRegistered(onError: (error: unknown) => void, make: 
     },
     write() {},
     observing: () => sink !== undefined && (sink.observing?.() ?? true),
-    counting: () => sink !== undefined && (sink.counting?.() ?? sink.observing?.() ?? true),
+    counting: () => sink !== undefined && takesUnsampled(sink),
     observe(o) {
       sink?.observe?.(o);
     },
