@@ -86,9 +86,10 @@ export class OwnThread {
   }
 
   /**
-   * The thread starts at the first turn of the event loop, or before it when a line is written:
-   * a process that ends without either (node -e, a short script) never starts it, which is most
-   * of what loopguard adds to such a process' time (Node joins a starting thread at exit).
+   * The thread starts at the first turn of the event loop: a process that ends without one (node -e,
+   * a short script) never starts it, which is most of what loopguard adds to such a process' time
+   * (Node joins a starting thread at exit). Lines written before then are written here, as while
+   * the thread starts; a warning at start-up no longer starts it early.
    */
   static start(hooks: ThreadHooks): OwnThread {
     const thread = new OwnThread(hooks);
@@ -190,7 +191,6 @@ export class OwnThread {
   }
 
   private write(id: number, text: string, now: boolean): void {
-    if (this.worker === undefined) this.launch();
     if (this.inline !== undefined) {
       const file = this.inline.get(id);
       file?.write(text);

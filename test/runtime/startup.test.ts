@@ -29,9 +29,9 @@ describe('start-up', () => {
     expect(loaded).not.toContain('import-in-the-middle');
   });
 
-  it.runIf(process.platform === 'linux')('starts loopguard\'s thread at the first turn of the loop: a process that ends without one never starts it', async () => {
-    const threads = async (args: string[], script: string): Promise<number> => {
-      const run = await runNode([...args, '-e', `${script}; process.on('exit', () => console.log(require('fs').readdirSync('/proc/self/task').length))`], {});
+  it.runIf(process.platform === 'linux')('starts loopguard\'s thread at the first turn of the loop: a process that ends without one never starts it, also when it writes a warning or a report before', async () => {
+    const threads = async (args: string[], script: string, env: Record<string, string> = {}): Promise<number> => {
+      const run = await runNode([...args, '-e', `${script}; process.on('exit', () => console.log(require('fs').readdirSync('/proc/self/task').length))`], env);
       try {
         expect(run.code, run.stderr).toBe(0);
         return Number(run.stdout.trim());
@@ -41,6 +41,16 @@ describe('start-up', () => {
     };
     const plain = await threads([], '0');
     expect(await threads(['-r', 'loopguard/register'], '0')).toBe(plain);
+    // A warning at install (LOOPGUARD_REPORT_ARGS) and a report line, both before the first turn.
+    const early = await runNode(['-r', 'loopguard/register', '-e', `require('loopguard').runInHandler({ event: 'e' }, () => require('fs').statSync('/')); console.log(require('fs').readdirSync('/proc/self/task').length)`], { LOOPGUARD_REPORT_ARGS: '1' });
+    try {
+      expect(early.code, early.stderr).toBe(0);
+      expect(Number(early.stdout.trim())).toBe(plain);
+      expect(early.stderr).toContain('[loopguard] warning: LOOPGUARD_REPORT_ARGS');
+      expect(early.reports.map((r) => r.api)).toEqual(['fs.statSync']);
+    } finally {
+      cleanup(early);
+    }
     expect(await threads(['-r', 'loopguard/register'], 'setTimeout(() => {}, 50)')).toBe(plain + 1);
   });
 
