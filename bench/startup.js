@@ -1,8 +1,11 @@
 'use strict';
 // Start-up time and memory: `node -r loopguard/register -e 0` against `node -e 0`,
-// `node --import loopguard/register` against plain `node` on an empty ES module (wall time from
-// spawn to exit, peak RSS), and a discord.js bot against the emulator with and without loopguard
-// (time from spawn to READY; RSS once it has been idle STARTUP_IDLE_MS after READY). Interleaved
+// `node --import loopguard/register` against plain `node` on an empty ES module (in a folder of
+// its own, and beside the packages whose ES module builds loopguard hooks) (time from the
+// process' start to its exit event, as the process reads it; peak RSS), and a discord.js bot
+// against the emulator with and without loopguard (time from its start to READY, as it reads it;
+// RSS once it has been idle STARTUP_IDLE_MS after READY). The times from spawn, which also count
+// fork, exec and teardown, are kept beside them (wallMs, readyWallMs). Interleaved
 // rounds; the goals (≤ 20 ms added start-up, ≤ 10 MB added idle RSS) are judged on differences
 // paired within a round. Results: .tmp/bench/startup-<major>.json (scripts/bench-docs.js).
 //   npm run bench:startup
@@ -24,11 +27,28 @@ const bareWorker = `./${path.relative(root, path.join(__dirname, 'startup', 'bar
 // GNU time reports the peak RSS of the process it waits for; without it, no peak RSS.
 const gnuTime = ['/usr/bin/time'].find((p) => fs.existsSync(p));
 
+// An ES module app in a folder of its own, outside this package: none of the packages whose ES
+// module builds loopguard hooks (@discordjs/core, bcryptjs, enmap, @sapphire/framework) is
+// installed there, as in most bots. Here, beside this package's devDependencies, they are: the
+// in-thread module hooks are registered (or, on a Node without them, a warning says so).
+const esmApp = path.join(os.tmpdir(), `loopguard-startup-esm-${process.pid}`);
+fs.mkdirSync(esmApp, { recursive: true });
+fs.writeFileSync(path.join(esmApp, 'empty.mjs'), fs.readFileSync(path.join(__dirname, 'startup', 'empty.mjs')));
+process.on('exit', () => fs.rmSync(esmApp, { recursive: true, force: true }));
+const register = path.join(root, 'dist', 'register.js');
+// Each process prints the time from its start to its exit event (last of the preloads, so that its
+// listener runs after loopguard's).
+const exitTime = path.join(__dirname, 'startup', 'exit-time.js');
+const cjsTimed = ['-r', exitTime];
+const esmTimed = ['--import', exitTime];
+
 const processVariants = [
-  { key: 'cjs', name: 'node -e 0', args: ['-e', '0'] },
-  { key: 'cjs-loopguard', name: 'node -r loopguard/register -e 0', args: ['-r', 'loopguard/register', '-e', '0'], baseline: 'cjs' },
-  { key: 'esm', name: 'node empty.mjs', args: [empty] },
-  { key: 'esm-loopguard', name: 'node --import loopguard/register empty.mjs', args: ['--import', 'loopguard/register', empty], baseline: 'esm' },
+  { key: 'cjs', name: 'node -e 0', args: [...cjsTimed, '-e', '0'] },
+  { key: 'cjs-loopguard', name: 'node -r loopguard/register -e 0', args: ['-r', 'loopguard/register', ...cjsTimed, '-e', '0'], baseline: 'cjs' },
+  { key: 'esm', name: 'node empty.mjs', args: [...esmTimed, 'empty.mjs'], cwd: esmApp },
+  { key: 'esm-loopguard', name: 'node --import loopguard/register empty.mjs', args: ['--import', register, ...esmTimed, 'empty.mjs'], cwd: esmApp, baseline: 'esm' },
+  { key: 'esm-hooked', name: 'node empty.mjs, beside the hooked ESM packages', args: [...esmTimed, empty] },
+  { key: 'esm-hooked-loopguard', name: 'node --import loopguard/register empty.mjs, beside the hooked ESM packages', args: ['--import', 'loopguard/register', ...esmTimed, empty], baseline: 'esm-hooked' },
 ];
 const botVariants = [
   { key: 'bot', name: 'discord.js bot', args: [bot] },
@@ -37,22 +57,26 @@ const botVariants = [
   { key: 'bot-worker', name: 'discord.js bot, a bare worker thread', args: ['-r', bareWorker, bot], baseline: 'bot' },
 ];
 
-/** Runs `node args` to its exit from the package root: { ms, maxRss (bytes) }. */
-async function runProcess(node, args) {
+/**
+ * Runs `node args` to its exit from `cwd` (the package root): { ms (from its start to its exit
+ * event, as it says), wallMs (from spawn to exit), maxRss (bytes) }.
+ */
+async function runProcess(node, args, cwd = root) {
   const rssFile = path.join(os.tmpdir(), `loopguard-startup-${process.pid}.rss`);
   const [cmd, argv] = gnuTime ? [gnuTime, ['-f', '%M', '-o', rssFile, node.bin, ...args]] : [node.bin, args];
   const start = process.hrtime.bigint();
-  const child = spawn(cmd, argv, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(cmd, argv, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk) => { stderr += chunk; });
   const code = await new Promise((resolve) => child.once('exit', resolve));
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (code !== 0) throw new Error(`node ${args.join(' ')} on Node ${node.major} exited ${code}: ${stderr}`);
+  const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
+  const said = /^exit after ([\d.]+) ms$/m.exec(stderr);
+  if (code !== 0 || said === null) throw new Error(`node ${args.join(' ')} on Node ${node.major} exited ${code}: ${stderr}`);
   const maxRss = gnuTime ? Number(fs.readFileSync(rssFile, 'utf8').trim().split('\n').at(-1)) * 1024 : undefined;
-  return { ms, maxRss };
+  return { ms: Number(said[1]), wallMs, maxRss };
 }
 
-/** Starts the bot: { readyMs, idleRss, idleHeap }. */
+/** Starts the bot: { readyMs (from its start, as it says), readyWallMs (from spawn), idleRss, idleHeap }. */
 async function runBot(node, port, args) {
   const start = process.hrtime.bigint();
   const child = spawn(node.bin, args, {
@@ -64,11 +88,11 @@ async function runBot(node, port, args) {
   try {
     const idle = waitLine(child, /^idle (.*)$/, 'idle');
     idle.catch(() => {}); // awaited below, unless READY never comes
-    await waitLine(child, /^ready$/, 'ready');
-    const readyMs = Number(process.hrtime.bigint() - start) / 1e6;
+    const [, said] = await waitLine(child, /^ready after ([\d.]+) ms$/, 'ready');
+    const readyWallMs = Number(process.hrtime.bigint() - start) / 1e6;
     const [, json] = await idle;
     const { rss, heapUsed } = JSON.parse(json);
-    return { readyMs, idleRss: rss, idleHeap: heapUsed };
+    return { readyMs: Number(said), readyWallMs, idleRss: rss, idleHeap: heapUsed };
   } catch (error) {
     throw new Error(`${args.join(' ')} on Node ${node.major}: ${error.message}\n${stderr}`);
   } finally {
@@ -86,9 +110,9 @@ async function startupOn(node) {
   };
   console.log(`\nstart-up — Node ${node.version}: ${rounds} interleaved rounds of ${processVariants.length} processes, ${botRounds} of ${botVariants.length} bots (idle ${idleMs} ms after READY)`);
   // A first run of each, not counted: the files are in the page cache for every measured run.
-  for (const v of processVariants) await runProcess(node, v.args);
+  for (const v of processVariants) await runProcess(node, v.args, v.cwd);
   for (let r = 0; r < rounds; r++) {
-    for (const v of shuffled(processVariants)) push(v.key, await runProcess(node, v.args), r);
+    for (const v of shuffled(processVariants)) push(v.key, await runProcess(node, v.args, v.cwd), r);
   }
   const emulator = await startEmulator(undefined);
   try {
@@ -118,9 +142,9 @@ function print(result) {
   for (const v of result.variants) {
     const parts = [];
     const s = (xs, f) => { const m = summary(xs); return `${f(m.median)} (${f(m.min)}–${f(m.max)})`; };
-    if (v.ms) parts.push(`${s(v.ms, (x) => x.toFixed(1))} ms to exit`);
+    if (v.ms) parts.push(`${s(v.ms, (x) => x.toFixed(1))} ms to its exit event (from spawn to exit ${s(v.wallMs, (x) => x.toFixed(0))})`);
     if (v.maxRss?.every(Number.isFinite)) parts.push(`peak RSS ${s(v.maxRss, mb)} MB`);
-    if (v.readyMs) parts.push(`${s(v.readyMs, (x) => x.toFixed(0))} ms to READY`);
+    if (v.readyMs) parts.push(`${s(v.readyMs, (x) => x.toFixed(0))} ms to READY (from spawn ${s(v.readyWallMs, (x) => x.toFixed(0))})`);
     if (v.idleRss) parts.push(`idle RSS ${s(v.idleRss, mb)} MB, heap ${s(v.idleHeap, mb)} MB`);
     console.log(`  ${v.name.padEnd(44)} ${parts.join(', ')}`);
   }
