@@ -1,9 +1,10 @@
 import { join, sep } from 'node:path';
 
 /*
- * Where loopguard's own files are, in one place. Built, the package is one file, dist/loopguard.js,
- * behind its entry points, and the thread's own dist/thread/entry.js (scripts/build.js). Under
- * vitest the sources run from src/; the thread then still runs built.
+ * Where loopguard's own files are, in one place. Built, the package is dist/loopguard.js behind its
+ * entry points, bundles beside it (OpenTelemetry export, the emulator, the report command) and the
+ * thread's own dist/thread/entry.js (scripts/build.js). Under vitest the sources run from src/; the
+ * thread then still runs built.
  */
 
 const fromSources = __filename.endsWith('.ts');

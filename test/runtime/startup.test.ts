@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cleanup, runNode } from '../support/run-node';
+import { cleanup, root, runNode } from '../support/run-node';
 
 /*
  * What the preload loads at start-up: what guarding needs, not what only some apps use. Each
@@ -60,5 +60,21 @@ describe('start-up', () => {
     });
     expect(loaded).toContain('@opentelemetry/api');
     expect(loaded).toContain('picomatch');
+  });
+
+  it('reads the OpenTelemetry code (a bundle of its own) only once an SDK is registered, or the app asks for loopguard/otel', async () => {
+    const ownFiles = async (args: string[], script: string, env: Record<string, string> = {}): Promise<string[]> => {
+      const run = await runNode([...args, '-e', `${script}; process.on('exit', () => console.log(JSON.stringify(Object.keys(require.cache).filter((k) => k.startsWith(${JSON.stringify(`${root}/dist/`)})).map((k) => k.slice(${root.length + 6})).sort())))`], env);
+      try {
+        expect(run.code, run.stderr).toBe(0);
+        return JSON.parse(run.stdout) as string[];
+      } finally {
+        cleanup(run);
+      }
+    };
+    expect(await ownFiles(['-r', 'loopguard/register'], 'setTimeout(() => {}, 1200)')).toEqual(['core/rethrow.js', 'loopguard.js', 'register.js']);
+    expect(await ownFiles(['-r', 'loopguard/register', '-r', './test/fixtures/otel/tracing.js'], 'setTimeout(() => process.exit(0), 1500)', { OTLP_ENDPOINT: 'http://127.0.0.1:9' }))
+      .toEqual(['core/rethrow.js', 'loopguard-otel.js', 'loopguard.js', 'register.js']);
+    expect(await ownFiles([], "require('loopguard/otel')")).toEqual(['core/rethrow.js', 'loopguard-otel.js', 'loopguard.js', 'otel.js']);
   });
 });
