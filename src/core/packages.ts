@@ -10,7 +10,10 @@ const nodeModules = `${sep}node_modules${sep}`;
 /** The part of `path` after its last node_modules folder, with `/` separators, or undefined. */
 export function packageFilePath(path: string): string | undefined {
   const at = path.lastIndexOf(nodeModules);
-  return at < 0 ? undefined : path.slice(at + nodeModules.length).split(sep).join('/');
+  if (at < 0) return undefined;
+  const file = path.slice(at + nodeModules.length);
+  // Asked of every module the app loads: where `/` is the separator already, no copies of it.
+  return sep === '/' ? file : file.split(sep).join('/');
 }
 
 /** `@scope/name` or `name`, from a package file path (`discord.js/src/x.js`). */

@@ -103,7 +103,9 @@ export function wrapBuiltins(guard: Guard, declared: readonly ApiEntry[], undo: 
     for (const stop of stops.splice(0)) stop();
   });
   undo.push(guard.loadListeners.add((id, exports) => fails('wrapping a builtin the app loaded', () => {
-    if (isNamespace(exports)) loadedSince();
+    // An ES module (require of ESM) may have imported builtins: asked of V8 only when Node's list
+    // of loaded modules has grown since it was last looked at (most requires load no builtin).
+    if (nodeLoadList.length !== seen && isNamespace(exports)) loadedSince();
     else loaded(id);
   })));
   const proc = process as unknown as Record<string, unknown>;
