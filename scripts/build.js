@@ -35,12 +35,15 @@ const otelFile = path.join(dist, 'loopguard-otel.js');
 const ownFiles = ['core/rethrow.js'];
 
 /** Bundles resolve an own file to itself in dist/, as a path relative to the bundle. */
+/** The file a relative import names, from the package root with `/` and no extension (`src/core/context`). */
+const importedPath = (args) => path.relative(root, path.join(args.resolveDir, args.path)).split(path.sep).join('/');
+
 const keepOwnFiles = {
   name: 'own-files',
   setup(build) {
     const outDir = path.dirname(path.join(root, build.initialOptions.outfile));
     build.onResolve({ filter: /^\.\.?\// }, (args) => {
-      const file = `${path.relative(path.join(root, 'src'), path.join(args.resolveDir, args.path))}.js`;
+      const file = `${path.posix.relative('src', importedPath(args))}.js`;
       if (!ownFiles.includes(file)) return undefined;
       const relative = path.relative(outDir, path.join(dist, file));
       return { path: relative.startsWith('.') ? relative : `./${relative}`, external: true };
@@ -64,13 +67,11 @@ const testGuardFromMain = {
  * required from dist/loopguard-otel.js. V8 parses every line of a file it loads, about 3.4 ms per
  * 100 KB here, so code that most processes never run is read only by those that do.
  */
+const otelModules = ['src/otel', 'src/sinks/otel/sink'];
 const otelApart = {
   name: 'otel-apart',
   setup(build) {
-    build.onResolve({ filter: /^\.\/(otel|sink)$/ }, (args) => {
-      const file = path.relative(path.join(root, 'src'), path.join(args.resolveDir, args.path)).split(path.sep).join('/');
-      return file === 'otel' || file === 'sinks/otel/sink' ? { path: './loopguard-otel.js', external: true } : undefined;
-    });
+    build.onResolve({ filter: /^\.\.?\// }, (args) => (otelModules.includes(importedPath(args)) ? { path: './loopguard-otel.js', external: true } : undefined));
   },
 };
 
@@ -86,7 +87,7 @@ function fromMain(mainInputs, used) {
       build.onResolve({ filter: /^\.\/loopguard\.js$/, namespace: 'from-main' }, (args) => ({ path: args.path, external: true }));
       build.onResolve({ filter: /^\.\.?\// }, (args) => {
         if (args.namespace === 'from-main') return undefined;
-        const base = path.relative(root, path.join(args.resolveDir, args.path)).split(path.sep).join('/');
+        const base = importedPath(args);
         const file = [`${base}.ts`, `${base}/index.ts`, base].find((f) => mainInputs.has(f));
         if (file === undefined) return undefined;
         used.add(file);
@@ -131,10 +132,6 @@ function entryText(file, name, exports) {
 }
 
 /**
- * core/error-stacks.ts finds wrapper code by its lines: from a module's first function to its last
- * (wrappersFrom, wrappersTo). In the bundle each module's functions must still be one run, in order.
- */
-/**
  * esbuild escapes non-ASCII text in code, but keeps the comments it keeps (on class fields) as
  * written: one `µ` or `—` there makes V8 hold the whole bundle as a two-byte string, which takes
  * longer to read and to parse at every start (about 1.3 ms for dist/loopguard.js) and twice the
@@ -152,6 +149,10 @@ function asciiOnly(file) {
   if (changed) fs.writeFileSync(file, lines.join('\n'));
 }
 
+/**
+ * core/error-stacks.ts finds wrapper code by its lines: from a module's first function to its last
+ * (wrappersFrom, wrappersTo). In the bundle each module's functions must still be one run, in order.
+ */
 function checkWrapperMarks(text) {
   const sections = text.split(/^\/\/ (?=src\/)/m).filter((section) => /^function wrappersFrom\d* ?\(/m.test(section));
   if (sections.length === 0) throw new Error('build: no module with wrapper marks found in dist/loopguard.js');

@@ -20,6 +20,17 @@ async function loadedPackages(args: string[], env: Record<string, string> = {}):
   }
 }
 
+/** What `expression` is at the exit of `node args -e script` (JSON), the process having exited 0. */
+async function atExit<T>(args: string[], script: string, expression: string, env: Record<string, string> = {}): Promise<T> {
+  const run = await runNode([...args, '-e', `${script}; process.on('exit', () => console.log(JSON.stringify(${expression})))`], env);
+  try {
+    expect(run.code, run.stderr).toBe(0);
+    return JSON.parse(run.stdout) as T;
+  } finally {
+    cleanup(run);
+  }
+}
+
 describe('start-up', () => {
   it('loads neither @opentelemetry/api (until an SDK registers), nor picomatch (until a glob is set), nor import-in-the-middle (node -e: no ES module app to hook), nor require-in-the-middle (Bun only)', async () => {
     const loaded = await loadedPackages(['-r', 'loopguard/register']);
@@ -30,15 +41,7 @@ describe('start-up', () => {
   });
 
   it.runIf(process.platform === 'linux')('starts loopguard\'s thread at the first turn of the loop: a process that ends without one never starts it, also when it writes a warning or a report before', async () => {
-    const threads = async (args: string[], script: string, env: Record<string, string> = {}): Promise<number> => {
-      const run = await runNode([...args, '-e', `${script}; process.on('exit', () => console.log(require('fs').readdirSync('/proc/self/task').length))`], env);
-      try {
-        expect(run.code, run.stderr).toBe(0);
-        return Number(run.stdout.trim());
-      } finally {
-        cleanup(run);
-      }
-    };
+    const threads = (args: string[], script: string): Promise<number> => atExit(args, script, "require('fs').readdirSync('/proc/self/task').length");
     const plain = await threads([], '0');
     expect(await threads(['-r', 'loopguard/register'], '0')).toBe(plain);
     // A warning at install (LOOPGUARD_REPORT_ARGS) and a report line, both before the first turn.
@@ -63,15 +66,9 @@ describe('start-up', () => {
   });
 
   it('reads the OpenTelemetry code (a bundle of its own) only once an SDK is registered, or the app asks for loopguard/otel', async () => {
-    const ownFiles = async (args: string[], script: string, env: Record<string, string> = {}): Promise<string[]> => {
-      const run = await runNode([...args, '-e', `${script}; process.on('exit', () => console.log(JSON.stringify(Object.keys(require.cache).filter((k) => k.startsWith(${JSON.stringify(`${root}/dist/`)})).map((k) => k.slice(${root.length + 6})).sort())))`], env);
-      try {
-        expect(run.code, run.stderr).toBe(0);
-        return JSON.parse(run.stdout) as string[];
-      } finally {
-        cleanup(run);
-      }
-    };
+    const dist = `${root}/dist/`;
+    const ownFiles = (args: string[], script: string, env: Record<string, string> = {}): Promise<string[]> =>
+      atExit(args, script, `Object.keys(require.cache).filter((k) => k.startsWith(${JSON.stringify(dist)})).map((k) => k.slice(${dist.length})).sort()`, env);
     expect(await ownFiles(['-r', 'loopguard/register'], 'setTimeout(() => {}, 1200)')).toEqual(['core/rethrow.js', 'loopguard.js', 'register.js']);
     expect(await ownFiles(['-r', 'loopguard/register', '-r', './test/fixtures/otel/tracing.js'], 'setTimeout(() => process.exit(0), 1500)', { OTLP_ENDPOINT: 'http://127.0.0.1:9' }))
       .toEqual(['core/rethrow.js', 'loopguard-otel.js', 'loopguard.js', 'register.js']);
