@@ -3,10 +3,16 @@
 //   dist/loopguard.js     the preload's and the API's modules of src/, bundled by esbuild
 //                         (src/bundle.ts); dependencies stay packages of their own. One file
 //                         instead of some sixty: the preload starts about 20 ms sooner.
+//   dist/loopguard-reporting.js
+//                         reporting (src/runtime/reporting.ts: the dispatcher, the sinks, loopguard's
+//                         thread, the watchdog), a bundle of its own that the preload reads only
+//                         when reporting starts (a first handler, a warning, a report file)
 //   dist/loopguard-otel.js
 //                         OpenTelemetry export (loopguard/otel, and the settings' sink once an SDK
-//                         registers), a bundle of its own that the preload reads only then; every
-//                         module of dist/loopguard.js it uses it takes from there (one instance)
+//                         registers), a bundle of its own that the preload reads only then
+//                         Each bundle beside dist/loopguard.js takes every module of it that it
+//                         uses from there (one instance of each), and dist/loopguard.js the
+//                         reporting bundle's modules from that one
 //   dist/loopguard-testing.js, dist/loopguard-cli.js
 //                         the emulator and the report command, bundles of their own: the preload
 //                         never reads them (guardTests comes from dist/loopguard.js)
@@ -29,6 +35,7 @@ const bundleFile = path.join(dist, 'loopguard.js');
 const testingFile = path.join(dist, 'loopguard-testing.js');
 const cliFile = path.join(dist, 'loopguard-cli.js');
 const otelFile = path.join(dist, 'loopguard-otel.js');
+const reportingFile = path.join(dist, 'loopguard-reporting.js');
 
 // core/rethrow.js stays a file: the line Node prints above an uncaught error that loopguard passed
 // on is its own, and says so in a comment, which a bundle would not keep.
@@ -75,6 +82,56 @@ const otelApart = {
   },
 };
 
+/*
+ * The reporting bundle: the modules that only reporting uses (src/runtime/reporting.ts and what
+ * it alone imports: what it reaches that neither the preload nor loopguard/otel does). Each
+ * import of one from dist/loopguard.js is a stand-in whose exports load the bundle when first
+ * read, so that importing one at the top of a module (which the TypeScript sources do: tests run
+ * them as they are) loads nothing until reporting starts.
+ */
+const reportingEntry = 'src/runtime/reporting.ts';
+
+/** The inputs esbuild bundles from `entry` (`cut`: imports left out, as the main bundle leaves them to other bundles). */
+async function inputsOf(entry, cut) {
+  const result = await esbuild.build({ ...bundled, plugins: [...bundled.plugins, cut], entryPoints: [entry], outfile: 'dist/inputs.js', metafile: true, write: false });
+  return new Set(Object.keys(result.metafile.inputs).filter((file) => file.startsWith('src/')));
+}
+
+/** `build`'s import `args` as a module of the source tree, when it is one of `files` (`src/x/y.ts`). */
+function sourceFileOf(args, files) {
+  const base = importedPath(args);
+  return [`${base}.ts`, `${base}/index.ts`, base].find((f) => files.has(f));
+}
+
+/** An import of a reporting module: its exports, read from the reporting bundle when first asked for. */
+function reportingApart(modules) {
+  return {
+    name: 'reporting-apart',
+    setup(build) {
+      build.onResolve({ filter: /^\.\.?\// }, (args) => {
+        if (args.namespace === 'reporting-apart') return undefined;
+        const file = sourceFileOf(args, modules);
+        return file === undefined ? undefined : { path: file, namespace: 'reporting-apart' };
+      });
+      build.onResolve({ filter: /^\.\/loopguard-reporting\.js$/, namespace: 'reporting-apart' }, (args) => ({ path: args.path, external: true }));
+      build.onLoad({ filter: /.*/, namespace: 'reporting-apart' }, async (args) => {
+        // The names it exports, from esbuild's reading of the module alone.
+        const read = await esbuild.build({ entryPoints: [args.path], absWorkingDir: root, format: 'esm', bundle: false, metafile: true, write: false, outdir: 'dist/exports', logLevel: 'warning' });
+        const names = Object.values(read.metafile.outputs).find((o) => o.entryPoint !== undefined).exports;
+        return {
+          contents: [
+            'let loaded;',
+            `const load = () => loaded ??= require('./loopguard-reporting.js').modules[${JSON.stringify(args.path)}]();`,
+            "Object.defineProperty(exports, '__esModule', { value: true });",
+            `for (const name of ${JSON.stringify(names)}) Object.defineProperty(exports, name, { enumerable: true, get: () => load()[name] });`,
+          ].join('\n'),
+          loader: 'js',
+        };
+      });
+    },
+  };
+}
+
 /**
  * A bundle beside dist/loopguard.js takes each module that one has from it, never a copy of its
  * own (the handler context's storage, the active runtime: one of each per process). `used`
@@ -87,8 +144,7 @@ function fromMain(mainInputs, used) {
       build.onResolve({ filter: /^\.\/loopguard\.js$/, namespace: 'from-main' }, (args) => ({ path: args.path, external: true }));
       build.onResolve({ filter: /^\.\.?\// }, (args) => {
         if (args.namespace === 'from-main') return undefined;
-        const base = importedPath(args);
-        const file = [`${base}.ts`, `${base}/index.ts`, base].find((f) => mainInputs.has(f));
+        const file = sourceFileOf(args, mainInputs);
         if (file === undefined) return undefined;
         used.add(file);
         return { path: file, namespace: 'from-main' };
@@ -101,10 +157,20 @@ function fromMain(mainInputs, used) {
   };
 }
 
+/** `modules`: each module of `files`, required when first asked for (by the bundles beside it). */
+function modulesList(files) {
+  const lines = [...files].sort().map((file) => `  ${JSON.stringify(file)}: () => require(${JSON.stringify(`./${file}`)}),`);
+  return `export const modules = {\n${lines.join('\n')}\n};\n`;
+}
+
 /** dist/loopguard.js' entry: src/bundle.ts' exports, and the modules the bundles beside it take from it. */
 function mainEntry(shared) {
-  const lines = [...shared].sort().map((file) => `  ${JSON.stringify(file)}: () => require(${JSON.stringify(`./${file}`)}),`);
-  return { contents: `export * from './src/bundle';\nexport const modules = {\n${lines.join('\n')}\n};\n`, resolveDir: root, sourcefile: 'src/bundle-modules.js', loader: 'js' };
+  return { contents: `export * from './src/bundle';\n${modulesList(shared)}`, resolveDir: root, sourcefile: 'src/bundle-modules.js', loader: 'js' };
+}
+
+/** dist/loopguard-reporting.js' entry: its modules. */
+function reportingEntryOf(modules) {
+  return { contents: modulesList(modules), resolveDir: root, sourcefile: 'src/reporting-modules.js', loader: 'js' };
 }
 
 const bundled = {
@@ -188,18 +254,29 @@ async function main() {
     fs.mkdirSync(path.dirname(path.join(dist, file)), { recursive: true });
     fs.writeFileSync(path.join(dist, file), text);
   }
-  // First what dist/loopguard.js holds, then the OpenTelemetry bundle (which says what it takes
-  // from it), then dist/loopguard.js again with those modules listed.
-  const main = { ...bundled, plugins: [...bundled.plugins, otelApart], outfile: 'dist/loopguard.js' };
-  const first = await esbuild.build({ ...main, stdin: mainEntry([]), metafile: true, write: false });
+  // Which modules are reporting's alone; then what dist/loopguard.js holds, then the bundles beside
+  // it (each says what it takes from it), then dist/loopguard.js again with those modules listed.
+  const cutReporting = { name: 'cut-reporting', setup(build) {
+    build.onResolve({ filter: /^\.\.?\// }, (args) => (`${importedPath(args)}.ts` === reportingEntry ? { path: args.path, external: true } : undefined));
+  } };
+  const preloaded = await inputsOf('src/register.ts', cutReporting);
+  const otel = await inputsOf('src/otel.ts', cutReporting);
+  const reporting = await inputsOf(reportingEntry, otelApart);
+  const reportingModules = new Set([...reporting].filter((file) => !preloaded.has(file) && !otel.has(file)));
+  // What both bundles beside it use, dist/loopguard.js holds (though it may not use it itself).
+  const both = [...reporting].filter((file) => otel.has(file) && !preloaded.has(file));
+  const main = { ...bundled, plugins: [...bundled.plugins, otelApart, reportingApart(reportingModules)], outfile: 'dist/loopguard.js' };
+  const first = await esbuild.build({ ...main, stdin: mainEntry(both), metafile: true, write: false });
+  const mainInputs = new Set(Object.keys(first.metafile.inputs));
   const shared = new Set();
-  await esbuild.build({ ...bundled, plugins: [...bundled.plugins, fromMain(new Set(Object.keys(first.metafile.inputs)), shared)], entryPoints: ['src/otel.ts'], outfile: 'dist/loopguard-otel.js' });
+  await esbuild.build({ ...bundled, plugins: [...bundled.plugins, fromMain(mainInputs, shared)], entryPoints: ['src/otel.ts'], outfile: 'dist/loopguard-otel.js' });
+  await esbuild.build({ ...bundled, plugins: [...bundled.plugins, otelApart, fromMain(mainInputs, shared)], stdin: reportingEntryOf(reportingModules), outfile: 'dist/loopguard-reporting.js' });
   await esbuild.build({ ...main, stdin: mainEntry(shared) });
   await esbuild.build({ ...bundled, plugins: [...bundled.plugins, testGuardFromMain], entryPoints: ['src/testing/index.ts'], outfile: 'dist/loopguard-testing.js' });
   await esbuild.build({ ...bundled, entryPoints: ['src/cli/index.ts'], outfile: 'dist/loopguard-cli.js' });
   await esbuild.build({ ...bundled, entryPoints: ['src/thread/entry.ts'], outfile: 'dist/thread/entry.js' });
 
-  for (const file of [bundleFile, otelFile, testingFile, cliFile, path.join(dist, 'thread', 'entry.js')]) asciiOnly(file);
+  for (const file of [bundleFile, otelFile, reportingFile, testingFile, cliFile, path.join(dist, 'thread', 'entry.js')]) asciiOnly(file);
   checkWrapperMarks(fs.readFileSync(bundleFile, 'utf8'));
 
   const { entries } = require(bundleFile);

@@ -34,6 +34,7 @@ export class List<T> {
  */
 export class Topic<T> extends List<(value: T) => void> {
   private wanting: readonly (() => boolean)[] = [];
+  private before: (() => void) | undefined;
 
   constructor(private readonly onError: (error: unknown) => void = () => {}) {
     super();
@@ -49,6 +50,11 @@ export class Topic<T> extends List<(value: T) => void> {
     };
   }
 
+  /** Runs once, before the next message is told to anyone: whoever must hear it can subscribe there. */
+  beforeNext(fn: (() => void) | undefined): void {
+    this.before = fn;
+  }
+
   wanted(): boolean {
     const wanting = this.wanting;
     for (let i = 0; i < wanting.length; i++) if ((wanting[i] as () => boolean)()) return true;
@@ -56,6 +62,15 @@ export class Topic<T> extends List<(value: T) => void> {
   }
 
   publish(value: T): void {
+    const before = this.before;
+    if (before !== undefined) {
+      this.before = undefined;
+      try {
+        before();
+      } catch (error) {
+        this.onError(error);
+      }
+    }
     const listeners = this.items;
     for (let i = 0; i < listeners.length; i++) {
       try {

@@ -1,4 +1,3 @@
-import { isMainThread } from 'node:worker_threads';
 import { nodeApis } from '../apis/node';
 import type { Target } from '../apis/resolve';
 import { ConfigError, defaults, settingsFromOptions, type Options, type Settings } from '../config/settings';
@@ -8,6 +7,7 @@ import { channels } from '../core/channels';
 import { outsideHandlers } from '../core/context';
 import type { Occurrence } from '../core/occurrence';
 import { packageRoot } from '../core/own-files';
+import { raw } from '../core/raw';
 import type { Sink, Summary } from '../core/reports';
 import { UndoStack, type Undo } from '../core/undo';
 import { version } from '../core/version';
@@ -17,22 +17,20 @@ import { syncEsm, warnAboutEarlyCopies, wrapBuiltins, wrapRequire, wrapTargets }
 import { packageEsmHooks, packageFileHooks } from '../guard/package-apis';
 import { hookEsmPackages } from '../hooks/esm-packages';
 import { hookPackageFiles } from '../hooks/package-files';
-import { Dispatcher, observationOf, unsampledObservation } from '../report/dispatcher';
-import { makeConsoleSink } from '../sinks/console';
-import { expandReportPath, makeJsonlSink } from '../sinks/jsonl';
 import { apiInstalled } from '../sinks/otel/api';
-import { otelSinkWhenRegistered } from '../sinks/otel/when-registered';
-import { OwnThread, relayedLines, type Lines, type LinesTarget } from '../thread/client';
-import { checkReportPath } from '../thread/line-file';
-import { Watchdog } from '../watchdog/watchdog';
+import type { Lines, LinesTarget } from '../thread/client';
+import { newSlots, publishSlots } from '../thread/protocol';
+// In the package, a bundle of its own: the first use of an export here loads it (never at load).
+import { checkReportFile, Reporting } from './reporting';
 import { containStrictErrors } from './strict-containment';
 
 /*
  * The composition root: the only place that knows sinks, integrations, the watchdog and
- * loopguard's thread exist. One Runtime owns everything installed — settings, the bus, the
- * dispatcher, the guard, the Discord integrations, the watchdog, the thread — and one undo stack:
- * `configure()` changes it in place (the same files, the same counters), `uninstall()` runs the
- * stack in reverse. Other copies of loopguard in the process use it through RuntimeApi.
+ * loopguard's thread exist. One Runtime owns everything installed — settings, the bus, the guard,
+ * the Discord integrations, reporting (the dispatcher, the sinks, the thread, the watchdog) — and
+ * one undo stack: `configure()` changes it in place (the same files, the same counters),
+ * `uninstall()` runs the stack in reverse. Reporting is made when first needed (see reports()).
+ * Other copies of loopguard in the process use it through RuntimeApi.
  */
 
 export interface InstallResult {
@@ -59,26 +57,21 @@ export interface RuntimeApi {
   linesFor(target: LinesTarget): Lines;
 }
 
-/** The settings-driven sinks, by what decides each. */
-interface SettingSink {
-  readonly key: string;
-  remove(): void;
-}
-
 export class Runtime implements RuntimeApi {
   readonly version = version;
   readonly root = packageRoot;
   readonly bus = new Bus();
   settings: Settings;
   installed = false;
-  private readonly dispatcher = new Dispatcher(this.bus);
   private readonly undo = new UndoStack();
   private guard: Guard | undefined;
   private discord: Discord | undefined;
-  private thread: OwnThread | undefined;
-  private watchdog: Watchdog | undefined;
+  private reporting: Reporting | undefined;
+  /** Reporting could not start (its file cannot be loaded): said once, not tried again. */
+  private reportingFailed = false;
+  /** The slots of loopguard's thread: made with the guard, since the app's workers look for them when they start. */
+  private shared: Int32Array | undefined;
   private uncontain: Undo | undefined;
-  private readonly settingSinks = new Map<'console' | 'otel' | 'file', SettingSink>();
   private readonly warned = new Set<string>();
   /** A LoopguardInstrumentation owns OpenTelemetry export: the settings add no second one. */
   private otelClaimed = false;
@@ -87,20 +80,16 @@ export class Runtime implements RuntimeApi {
   constructor(private readonly onUninstalled: (runtime: Runtime) => void = () => {}) {
     this.settings = defaults;
     this.bus.warnings.add((text) => this.writeWarning(text));
-    // Third parties (diagnostics_channel subscribers) see what sinks see; nothing is built for them otherwise.
-    this.bus.occurrences.add((o) => {
-      if (channels.occurrence.hasSubscribers) channels.occurrence.publish(observationOf(o));
-    });
-    this.bus.unsampled.add((u) => channels.occurrence.publish(unsampledObservation(u)), () => channels.occurrence.hasSubscribers);
-    this.dispatcher.addSink({ name: 'diagnostics_channel', write: (report) => {
-      if (channels.report.hasSubscribers) channels.report.publish(report);
-    } });
+    // Whatever is told before reporting runs starts it first: the dispatcher hears it too.
+    this.bus.occurrences.beforeNext(this.startReporting);
+    this.bus.failures.beforeNext(this.startReporting);
   }
 
   /**
    * Puts `settings` in force and, the first time, installs: the API table's wrappers, the
-   * integrations and package hooks, the sinks, the watchdog. Throws ConfigError (before anything
-   * changes) for a report file that cannot be used or OpenTelemetry `on` without its API.
+   * integrations and package hooks (reporting, with the sinks and the watchdog, starts when first
+   * needed, or now for a report file). Throws ConfigError (before anything changes) for a report
+   * file that cannot be used or OpenTelemetry `on` without its API.
    */
   install(settings: Settings): InstallResult {
     const first = !this.installed;
@@ -138,19 +127,21 @@ export class Runtime implements RuntimeApi {
   /** Takes OpenTelemetry export from the settings (or gives it back): the settings' sink goes or comes. */
   claimOtel(claimed: boolean): void {
     this.otelClaimed = claimed;
-    if (this.installed) this.applySinks(this.settings);
+    if (!this.installed || (this.settings.mode === 'off' && this.guard === undefined)) return;
+    if (!claimed) checkOtel(this.settings);
+    this.reporting?.applySinks(this.settings, claimed);
   }
 
   addSink(sink: Sink): () => void {
-    return this.dispatcher.addSink(sink);
+    return this.reports().dispatcher.addSink(sink);
   }
 
   summary(): Summary {
-    return this.dispatcher.summary();
+    return this.reports().dispatcher.summary();
   }
 
   flush(): void {
-    this.dispatcher.flush();
+    this.reporting?.dispatcher.flush();
   }
 
   /** The APIs the guard wrapped (for tests and diagnostics). */
@@ -162,9 +153,14 @@ export class Runtime implements RuntimeApi {
     return this.bus.occurrences.add(fn);
   }
 
-  handlerObservers(): readonly ObserverEntry[] {
+  /**
+   * Read as each handler starts: the first one starts reporting, so that its sinks follow that
+   * handler already (the OpenTelemetry sink's span).
+   */
+  readonly handlerObservers = (): readonly ObserverEntry[] => {
+    if (this.reporting === undefined && this.installed && this.settings.mode !== 'off') this.startReporting();
     return this.bus.handlerObservers.items;
-  }
+  };
 
   /** One of loopguard's warnings (said once per `key` when given). */
   warn(text: string, key?: string): void {
@@ -175,7 +171,7 @@ export class Runtime implements RuntimeApi {
     this.bus.warn(text);
   }
 
-  readonly linesFor = (target: LinesTarget): Lines => relayedLines(target.path ?? target.fd) ?? this.ownThread().lines(target);
+  readonly linesFor = (target: LinesTarget): Lines => this.reports().linesFor(target);
 
   private readonly warnOnce = (key: string, text: string): void => this.warn(text, key);
 
@@ -187,12 +183,18 @@ export class Runtime implements RuntimeApi {
     const on = settings.mode !== 'off';
     // First: what the settings name must exist, before anything changes.
     chooseIntegrations(settings.integrations);
-    if (on || this.guard !== undefined) this.applySinks(settings);
-    else if (settings.reportFile !== undefined) this.checkReportFile(settings.reportFile);
+    if (on || this.guard !== undefined) {
+      if (!this.otelClaimed) checkOtel(settings);
+      // A report file is opened (and checked) now: reporting starts with it.
+      if (this.reporting !== undefined) this.reporting.applySinks(settings, this.otelClaimed);
+      else if (settings.reportFile !== undefined) this.newReporting(settings);
+    } else if (settings.reportFile !== undefined) checkReportFile(settings.reportFile);
     this.settings = settings;
     if (settings.reportArgs) this.warnOnce('report-args', 'LOOPGUARD_REPORT_ARGS (reportArgs) no longer shows command lines: they hold passwords and tokens; reports show the program\'s name only');
     if (on && this.guard === undefined) this.installGuard(settings);
     this.guard?.apply(settings);
+    // Stalls outside handlers are judged from the first turn of the loop (watched by reporting's watchdog).
+    if (this.guard?.judgesAll === true) this.startReporting();
     if (this.discord !== undefined) {
       this.discord.events.active = on;
       this.discord.events.strict = settings.mode === 'strict';
@@ -205,7 +207,7 @@ export class Runtime implements RuntimeApi {
         this.uncontain = undefined;
       }
     }
-    this.applyWatchdog(settings);
+    this.reporting?.applyWatchdog(settings, this.guard !== undefined);
   }
 
   /** The wrappers, the hooks and the integrations: once, the first time the mode is not `off`. */
@@ -216,11 +218,14 @@ export class Runtime implements RuntimeApi {
       if (this.uncontain !== undefined) this.uncontain();
       this.uncontain = undefined;
     });
+    const shared = this.shared ?? newSlots();
+    this.shared = shared;
+    undo.push(publishSlots(shared));
     const guard = new Guard(this.bus, settings);
     this.guard = guard;
     wrapBuiltins(guard, nodeApis, undo, warnOnce);
     warnAboutEarlyCopies(warnOnce);
-    const discord = new Discord(this.bus, () => this.bus.handlerObservers.items);
+    const discord = new Discord(this.bus, this.handlerObservers);
     this.discord = discord;
     undo.push(() => {
       discord.stop();
@@ -241,104 +246,82 @@ export class Runtime implements RuntimeApi {
     syncEsm();
     // Not keeping the loop alive: a process that ends without a turn of it has no after-start-up.
     outsideHandlers(() => setImmediate(() => {
-      if (this.guard === guard) guard.endStartup();
+      if (this.guard !== guard) return;
+      guard.endStartup();
+      if (guard.judgesAll) this.startReporting();
     }).unref());
     undo.push(() => guard.deactivate()); // first of all: every wrapper calls straight through
   }
 
+  /** Reporting, made now if it was not (loading its bundle): for what the app asks of it. */
+  private reports(): Reporting {
+    return this.reporting ?? this.newReporting(this.installed ? this.settings : undefined);
+  }
+
   /**
-   * The sinks the settings ask for, changed only where their setting changed: the same report
-   * file stays open (a new one is opened, checked, before the old one closes), the OpenTelemetry
-   * sink keeps its counters.
+   * Starts reporting where loopguard itself needs it: a handler starts, something is to be told,
+   * stalls outside handlers are judged. Never throws: if it cannot start, that is said once and
+   * nothing is reported.
    */
-  private applySinks(settings: Settings): void {
-    const wanted = new Map<'console' | 'otel' | 'file', { key: string; make: () => Sink }>();
-    if (settings.console) wanted.set('console', { key: 'on', make: () => makeConsoleSink({}, this.linesFor) });
-    if (settings.otel !== 'off' && !this.otelClaimed) {
-      if (settings.otel === 'on' && !apiInstalled()) {
-        throw new ConfigError('LOOPGUARD_OTEL', 'loopguard: invalid LOOPGUARD_OTEL (otel) "on": @opentelemetry/api is not installed; accepted: auto, off, or on with @opentelemetry/api installed');
-      }
-      // The API is loaded once an SDK registers (no SDK can register without it).
-      wanted.set('otel', { key: 'on', make: () => otelSinkWhenRegistered((error) => this.bus.fail(error, 'starting OpenTelemetry')) });
-    }
-    const file = settings.reportFile;
-    if (file !== undefined) {
-      wanted.set('file', {
-        key: file,
-        make: () => {
-          try {
-            return makeJsonlSink(file, this.linesFor, (text) => this.warn(text));
-          } catch (error) {
-            throw new ConfigError('LOOPGUARD_REPORT_FILE', `loopguard: invalid LOOPGUARD_REPORT_FILE (reportFile) ${JSON.stringify(file)}: ${(error as Error).message}; accepted: a writable regular file's path`);
-          }
-        },
-      });
-    }
-    const made = new Map<'console' | 'otel' | 'file', { key: string; sink: Sink }>();
-    for (const [slot, want] of wanted) {
-      if (this.settingSinks.get(slot)?.key !== want.key) made.set(slot, { key: want.key, sink: want.make() });
-    }
-    for (const [slot, current] of this.settingSinks) {
-      if (wanted.get(slot)?.key === current.key) continue;
-      current.remove();
-      this.settingSinks.delete(slot);
-    }
-    for (const [slot, { key, sink }] of made) {
-      const remove = this.dispatcher.addSink(sink);
-      this.settingSinks.set(slot, {
-        key,
-        remove: () => {
-          remove();
-          // A report file that the settings no longer name is closed, the OpenTelemetry sink's
-          // timer stopped (the console has nothing to release; closing it prints the summary).
-          if (slot !== 'console') outsideHandlers(() => sink.close?.(this.dispatcher.summary()));
-        },
-      });
-    }
-  }
-
-  /** Mode off opens no file, but a report file it could never use is said now, not when the mode changes. */
-  private checkReportFile(file: string): void {
+  private readonly startReporting = (): void => {
+    if (this.reporting !== undefined || this.reportingFailed) return;
     try {
-      checkReportPath(expandReportPath(file));
+      this.newReporting(this.installed ? this.settings : undefined);
     } catch (error) {
-      throw new ConfigError('LOOPGUARD_REPORT_FILE', `loopguard: invalid LOOPGUARD_REPORT_FILE (reportFile) ${JSON.stringify(file)}: ${(error as Error).message}; accepted: a writable regular file's path`);
+      this.reportingFailed = true;
+      raw.writeSync(2, `[loopguard] warning: reporting could not start (${error instanceof Error ? error.message : String(error)}): nothing is reported\n`);
     }
-  }
+  };
 
-  private applyWatchdog(settings: Settings): void {
-    if (this.watchdog !== undefined && this.watchdog.stallMs === settings.stallMs && settings.mode !== 'off') return;
-    this.watchdog?.stop();
-    this.watchdog = undefined;
-    if (!Number.isFinite(settings.stallMs) || settings.mode === 'off' || this.guard === undefined || !isMainThread) return;
-    this.watchdog = Watchdog.start(this.bus, this.ownThread(), {
-      stallMs: settings.stallMs,
+  /**
+   * `settings`: the sinks and watchdog to start with (none before install); a ConfigError, and
+   * nothing started, if their report file cannot be used.
+   */
+  private newReporting(settings: Settings | undefined): Reporting {
+    this.bus.occurrences.beforeNext(undefined);
+    this.bus.failures.beforeNext(undefined);
+    // Outside any handler: loading it is loopguard's own work, never the app's blocking call.
+    const reporting = outsideHandlers(() => new Reporting(this.bus, {
+      shared: this.shared ??= newSlots(),
+      warnOnce: this.warnOnce,
       judgesAll: () => this.settings.scope === 'all',
-      warn: this.warnOnce,
-    });
-  }
-
-  /** Started on first use; after close() it writes on the main thread (exit is under way). */
-  private ownThread(): OwnThread {
-    this.thread ??= OwnThread.start({ onFailure: (text) => this.bus.failures.publish({ error: new Error(text), where: 'writing reports', said: true }) });
-    return this.thread;
+    }));
+    // Set first: what its sinks say as they start (a warning) goes through it.
+    this.reporting = reporting;
+    if (settings !== undefined && !this.closed && (settings.mode !== 'off' || this.guard !== undefined)) {
+      try {
+        outsideHandlers(() => reporting.applySinks(settings, this.otelClaimed));
+      } catch (error) {
+        this.reporting = undefined;
+        reporting.close();
+        this.bus.occurrences.beforeNext(this.startReporting);
+        this.bus.failures.beforeNext(this.startReporting);
+        throw error;
+      }
+    }
+    if (this.closed) reporting.close(); // exit under way: what it writes, it writes here
+    else if (settings !== undefined) outsideHandlers(() => reporting.applyWatchdog(settings, this.guard !== undefined));
+    return reporting;
   }
 
   private writeWarning(text: string): void {
     if (channels.warning.hasSubscribers) channels.warning.publish(text);
-    const relayed = relayedLines(2);
-    if (relayed !== undefined) relayed.write(`[loopguard] warning: ${text}\n`);
-    else this.ownThread().warn(text);
+    this.startReporting();
+    if (this.reporting !== undefined) this.reporting.warn(text);
+    else raw.writeSync(2, `[loopguard] warning: ${text}\n`);
   }
 
   /** At exit (or uninstall): a stall that ends the process is judged, every sink closes, the thread writes what it holds. */
   private close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.watchdog?.atExit();
-    this.watchdog = undefined;
-    this.dispatcher.close();
-    this.settingSinks.clear();
-    this.thread?.stop();
+    this.reporting?.close();
+  }
+}
+
+/** LOOPGUARD_OTEL=on needs @opentelemetry/api: said when the settings are given, not when reporting starts. */
+function checkOtel(settings: Settings): void {
+  if (settings.otel === 'on' && !apiInstalled()) {
+    throw new ConfigError('LOOPGUARD_OTEL', 'loopguard: invalid LOOPGUARD_OTEL (otel) "on": @opentelemetry/api is not installed; accepted: auto, off, or on with @opentelemetry/api installed');
   }
 }

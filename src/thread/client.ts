@@ -1,9 +1,9 @@
-import { BroadcastChannel, getEnvironmentData, isMainThread, setEnvironmentData, Worker } from 'node:worker_threads';
+import { BroadcastChannel, getEnvironmentData, isMainThread, Worker } from 'node:worker_threads';
 import { outsideHandlers } from '../core/context';
 import { builtFile } from '../core/own-files';
 import { raw } from '../core/raw';
 import { lineFileTo, type LineFile } from './line-file';
-import { Slot, clock, linesChannel, slotCount, takeTurnsUpTo, threadMarker, writeLock, type FromThread, type RelayedLine, type ThreadData, type ToThread } from './protocol';
+import { Slot, clock, linesChannel, takeTurnsUpTo, threadMarker, writeLock, type FromThread, type RelayedLine, type ThreadData, type ToThread, type WriteLock } from './protocol';
 import type { StallCheckOptions } from './stall-check';
 
 /*
@@ -54,10 +54,9 @@ interface Unhandled {
 }
 
 export class OwnThread {
-  readonly shared = new Int32Array(new SharedArrayBuffer(slotCount * 4));
   readonly origin = clock();
   /** Taken around each write of a report file here (never waited for: the thread has it for µs). */
-  private readonly lock = writeLock(this.shared, false);
+  private readonly lock: WriteLock;
   private worker: Worker | undefined;
   private seq = 0;
   private nextId = 1;
@@ -77,7 +76,10 @@ export class OwnThread {
   /** loopguard's own warnings: always on stderr, also under --no-warnings (the user asked for loopguard). */
   private warnings: Lines | undefined;
 
-  private constructor(private readonly hooks: ThreadHooks) {}
+  /** `shared`: the slots (thread/protocol.ts' sharedSlots), which the runtime made at install. */
+  private constructor(readonly shared: Int32Array, private readonly hooks: ThreadHooks) {
+    this.lock = writeLock(shared, false);
+  }
 
   /** One line on stderr: `[loopguard] warning: …`. */
   warn(text: string): void {
@@ -86,16 +88,13 @@ export class OwnThread {
   }
 
   /**
-   * The thread starts at the first turn of the event loop: a process that ends without one (node -e,
-   * a short script) never starts it, which is most of what loopguard adds to such a process' time
-   * (Node joins a starting thread at exit). Lines written before then are written here, as while
-   * the thread starts; a warning at start-up no longer starts it early.
+   * The thread starts at the next turn of the event loop (reporting made this when it started): a
+   * process that ends before one (node -e, a short script) never starts it, which is most of what
+   * loopguard would add to such a process' time (Node joins a starting thread at exit). Lines
+   * written before then are written here, as while the thread starts.
    */
-  static start(hooks: ThreadHooks): OwnThread {
-    const thread = new OwnThread(hooks);
-    // Set now: the app's worker threads look for it when they start (lines of theirs that come
-    // before the thread runs, they write themselves).
-    if (isMainThread) setEnvironmentData(linesChannel, thread.shared.buffer);
+  static start(shared: Int32Array, hooks: ThreadHooks): OwnThread {
+    const thread = new OwnThread(shared, hooks);
     // Does not keep the loop alive (nor does anything else of loopguard's).
     outsideHandlers(() => setImmediate(() => thread.launch()).unref());
     return thread;
@@ -186,7 +185,6 @@ export class OwnThread {
     // the lines it had not taken.
     this.takeOver();
     for (const file of [...this.inline?.values() ?? [], ...this.boot?.values() ?? []]) file.close();
-    if (isMainThread) setEnvironmentData(linesChannel, undefined);
     if (worker !== undefined) void worker.terminate();
   }
 
@@ -318,8 +316,8 @@ export function relayedLines(to: string | number): Lines | undefined {
   const shared = new Int32Array(buffer);
   const channel = new BroadcastChannel(linesChannel);
   channel.unref();
-  // Before loopguard's thread runs (it starts at the main thread's first turn of the loop), nobody
-  // listens on the channel: those lines are written here.
+  // Before loopguard's thread runs (if it ever does: it starts with the main thread's reporting),
+  // nobody listens on the channel: those lines are written here.
   let here: LineFile | undefined;
   const post = (text: string): void => {
     if (Atomics.load(shared, Slot.online) !== 1) {

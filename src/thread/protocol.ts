@@ -1,3 +1,5 @@
+import { getEnvironmentData, isMainThread, setEnvironmentData } from 'node:worker_threads';
+
 /*
  * What the main thread and loopguard's own thread share: the slots of one SharedArrayBuffer
  * (Int32, read and written with Atomics) and the messages between them. Times in slots are
@@ -39,6 +41,21 @@ export const Slot = {
   stopped: 11,
 } as const;
 export const slotCount = 12;
+
+export const newSlots = (): Int32Array => new Int32Array(new SharedArrayBuffer(slotCount * 4));
+
+/**
+ * On the main thread, publishes `shared` for the app's worker threads (under linesChannel), which
+ * look for it when they start: before loopguard's thread does, or before anything is reported at
+ * all. Returns the undo.
+ */
+export function publishSlots(shared: Int32Array): () => void {
+  if (!isMainThread) return () => {};
+  setEnvironmentData(linesChannel, shared.buffer);
+  return () => {
+    if (getEnvironmentData(linesChannel) === shared.buffer) setEnvironmentData(linesChannel, undefined);
+  };
+}
 
 /** The thread's side of Slot.turn: whether line `seq` is its to write (the main thread has not taken it). */
 export function takeTurn(shared: Int32Array, seq: number): boolean {

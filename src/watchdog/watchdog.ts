@@ -126,8 +126,8 @@ export class Watchdog {
     }
     const w = new Watchdog(bus, thread, options);
     bus.timing = w.timing;
-    // Armed at the first turn of the loop: start-up (loading the app) is not a stall. The
-    // immediate does not keep the loop alive: a process that ends without a turn has no stall.
+    // Armed at the next turn of the loop, so never during start-up (loading the app is not a
+    // stall). The immediate does not keep the loop alive: a process that ends without a turn has no stall.
     outsideHandlers(() => setImmediate(() => {
       if (w.stopped) return;
       w.arm();

@@ -40,8 +40,8 @@ describe('start-up', () => {
     expect(loaded).not.toContain('import-in-the-middle');
   });
 
-  it.runIf(process.platform === 'linux')('starts loopguard\'s thread at the first turn of the loop: a process that ends without one never starts it, also when it writes a warning or a report before', async () => {
-    const threads = (args: string[], script: string): Promise<number> => atExit(args, script, "require('fs').readdirSync('/proc/self/task').length");
+  it.runIf(process.platform === 'linux')('starts loopguard\'s thread with reporting, at a turn of the loop: a process with nothing to report never starts it, nor one that ends before a turn, also when it writes a warning or a report before', async () => {
+    const threads = (args: string[], script: string, env: Record<string, string> = {}): Promise<number> => atExit(args, script, "require('fs').readdirSync('/proc/self/task').length", env);
     const plain = await threads([], '0');
     expect(await threads(['-r', 'loopguard/register'], '0')).toBe(plain);
     // A warning at install (LOOPGUARD_REPORT_ARGS) and a report line, both before the first turn.
@@ -54,7 +54,9 @@ describe('start-up', () => {
     } finally {
       cleanup(early);
     }
+    // With a report file (runNode's default), reporting starts at install; without one, nothing starts it here.
     expect(await threads(['-r', 'loopguard/register'], 'setTimeout(() => {}, 50)')).toBe(plain + 1);
+    expect(await threads(['-r', 'loopguard/register'], 'setTimeout(() => {}, 50)', { LOOPGUARD_REPORT_FILE: '' })).toBe(plain);
   });
 
   it('loads the API once an SDK is registered, and picomatch with an allow-list', async () => {
@@ -65,13 +67,21 @@ describe('start-up', () => {
     expect(loaded).toContain('picomatch');
   });
 
-  it('reads the OpenTelemetry code (a bundle of its own) only once an SDK is registered, or the app asks for loopguard/otel', async () => {
+  it('reads reporting (a bundle of its own) only once there is something to report, and the OpenTelemetry code only once an SDK is registered then, or the app asks for loopguard/otel', async () => {
     const dist = `${root}/dist/`;
     const ownFiles = (args: string[], script: string, env: Record<string, string> = {}): Promise<string[]> =>
-      atExit(args, script, `Object.keys(require.cache).filter((k) => k.startsWith(${JSON.stringify(dist)})).map((k) => k.slice(${dist.length})).sort()`, env);
-    expect(await ownFiles(['-r', 'loopguard/register'], 'setTimeout(() => {}, 1200)')).toEqual(['core/rethrow.js', 'loopguard.js', 'register.js']);
-    expect(await ownFiles(['-r', 'loopguard/register', '-r', './test/fixtures/otel/tracing.js'], 'setTimeout(() => process.exit(0), 1500)', { OTLP_ENDPOINT: 'http://127.0.0.1:9' }))
-      .toEqual(['core/rethrow.js', 'loopguard-otel.js', 'loopguard.js', 'register.js']);
+      atExit(args, script, `Object.keys(require.cache).filter((k) => k.startsWith(${JSON.stringify(dist)})).map((k) => k.slice(${dist.length})).sort()`, { LOOPGUARD_REPORT_FILE: '', ...env });
+    const preload = ['-r', 'loopguard/register'];
+    const sdk = [...preload, '-r', './test/fixtures/otel/tracing.js'];
+    const otlp = { OTLP_ENDPOINT: 'http://127.0.0.1:9' };
+    const handler = "require('loopguard').runInHandler({ source: 'test', event: 'tick' }, () => {})";
+    expect(await ownFiles(preload, 'setTimeout(() => {}, 1200)')).toEqual(['core/rethrow.js', 'loopguard.js', 'register.js']);
+    expect(await ownFiles(sdk, 'setTimeout(() => process.exit(0), 1500)', otlp)).toEqual(['core/rethrow.js', 'loopguard.js', 'register.js']);
+    expect(await ownFiles(sdk, `${handler}; setTimeout(() => process.exit(0), 1500)`, otlp))
+      .toEqual(['core/rethrow.js', 'index.js', 'loopguard-otel.js', 'loopguard-reporting.js', 'loopguard.js', 'register.js']);
+    expect(await ownFiles(preload, `${handler}; setTimeout(() => {}, 50)`)).toEqual(['core/rethrow.js', 'index.js', 'loopguard-reporting.js', 'loopguard.js', 'register.js']);
+    expect(await ownFiles(preload, '0', { LOOPGUARD_REPORT_FILE: '$DIR/reports.jsonl' })).toEqual(['core/rethrow.js', 'loopguard-reporting.js', 'loopguard.js', 'register.js']);
+    expect(await ownFiles(preload, '0', { LOOPGUARD_SCOPEX: '1' })).toEqual(['core/rethrow.js', 'loopguard-reporting.js', 'loopguard.js', 'register.js']);
     expect(await ownFiles([], "require('loopguard/otel')")).toEqual(['core/rethrow.js', 'loopguard-otel.js', 'loopguard.js', 'otel.js']);
   });
 });
