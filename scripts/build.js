@@ -58,16 +58,6 @@ const keepOwnFiles = {
   },
 };
 
-/** The testing bundle's guardTests is the main bundle's: it installs and reads the runtime there. */
-const testGuardFromMain = {
-  name: 'test-guard-from-main',
-  setup(build) {
-    build.onResolve({ filter: /^\.\/test-guard$/ }, () => ({ path: 'test-guard', namespace: 'main-bundle' }));
-    build.onResolve({ filter: /^\.\/loopguard\.js$/, namespace: 'main-bundle' }, (args) => ({ path: args.path, external: true }));
-    build.onLoad({ filter: /.*/, namespace: 'main-bundle' }, () => ({ contents: "module.exports = require('./loopguard.js').entries.testGuard();", loader: 'js' }));
-  },
-};
-
 /*
  * The OpenTelemetry bundle: in dist/loopguard.js, the entry `loopguard/otel` (src/otel.ts) and the
  * sink the settings make once an SDK registers (sinks/otel/sink.ts, required when it is) are
@@ -271,8 +261,9 @@ async function main() {
   const shared = new Set();
   await esbuild.build({ ...bundled, plugins: [...bundled.plugins, fromMain(mainInputs, shared)], entryPoints: ['src/otel.ts'], outfile: 'dist/loopguard-otel.js' });
   await esbuild.build({ ...bundled, plugins: [...bundled.plugins, otelApart, fromMain(mainInputs, shared)], stdin: reportingEntryOf(reportingModules), outfile: 'dist/loopguard-reporting.js' });
+  // The testing bundle's guardTests installs and reads the runtime of dist/loopguard.js.
+  await esbuild.build({ ...bundled, plugins: [...bundled.plugins, fromMain(mainInputs, shared)], entryPoints: ['src/testing/index.ts'], outfile: 'dist/loopguard-testing.js' });
   await esbuild.build({ ...main, stdin: mainEntry(shared) });
-  await esbuild.build({ ...bundled, plugins: [...bundled.plugins, testGuardFromMain], entryPoints: ['src/testing/index.ts'], outfile: 'dist/loopguard-testing.js' });
   await esbuild.build({ ...bundled, entryPoints: ['src/cli/index.ts'], outfile: 'dist/loopguard-cli.js' });
   await esbuild.build({ ...bundled, entryPoints: ['src/thread/entry.ts'], outfile: 'dist/thread/entry.js' });
 
