@@ -4,8 +4,8 @@
  * modules run when it is first asked for. The emulator (loopguard/testing) and the report command
  * are bundles of their own, which this one never has to read: a third of the code, 6 to 7 ms of
  * every start on Node 24. The testing bundle takes guardTests from here (it acts on the runtime).
- * `otel` (loopguard/otel) is a bundle of its own as well, read when asked for; it takes the modules
- * of this one that it uses from here.
+ * Reporting (runtime/reporting.ts) and `otel` (loopguard/otel) are bundles of their own as well,
+ * read when first needed; they take the modules of this one that they use from here.
  */
 import { preload, preloadedAsPackage } from './runtime/preload';
 

@@ -32,6 +32,8 @@ interface Span {
   last: number;
 }
 const wrapperSpans: Span[] = [];
+/** The marks of modules whose span is not read yet: a stack is read for each, when one is first needed. */
+const unread: (readonly [() => Position | undefined, () => Position | undefined])[] = [];
 
 interface Position {
   file: string;
@@ -53,18 +55,26 @@ export function wrapperCodeMark(): Position | undefined {
 
 /** The lines from the mark `first` (a module's first function) to `last` (its last one) are wrapper code. */
 export function wrapperCode(first: () => Position | undefined, last: () => Position | undefined): void {
-  const from = first();
-  const to = last();
-  if (from !== undefined && to !== undefined && from.file === to.file) wrapperSpans.push({ file: from.file, first: from.line, last: to.line });
+  unread.push([first, last]);
+}
+
+function spans(): readonly Span[] {
+  for (const [first, last] of unread.splice(0)) {
+    const from = first();
+    const to = last();
+    if (from !== undefined && to !== undefined && from.file === to.file) wrapperSpans.push({ file: from.file, first: from.line, last: to.line });
+  }
+  return wrapperSpans;
 }
 
 /** Whether another wrapper is further out on the stack (that one rebuilds the stack). */
 function nested(wrapper: Function): boolean {
+  const known = spans();
   for (const frame of captureFrames(wrapper, 64)) {
     const file = fileOf(frame);
     const line = frame.getLineNumber();
     if (file === undefined || line === null) continue;
-    for (const span of wrapperSpans) if (span.file === file && line >= span.first && line <= span.last) return true;
+    for (const span of known) if (span.file === file && line >= span.first && line <= span.last) return true;
   }
   return false;
 }

@@ -13,10 +13,11 @@ export type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
 
 /** Gives `wrapper` the original's name, length and own properties (`realpathSync.native`), and marks it. */
 export function mimic(wrapper: Function, original: Function): void {
-  for (const [key, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(original))) {
+  // One name at a time: this runs for every function wrapped at start-up.
+  for (const key of Object.getOwnPropertyNames(original)) {
     if (key === 'prototype' || key === 'caller' || key === 'arguments') continue;
     try {
-      Object.defineProperty(wrapper, key, descriptor);
+      Object.defineProperty(wrapper, key, Object.getOwnPropertyDescriptor(original, key) as PropertyDescriptor);
     } catch {
       // A non-configurable own property of the wrapper itself: keep the wrapper's.
     }

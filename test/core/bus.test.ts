@@ -31,4 +31,26 @@ describe('a topic', () => {
     expect(seen).toEqual([3]);
     expect(errors).toHaveLength(1);
   });
+
+  it('runs what it was given before its next message only, once: a listener added there hears that message', () => {
+    const errors: unknown[] = [];
+    const topic = new Topic<number>((error) => errors.push(error));
+    const seen: number[] = [];
+    let ran = 0;
+    topic.beforeNext(() => {
+      ran++;
+      topic.add((n) => seen.push(n));
+    });
+    topic.publish(1);
+    topic.publish(2);
+    expect([ran, seen]).toEqual([1, [1, 2]]);
+    topic.beforeNext(() => { throw new Error('before'); });
+    topic.publish(3);
+    expect(seen).toEqual([1, 2, 3]);
+    expect(errors).toHaveLength(1);
+    topic.beforeNext(() => seen.push(-1));
+    topic.beforeNext(undefined);
+    topic.publish(4);
+    expect(seen).toEqual([1, 2, 3, 4]);
+  });
 });
