@@ -11,8 +11,7 @@
 //                         OpenTelemetry export (loopguard/otel, and the settings' sink once an SDK
 //                         registers), a bundle of its own that the preload reads only then
 //                         Each bundle beside dist/loopguard.js takes every module of it that it
-//                         uses from there (one instance of each), and dist/loopguard.js the
-//                         reporting bundle's modules from that one
+//                         uses from there (one instance of each), and the others' modules from them
 //   dist/loopguard-testing.js, dist/loopguard-cli.js
 //                         the emulator and the report command, bundles of their own: the preload
 //                         never reads them (guardTests comes from dist/loopguard.js)
@@ -35,7 +34,6 @@ const bundleFile = path.join(dist, 'loopguard.js');
 const testingFile = path.join(dist, 'loopguard-testing.js');
 const cliFile = path.join(dist, 'loopguard-cli.js');
 const otelFile = path.join(dist, 'loopguard-otel.js');
-const reportingFile = path.join(dist, 'loopguard-reporting.js');
 
 // core/rethrow.js stays a file: the line Node prints above an uncaught error that loopguard passed
 // on is its own, and says so in a comment, which a bundle would not keep.
@@ -73,17 +71,24 @@ const otelApart = {
 };
 
 /*
- * The reporting bundle: the modules that only reporting uses (src/runtime/reporting.ts and what
- * it alone imports: what it reaches that neither the preload nor loopguard/otel does). Each
- * import of one from dist/loopguard.js is a stand-in whose exports load the bundle when first
- * read, so that importing one at the top of a module (which the TypeScript sources do: tests run
- * them as they are) loads nothing until reporting starts.
+ * Bundles of the modules that only their entries reach (what neither the preload nor
+ * loopguard/otel nor another of these does), read when first needed. Each import of one of their
+ * modules from another bundle is a stand-in whose exports load the bundle when first read, so
+ * that importing one at the top of a module (which the TypeScript sources do: tests run them as
+ * they are) loads nothing until it is used.
  */
-const reportingEntry = 'src/runtime/reporting.ts';
+const apart = [
+  // When reporting starts (runtime/runtime.ts' reports()).
+  { file: 'loopguard-reporting.js', entries: ['src/runtime/reporting.ts'] },
+];
 
-/** The inputs esbuild bundles from `entry` (`cut`: imports left out, as the main bundle leaves them to other bundles). */
-async function inputsOf(entry, cut) {
-  const result = await esbuild.build({ ...bundled, plugins: [...bundled.plugins, cut], entryPoints: [entry], outfile: 'dist/inputs.js', metafile: true, write: false });
+/** The modules esbuild bundles from `entries`, leaving out the imports of `cut` (`src/x/y.ts`) and `others` (plugins). */
+async function inputsOf(entries, cut, others = [otelApart]) {
+  const cutting = { name: 'cut', setup(build) {
+    build.onResolve({ filter: /^\.\.?\// }, (args) => (cut.includes(`${importedPath(args)}.ts`) ? { path: args.path, external: true } : undefined));
+  } };
+  const stdin = { contents: entries.map((e) => `import ${JSON.stringify(`./${e}`)};`).join('\n'), resolveDir: root, loader: 'js' };
+  const result = await esbuild.build({ ...bundled, plugins: [...bundled.plugins, ...others, cutting], stdin, outfile: 'dist/inputs.js', metafile: true, write: false });
   return new Set(Object.keys(result.metafile.inputs).filter((file) => file.startsWith('src/')));
 }
 
@@ -93,25 +98,25 @@ function sourceFileOf(args, files) {
   return [`${base}.ts`, `${base}/index.ts`, base].find((f) => files.has(f));
 }
 
-/** An import of a reporting module: its exports, read from the reporting bundle when first asked for. */
-function reportingApart(modules) {
+/** An import of one of `bundle.modules`: its exports, read from `bundle.file` when first asked for. */
+function fromApart(bundle) {
+  const namespace = `apart:${bundle.file}`;
   return {
-    name: 'reporting-apart',
+    name: namespace,
     setup(build) {
       build.onResolve({ filter: /^\.\.?\// }, (args) => {
-        if (args.namespace === 'reporting-apart') return undefined;
-        const file = sourceFileOf(args, modules);
-        return file === undefined ? undefined : { path: file, namespace: 'reporting-apart' };
+        if (args.namespace === namespace) return { path: args.path, external: true };
+        const file = sourceFileOf(args, bundle.modules);
+        return file === undefined ? undefined : { path: file, namespace };
       });
-      build.onResolve({ filter: /^\.\/loopguard-reporting\.js$/, namespace: 'reporting-apart' }, (args) => ({ path: args.path, external: true }));
-      build.onLoad({ filter: /.*/, namespace: 'reporting-apart' }, async (args) => {
+      build.onLoad({ filter: /.*/, namespace }, async (args) => {
         // The names it exports, from esbuild's reading of the module alone.
         const read = await esbuild.build({ entryPoints: [args.path], absWorkingDir: root, format: 'esm', bundle: false, metafile: true, write: false, outdir: 'dist/exports', logLevel: 'warning' });
         const names = Object.values(read.metafile.outputs).find((o) => o.entryPoint !== undefined).exports;
         return {
           contents: [
             'let loaded;',
-            `const load = () => loaded ??= require('./loopguard-reporting.js').modules[${JSON.stringify(args.path)}]();`,
+            `const load = () => loaded ??= require('./${bundle.file}').modules[${JSON.stringify(args.path)}]();`,
             "Object.defineProperty(exports, '__esModule', { value: true });",
             `for (const name of ${JSON.stringify(names)}) Object.defineProperty(exports, name, { enumerable: true, get: () => load()[name] });`,
           ].join('\n'),
@@ -158,9 +163,9 @@ function mainEntry(shared) {
   return { contents: `export * from './src/bundle';\n${modulesList(shared)}`, resolveDir: root, sourcefile: 'src/bundle-modules.js', loader: 'js' };
 }
 
-/** dist/loopguard-reporting.js' entry: its modules. */
-function reportingEntryOf(modules) {
-  return { contents: modulesList(modules), resolveDir: root, sourcefile: 'src/reporting-modules.js', loader: 'js' };
+/** A bundle apart's entry: its modules. */
+function apartEntry(bundle) {
+  return { contents: modulesList(bundle.modules), resolveDir: root, sourcefile: `src/${bundle.file.replace(/\.js$/, '')}-modules.js`, loader: 'js' };
 }
 
 const bundled = {
@@ -244,30 +249,32 @@ async function main() {
     fs.mkdirSync(path.dirname(path.join(dist, file)), { recursive: true });
     fs.writeFileSync(path.join(dist, file), text);
   }
-  // Which modules are reporting's alone; then what dist/loopguard.js holds, then the bundles beside
-  // it (each says what it takes from it), then dist/loopguard.js again with those modules listed.
-  const cutReporting = { name: 'cut-reporting', setup(build) {
-    build.onResolve({ filter: /^\.\.?\// }, (args) => (`${importedPath(args)}.ts` === reportingEntry ? { path: args.path, external: true } : undefined));
-  } };
-  const preloaded = await inputsOf('src/register.ts', cutReporting);
-  const otel = await inputsOf('src/otel.ts', cutReporting);
-  const reporting = await inputsOf(reportingEntry, otelApart);
-  const reportingModules = new Set([...reporting].filter((file) => !preloaded.has(file) && !otel.has(file)));
-  // What both bundles beside it use, dist/loopguard.js holds (though it may not use it itself).
-  const both = [...reporting].filter((file) => otel.has(file) && !preloaded.has(file));
-  const main = { ...bundled, plugins: [...bundled.plugins, otelApart, reportingApart(reportingModules)], outfile: 'dist/loopguard.js' };
+  // Which modules each bundle apart holds; then what dist/loopguard.js holds, then the bundles
+  // beside it (each says what it takes from it), then dist/loopguard.js again with those listed.
+  const cutAll = apart.flatMap((b) => b.entries);
+  const preloaded = await inputsOf(['src/register.ts'], cutAll);
+  const otel = await inputsOf(['src/otel.ts'], cutAll, []);
+  const reached = await Promise.all(apart.map((b) => inputsOf(b.entries, cutAll.filter((e) => !b.entries.includes(e)))));
+  const uses = (file) => [otel, ...reached].filter((set) => set.has(file)).length;
+  for (const [i, bundle] of apart.entries()) bundle.modules = new Set([...reached[i]].filter((file) => !preloaded.has(file) && uses(file) === 1));
+  // What two of the bundles beside it use, dist/loopguard.js holds (though it may not use it itself).
+  const both = [...new Set([...otel, ...reached.flatMap((set) => [...set])])].filter((file) => !preloaded.has(file) && uses(file) > 1);
+  const takeApart = apart.map(fromApart);
+  const main = { ...bundled, plugins: [...bundled.plugins, otelApart, ...takeApart], outfile: 'dist/loopguard.js' };
   const first = await esbuild.build({ ...main, stdin: mainEntry(both), metafile: true, write: false });
   const mainInputs = new Set(Object.keys(first.metafile.inputs));
   const shared = new Set();
-  await esbuild.build({ ...bundled, plugins: [...bundled.plugins, fromMain(mainInputs, shared)], entryPoints: ['src/otel.ts'], outfile: 'dist/loopguard-otel.js' });
-  await esbuild.build({ ...bundled, plugins: [...bundled.plugins, otelApart, fromMain(mainInputs, shared)], stdin: reportingEntryOf(reportingModules), outfile: 'dist/loopguard-reporting.js' });
+  await esbuild.build({ ...bundled, plugins: [...bundled.plugins, ...takeApart, fromMain(mainInputs, shared)], entryPoints: ['src/otel.ts'], outfile: 'dist/loopguard-otel.js' });
+  for (const [i, bundle] of apart.entries()) {
+    await esbuild.build({ ...bundled, plugins: [...bundled.plugins, otelApart, ...takeApart.filter((_, j) => j !== i), fromMain(mainInputs, shared)], stdin: apartEntry(bundle), outfile: `dist/${bundle.file}` });
+  }
   // The testing bundle's guardTests installs and reads the runtime of dist/loopguard.js.
-  await esbuild.build({ ...bundled, plugins: [...bundled.plugins, fromMain(mainInputs, shared)], entryPoints: ['src/testing/index.ts'], outfile: 'dist/loopguard-testing.js' });
+  await esbuild.build({ ...bundled, plugins: [...bundled.plugins, otelApart, ...takeApart, fromMain(mainInputs, shared)], entryPoints: ['src/testing/index.ts'], outfile: 'dist/loopguard-testing.js' });
   await esbuild.build({ ...main, stdin: mainEntry(shared) });
   await esbuild.build({ ...bundled, entryPoints: ['src/cli/index.ts'], outfile: 'dist/loopguard-cli.js' });
   await esbuild.build({ ...bundled, entryPoints: ['src/thread/entry.ts'], outfile: 'dist/thread/entry.js' });
 
-  for (const file of [bundleFile, otelFile, reportingFile, testingFile, cliFile, path.join(dist, 'thread', 'entry.js')]) asciiOnly(file);
+  for (const file of [bundleFile, otelFile, ...apart.map((b) => path.join(dist, b.file)), testingFile, cliFile, path.join(dist, 'thread', 'entry.js')]) asciiOnly(file);
   checkWrapperMarks(fs.readFileSync(bundleFile, 'utf8'));
 
   const { entries } = require(bundleFile);
