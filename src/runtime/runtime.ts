@@ -232,7 +232,17 @@ export class Runtime implements RuntimeApi {
       this.discord = undefined;
     });
     const chosen = chooseIntegrations(settings.integrations);
-    const integrationHooks = discord.hooks(chosen, warnOnce);
+    // A bot library loading (at start-up, as a rule) starts reporting, which its first event will
+    // need: loading it then costs that event nothing.
+    const reportingFirst = <A>(patch: (a: A) => Undo | undefined) => (a: A): Undo | undefined => {
+      this.startReporting();
+      return patch(a);
+    };
+    const hooks = discord.hooks(chosen, warnOnce);
+    const integrationHooks = {
+      files: hooks.files.map((hook) => ({ ...hook, patch: reportingFirst(hook.patch) })),
+      esm: hooks.esm.map((hook) => ({ ...hook, patch: reportingFirst(hook.patch) })),
+    };
     const wrapLoaded = (targets: readonly Target[]): void => wrapTargets(guard, targets, undo, warnOnce);
     const packageError = (pkg: string, error: unknown): void => warnOnce(`package:${pkg}`, `could not hook ${pkg}: ${error instanceof Error ? error.message : String(error)}; its blocking calls are reported as Node's, if at all`);
     // Before wrapping require: the module-load wrapper must be outermost, so that the hooks' own

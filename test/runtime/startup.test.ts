@@ -67,7 +67,7 @@ describe('start-up', () => {
     expect(loaded).toContain('picomatch');
   });
 
-  it('reads reporting (a bundle of its own) only once there is something to report, and the OpenTelemetry code only once an SDK is registered then, or the app asks for loopguard/otel', async () => {
+  it('reads reporting (a bundle of its own) only once there is something to report or a bot library loads, and the OpenTelemetry code only once an SDK is registered then, or the app asks for loopguard/otel', async () => {
     const dist = `${root}/dist/`;
     const ownFiles = (args: string[], script: string, env: Record<string, string> = {}): Promise<string[]> =>
       atExit(args, script, `Object.keys(require.cache).filter((k) => k.startsWith(${JSON.stringify(dist)})).map((k) => k.slice(${dist.length})).sort()`, { LOOPGUARD_REPORT_FILE: '', ...env });
@@ -81,6 +81,9 @@ describe('start-up', () => {
       .toEqual(['core/rethrow.js', 'index.js', 'loopguard-otel.js', 'loopguard-reporting.js', 'loopguard.js', 'register.js']);
     expect(await ownFiles(preload, `${handler}; setTimeout(() => {}, 50)`)).toEqual(['core/rethrow.js', 'index.js', 'loopguard-reporting.js', 'loopguard.js', 'register.js']);
     expect(await ownFiles(preload, '0', { LOOPGUARD_REPORT_FILE: '$DIR/reports.jsonl' })).toEqual(['core/rethrow.js', 'loopguard-reporting.js', 'loopguard.js', 'register.js']);
+    // A bot library loading (start-up) starts it, so that the bot's first event does not pay for it.
+    expect(await ownFiles(preload, "require('discord.js')")).toEqual(['core/rethrow.js', 'loopguard-reporting.js', 'loopguard.js', 'register.js']);
+    expect(await ownFiles(preload, "require('discord.js')", { LOOPGUARD_INTEGRATIONS: 'off' })).toEqual(['core/rethrow.js', 'loopguard.js', 'register.js']);
     expect(await ownFiles(preload, '0', { LOOPGUARD_SCOPEX: '1' })).toEqual(['core/rethrow.js', 'loopguard-reporting.js', 'loopguard.js', 'register.js']);
     expect(await ownFiles([], "require('loopguard/otel')")).toEqual(['core/rethrow.js', 'loopguard-otel.js', 'loopguard.js', 'otel.js']);
   });
