@@ -279,7 +279,9 @@ export class Runtime implements RuntimeApi {
       this.newReporting(this.installed ? this.settings : undefined);
     } catch (error) {
       this.reportingFailed = true;
-      raw.writeSync(2, `[loopguard] warning: reporting could not start (${error instanceof Error ? error.message : String(error)}): nothing is reported\n`);
+      // Its code, not its message: a module's message lists paths.
+      const code = (error as { code?: unknown } | null)?.code;
+      raw.writeSync(2, `[loopguard] warning: reporting could not start (${typeof code === 'string' ? code : error instanceof Error ? error.name : typeof error}): nothing is reported\n`);
     }
   };
 

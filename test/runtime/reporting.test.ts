@@ -1,11 +1,14 @@
+import { spawnSync } from 'node:child_process';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { resolve } from 'node:path';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaults, settingsFromOptions } from '../../src/config/settings';
 import { runHandled } from '../../src/handlers/lifecycle';
 import { Runtime } from '../../src/runtime/runtime';
 import { OtlpReceiver } from '../support/otlp-receiver';
-import { cleanup, runNode } from '../support/run-node';
+import { cleanup, root, runNode } from '../support/run-node';
 
 /*
  * Reporting (the dispatcher, the sinks, loopguard's thread, the watchdog) starts when it is first
@@ -90,6 +93,25 @@ describe('in a preloaded process with an OpenTelemetry SDK', () => {
       expect(receiver.spans.map((s) => s.name)).toEqual(['test first']);
     } finally {
       cleanup(run);
+    }
+  });
+});
+
+describe('when its bundle cannot be loaded (a broken install)', () => {
+  it('the app runs as without loopguard: handlers and blocking calls go on, one warning says so, and nothing else is said', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'loopguard-broken-'));
+    try {
+      const pkg = join(dir, 'node_modules', 'loopguard');
+      cpSync(join(root, 'dist'), join(pkg, 'dist'), { recursive: true });
+      cpSync(join(root, 'package.json'), join(pkg, 'package.json'));
+      rmSync(join(pkg, 'dist', 'loopguard-reporting.js'));
+      const script = "const lg = require('loopguard'); console.log(lg.runInHandler({ source: 'test', event: 'e' }, () => require('fs').statSync('/').isDirectory())); lg.runInHandler({ source: 'test', event: 'f' }, () => 0)";
+      const run = spawnSync(process.execPath, ['-r', 'loopguard/register', '-e', script], { cwd: dir, encoding: 'utf8', env: { ...process.env, LOOPGUARD_REPORT_FILE: '' } });
+      expect(run.status, run.stderr).toBe(0);
+      expect(run.stdout).toBe('true\n');
+      expect(run.stderr).toBe('[loopguard] warning: reporting could not start (MODULE_NOT_FOUND): nothing is reported\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
