@@ -44,7 +44,7 @@ export class Guard {
   readonly requireListeners = new List<(id: string, parent: unknown) => void>();
   /** Called with every module the app requires (lazy builtins are wrapped when they load). */
   readonly loadListeners = new List<(id: string, exports: unknown) => void>();
-  private startupOver = false;
+  private afterStartup = false;
 
   constructor(readonly bus: Bus, settings: Settings) {
     this.apply(settings);
@@ -54,7 +54,7 @@ export class Guard {
   apply(settings: Settings): void {
     this.settings = settings;
     this.active = settings.mode !== 'off';
-    this.judgesAll = this.active && this.startupOver && settings.scope === 'all';
+    this.judgesAll = this.active && this.afterStartup && settings.scope === 'all';
     this.allowedSite = compileMatchers(settings.allowSites, pathMatcher);
     const allowedApi = compileMatchers(settings.allowApis, nameMatcher);
     this.allowedApi = allowedApi;
@@ -67,9 +67,14 @@ export class Guard {
     return g;
   }
 
+  /** Whether the event loop has turned: start-up (loading the app) is over. */
+  get startupOver(): boolean {
+    return this.afterStartup;
+  }
+
   /** The first turn of the event loop: start-up (loading the app) is over. */
   endStartup(): void {
-    this.startupOver = true;
+    this.afterStartup = true;
     this.judgesAll = this.active && this.settings.scope === 'all';
   }
 
@@ -79,7 +84,7 @@ export class Guard {
   /** Every wrapper calls straight through from now on. */
   deactivate(): void {
     this.retired = true;
-    this.startupOver = false;
+    this.afterStartup = false;
     this.active = false;
     this.judgesAll = false;
     this.depth = 0;

@@ -112,8 +112,11 @@ export class Reporting {
     }
   }
 
-  /** The watchdog, for `stallMs` once the guard is installed (main thread only, mode not `off`). */
-  applyWatchdog(settings: Settings, guarded: boolean): void {
+  /**
+   * The watchdog, for `stallMs` once the guard is installed (main thread only, mode not `off`).
+   * `startupOver`: the loop has turned (it is armed at once, not at the next turn).
+   */
+  applyWatchdog(settings: Settings, guarded: boolean, startupOver: boolean): void {
     if (this.watchdog !== undefined && this.watchdog.stallMs === settings.stallMs && settings.mode !== 'off') return;
     this.watchdog?.stop();
     this.watchdog = undefined;
@@ -122,6 +125,7 @@ export class Reporting {
       stallMs: settings.stallMs,
       judgesAll: this.hooks.judgesAll,
       warn: this.hooks.warnOnce,
+      armNow: startupOver,
     });
   }
 

@@ -207,7 +207,7 @@ export class Runtime implements RuntimeApi {
         this.uncontain = undefined;
       }
     }
-    this.reporting?.applyWatchdog(settings, this.guard !== undefined);
+    this.reporting?.applyWatchdog(settings, this.guard !== undefined, this.guard?.startupOver === true);
   }
 
   /** The wrappers, the hooks and the integrations: once, the first time the mode is not `off`. */
@@ -312,7 +312,7 @@ export class Runtime implements RuntimeApi {
       }
     }
     if (this.closed) reporting.close(); // exit under way: what it writes, it writes here
-    else if (settings !== undefined) outsideHandlers(() => reporting.applyWatchdog(settings, this.guard !== undefined));
+    else if (settings !== undefined) outsideHandlers(() => reporting.applyWatchdog(settings, this.guard !== undefined, this.guard?.startupOver === true));
     return reporting;
   }
 

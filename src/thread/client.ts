@@ -100,8 +100,11 @@ export class OwnThread {
     return thread;
   }
 
-  /** Starts the thread now, once; where it cannot run, everything is written here. */
-  private launch(): void {
+  /**
+   * Starts the thread now, once (else it starts at the next turn); where it cannot run, everything
+   * is written here. The watchdog, armed after start-up, needs it now.
+   */
+  launch(): void {
     if (this.worker !== undefined || this.inline !== undefined || this.stopped) return;
     const env = { ...process.env };
     // A preload given in NODE_OPTIONS would load loopguard in its own thread too.

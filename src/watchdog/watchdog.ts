@@ -95,6 +95,11 @@ export interface WatchdogOptions {
   stallMs: number;
   /** Whether stalls outside handlers are judged (`scope: all`), read when one is reported. */
   judgesAll(): boolean;
+  /**
+   * Start-up is over (the loop has turned): armed at once, with the thread started now, so that
+   * the handler that started reporting is watched already. Else armed at the next turn.
+   */
+  armNow: boolean;
   warn(key: string, text: string): void;
 }
 
@@ -126,6 +131,11 @@ export class Watchdog {
     }
     const w = new Watchdog(bus, thread, options);
     bus.timing = w.timing;
+    if (options.armNow) {
+      thread.launch();
+      w.arm();
+      return w;
+    }
     // Armed at the next turn of the loop, so never during start-up (loading the app is not a
     // stall). The immediate does not keep the loop alive: a process that ends without a turn has no stall.
     outsideHandlers(() => setImmediate(() => {

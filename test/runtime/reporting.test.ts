@@ -74,6 +74,22 @@ describe('reporting', () => {
   });
 });
 
+describe('in a preloaded process', () => {
+  it('a stall in the handler that starts reporting, after start-up, is caught: the watchdog is armed then, not at the next turn', async () => {
+    const spin = "const end = Date.now() + 400; while (Date.now() < end);";
+    const run = await runNode(
+      ['-r', 'loopguard/register', '-e', `setTimeout(() => require('loopguard').runInHandler({ source: 'test', event: 'first' }, () => { ${spin} }), 50); setTimeout(() => {}, 300)`],
+      { LOOPGUARD_REPORT_FILE: '', LOOPGUARD_STALL_MS: '100' },
+    );
+    try {
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toMatch(/\[loopguard\] the event loop stalled for \d+ ms in handler "first" \(test\)/);
+    } finally {
+      cleanup(run);
+    }
+  });
+});
+
 describe('in a preloaded process with an OpenTelemetry SDK', () => {
   let receiver: OtlpReceiver;
   afterEach(async () => {
