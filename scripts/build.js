@@ -98,6 +98,12 @@ function sourceFileOf(args, files) {
   return [`${base}.ts`, `${base}/index.ts`, base].find((f) => files.has(f));
 }
 
+/** The names `file` exports, from esbuild's reading of the module alone (its types are none). */
+async function exportNames(file) {
+  const read = await esbuild.build({ entryPoints: [file], absWorkingDir: root, format: 'esm', bundle: false, metafile: true, write: false, outdir: 'dist/exports', logLevel: 'error' });
+  return Object.values(read.metafile.outputs).find((o) => o.entryPoint !== undefined).exports;
+}
+
 /** An import of one of `bundle.modules`: its exports, read from `bundle.file` when first asked for. */
 function fromApart(bundle) {
   const namespace = `apart:${bundle.file}`;
@@ -110,9 +116,7 @@ function fromApart(bundle) {
         return file === undefined ? undefined : { path: file, namespace };
       });
       build.onLoad({ filter: /.*/, namespace }, async (args) => {
-        // The names it exports, from esbuild's reading of the module alone.
-        const read = await esbuild.build({ entryPoints: [args.path], absWorkingDir: root, format: 'esm', bundle: false, metafile: true, write: false, outdir: 'dist/exports', logLevel: 'warning' });
-        const names = Object.values(read.metafile.outputs).find((o) => o.entryPoint !== undefined).exports;
+        const names = await exportNames(args.path);
         return {
           contents: [
             'let loaded;',
@@ -144,8 +148,13 @@ function fromMain(mainInputs, used) {
         used.add(file);
         return { path: file, namespace: 'from-main' };
       });
-      build.onLoad({ filter: /.*/, namespace: 'from-main' }, (args) => ({
-        contents: `module.exports = require('./loopguard.js').modules[${JSON.stringify(args.path)}]();`,
+      // Each export a constant of this bundle, read once: its uses here are plain variables, not
+      // getters of getters (a wrapped call's watchdog marks read protocol's Slot twice a call).
+      build.onLoad({ filter: /.*/, namespace: 'from-main' }, async (args) => ({
+        contents: [
+          `const from = require('./loopguard.js').modules[${JSON.stringify(args.path)}]();`,
+          ...(await exportNames(args.path)).map((name) => `export const ${name} = from.${name};`),
+        ].join('\n'),
         loader: 'js',
       }));
     },
