@@ -39,10 +39,10 @@ const otelFile = path.join(dist, 'loopguard-otel.js');
 // on is its own, and says so in a comment, which a bundle would not keep.
 const ownFiles = ['core/rethrow.js'];
 
-/** Bundles resolve an own file to itself in dist/, as a path relative to the bundle. */
 /** The file a relative import names, from the package root with `/` and no extension (`src/core/context`). */
 const importedPath = (args) => path.relative(root, path.join(args.resolveDir, args.path)).split(path.sep).join('/');
 
+/** Bundles resolve an own file to itself in dist/, as a path relative to the bundle. */
 const keepOwnFiles = {
   name: 'own-files',
   setup(build) {

@@ -80,9 +80,7 @@ export class Runtime implements RuntimeApi {
   constructor(private readonly onUninstalled: (runtime: Runtime) => void = () => {}) {
     this.settings = defaults;
     this.bus.warnings.add((text) => this.writeWarning(text));
-    // Whatever is told before reporting runs starts it first: the dispatcher hears it too.
-    this.bus.occurrences.beforeNext(this.startReporting);
-    this.bus.failures.beforeNext(this.startReporting);
+    this.startOnNext(true);
   }
 
   /**
@@ -276,7 +274,7 @@ export class Runtime implements RuntimeApi {
   private readonly startReporting = (): void => {
     if (this.reporting !== undefined || this.reportingFailed) return;
     try {
-      this.newReporting(this.installed ? this.settings : undefined);
+      this.reports();
     } catch (error) {
       this.reportingFailed = true;
       // Its code, not its message: a module's message lists paths.
@@ -290,8 +288,7 @@ export class Runtime implements RuntimeApi {
    * nothing started, if their report file cannot be used.
    */
   private newReporting(settings: Settings | undefined): Reporting {
-    this.bus.occurrences.beforeNext(undefined);
-    this.bus.failures.beforeNext(undefined);
+    this.startOnNext(false);
     // Outside any handler: loading it is loopguard's own work, never the app's blocking call.
     const reporting = outsideHandlers(() => new Reporting(this.bus, {
       shared: this.shared ??= newSlots(),
@@ -306,14 +303,20 @@ export class Runtime implements RuntimeApi {
       } catch (error) {
         this.reporting = undefined;
         reporting.close();
-        this.bus.occurrences.beforeNext(this.startReporting);
-        this.bus.failures.beforeNext(this.startReporting);
+        this.startOnNext(true);
         throw error;
       }
     }
     if (this.closed) reporting.close(); // exit under way: what it writes, it writes here
     else if (settings !== undefined) outsideHandlers(() => reporting.applyWatchdog(settings, this.guard !== undefined, this.guard?.startupOver === true));
     return reporting;
+  }
+
+  /** Until reporting runs, whatever is told starts it first, so that the dispatcher hears it too. */
+  private startOnNext(waiting: boolean): void {
+    const start = waiting ? this.startReporting : undefined;
+    this.bus.occurrences.beforeNext(start);
+    this.bus.failures.beforeNext(start);
   }
 
   private writeWarning(text: string): void {
