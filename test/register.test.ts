@@ -165,6 +165,14 @@ describe('loading', () => {
     }
   });
 
+  it('the bundles hold package.json\'s version, not the rest of it (made at every start for one string)', () => {
+    const pkg = JSON.parse(readFileSync(`${root}/package.json`, 'utf8')) as { version: string };
+    const bundle = readFileSync(`${root}/dist/loopguard.js`, 'utf8');
+    expect(bundle).toContain(`{ version: ${JSON.stringify(pkg.version)} }`);
+    expect(bundle).not.toContain('devDependencies');
+    expect((require(`${root}/dist/loopguard.js`) as { modules: Record<string, () => { version: string }> }).modules['src/core/version.ts']?.().version).toBe(pkg.version);
+  });
+
   it('LOOPGUARD_MODE=off wraps nothing', async () => {
     const run = await runNode(['-r', 'loopguard/register', cjs], { LOOPGUARD_MODE: 'off' });
     try {
