@@ -1,4 +1,4 @@
-import { isMainThread } from 'node:worker_threads';
+import { isMainThread } from '../core/main-thread';
 import { nodeApis, nodeFamilies } from './node';
 import type { ApiEntry } from './types';
 

@@ -1,5 +1,5 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { types } from 'node:util';
@@ -25,17 +25,44 @@ export function isBuiltinLoaded(name: string): boolean {
   return nodeLoadList.includes(`NativeModule ${name}`);
 }
 
-/** Whether Node loads `file` as an ES module (by its extension, else its package's "type"). */
+/**
+ * Whether Node loads `file` as an ES module (by its extension, else the "type" of the nearest
+ * package.json). Folders without one are passed by existsSync: a failed read makes an error with
+ * its stack, some 30 KB of garbage per folder at start-up.
+ */
 export function isEsModule(file: string): boolean {
   if (/\.m[jt]s$/.test(file)) return true;
   if (/\.c[jt]s$/.test(file)) return false;
   for (let dir = dirname(resolve(file)); ; dir = dirname(dir)) {
-    try {
-      return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { type?: unknown }).type === 'module';
-    } catch {
-      if (dirname(dir) === dir) return false;
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        return (JSON.parse(readFileSync(pkg, 'utf8')) as { type?: unknown }).type === 'module';
+      } catch {
+        return false; // Node fails to load it (ERR_INVALID_PACKAGE_CONFIG) either way
+      }
     }
+    if (dirname(dir) === dir) return false;
   }
+}
+
+/** The app's entry file (process.argv[1]), as far as loading it goes. */
+export interface Entry {
+  readonly file: string;
+  readonly esModule: boolean;
+}
+
+let entry: Entry | undefined;
+
+/**
+ * The app's entry, undefined without one (`node -e`, the REPL). Its kind is read once per file
+ * (several of loopguard's hooks ask at install, and reading it reads package.json files).
+ */
+export function appEntry(): Entry | undefined {
+  const file = process.argv[1];
+  if (file === undefined) return undefined;
+  if (entry?.file !== file) entry = { file, esModule: isEsModule(file) };
+  return entry;
 }
 
 /**
@@ -63,8 +90,8 @@ const importStart = 'tracing:module.import:start';
  * dropped (a subscriber's throw would reach the app). Returns the undo.
  */
 export function onImport(fn: () => void): Undo {
-  const entry = process.argv[1];
-  const commonJsEntry = entry === undefined || isEsModule(entry) ? undefined : pathToFileURL(resolve(entry)).href;
+  const entry = appEntry();
+  const commonJsEntry = entry === undefined || entry.esModule ? undefined : pathToFileURL(resolve(entry.file)).href;
   const listener = (message: unknown): void => {
     try {
       const id = (message as { id?: unknown } | null)?.id;

@@ -2,6 +2,7 @@ import { Module } from 'node:module';
 import { discoverEntries, loadBuiltin, resolveTargets, type Target } from '../apis/resolve';
 import type { ApiEntry } from '../apis/types';
 import { onBun } from '../core/bun';
+import { groupBy } from '../core/group';
 import { isBuiltinLoaded, isNamespace, nodeLoadList, onImported } from '../core/modules';
 import { isWrapper, markLive, replaceFunction, retiredOriginal, type AnyFunction } from '../core/patch';
 import { packageOf } from '../core/packages';
@@ -50,6 +51,20 @@ export function wrapRequire(guard: Guard, undo: UndoStack): void {
   undo.push(replaced === undefined ? undefined : () => replaced.undo());
 }
 
+/** process.getBuiltinModule() (Node 20.16+, 22.3+) tells the load listeners too, as a require() does. */
+export function wrapGetBuiltinModule(guard: Guard, undo: UndoStack): void {
+  const proc = process as unknown as Record<string, unknown>;
+  const original = proc['getBuiltinModule'];
+  if (typeof original !== 'function' || isWrapper(original)) return;
+  const replaced = replaceFunction(proc, 'getBuiltinModule', function (this: unknown, id: unknown) {
+    const mod: unknown = Reflect.apply(original, this, arguments);
+    const listeners = guard.loadListeners.items;
+    if (typeof id === 'string' && listeners.length > 0) for (const listener of listeners) listener(id, mod);
+    return mod;
+  });
+  undo.push(replaced === undefined ? undefined : () => replaced.undo());
+}
+
 /**
  * The table's builtins. Those loaded already (fs) are wrapped now; each other one once it is
  * loaded, so that a process that never loads child_process or zlib never loads them for
@@ -61,8 +76,7 @@ export function wrapRequire(guard: Guard, undo: UndoStack): void {
  * which keeps no such list, all are wrapped now.
  */
 export function wrapBuiltins(guard: Guard, declared: readonly ApiEntry[], undo: UndoStack, warn: Warn): void {
-  const byModule = new Map<string, ApiEntry[]>();
-  for (const entry of declared) byModule.set(entry.module, [...(byModule.get(entry.module) ?? []), entry]);
+  const byModule = groupBy(declared, (entry) => entry.module);
   const wrapModule = (name: string): void => {
     wrapTargets(guard, resolveTargets(discoverEntries(loadBuiltin, byModule.get(name) ?? []), loadBuiltin), undo, warn);
   };
@@ -108,15 +122,6 @@ export function wrapBuiltins(guard: Guard, declared: readonly ApiEntry[], undo: 
     if (nodeLoadList.length !== seen && isNamespace(exports)) loadedSince();
     else loaded(id);
   })));
-  const proc = process as unknown as Record<string, unknown>;
-  if (typeof proc['getBuiltinModule'] !== 'function') return;
-  const original = proc['getBuiltinModule'] as AnyFunction;
-  const replaced = replaceFunction(proc, 'getBuiltinModule', function (this: unknown, id: unknown) {
-    const mod = Reflect.apply(original, this, arguments);
-    if (typeof id === 'string') fails('wrapping a builtin the app loaded', () => loaded(id));
-    return mod;
-  });
-  undo.push(replaced === undefined ? undefined : () => replaced.undo());
 }
 
 /*

@@ -1,4 +1,4 @@
-import { performance } from 'node:perf_hooks';
+import { now } from '../core/clock';
 import { handlerStorage, type HandlerContext } from '../core/context';
 import { withoutOwnFrames, wrapperCode, wrapperCodeMark } from '../core/error-stacks';
 import { rethrow } from '../core/rethrow';
@@ -43,17 +43,17 @@ export function judgingWrapper(guard: Guard, original: AnyFunction, judged: Judg
 /**
  * A guarded call's timed section, as two halves around it: the calls it makes inside
  * (readFileSync → openSync) are part of it, and the watchdog leaves its time to its report.
- * `callStarted` returns the start (performance.now()), `callEnded` the time it blocked.
+ * `callStarted` returns the start (core/clock's now()), `callEnded` the time it blocked.
  */
 export function callStarted(guard: Guard): number {
   guard.depth++;
   guard.bus.timing?.started();
-  return performance.now();
+  return now();
 }
 
 export function callEnded(guard: Guard, start: number): number {
   guard.depth--;
-  const durationMs = performance.now() - start;
+  const durationMs = now() - start;
   guard.bus.timing?.ended(durationMs);
   return durationMs;
 }

@@ -1,5 +1,5 @@
-import { performance } from 'node:perf_hooks';
 import { callersOf } from '../core/call-sites';
+import { now, timeOrigin } from '../core/clock';
 import type { HandlerContext } from '../core/context';
 import { withoutOwnFrames, wrapperCode, wrapperCodeMark } from '../core/error-stacks';
 import { rethrow } from '../core/rethrow';
@@ -10,7 +10,6 @@ import { judgingWrapper } from './judging';
 
 type RequireFn = (this: unknown, id: string) => unknown;
 
-const timeOrigin = performance.timeOrigin;
 wrapperCode(wrappersFrom, wrappersTo);
 
 /** This file's first function: its functions are wrapper code (core/error-stacks.ts). */
@@ -52,14 +51,14 @@ function judgedRequire(guard: Guard, original: RequireFn, self: unknown, args: I
   const outer = guard.loading;
   guard.loading = frame;
   guard.depth++;
-  const start = performance.now();
+  const start = now();
   try {
     return Reflect.apply(original, self, args);
   } finally {
     guard.depth--;
     guard.loading = outer;
     if (frame.touched && frame.stopped === undefined) {
-      const durationMs = performance.now() - start;
+      const durationMs = now() - start;
       if (durationMs >= guard.settings.thresholdMs) reportLoad(guard, frame, handler, wrapper, durationMs, start);
     }
   }
@@ -72,7 +71,7 @@ function reportLoad(guard: Guard, frame: LoadFrame, handler: HandlerContext | un
     const requirer = callers.requirer ?? callers.origin;
     const described = describeLoad(guard, 'require', requirer, frame.id);
     if (described === undefined || isAllowedSite(guard, callers)) return;
-    guard.bus.occurrences.publish({ ...described, outcome: 'ran', durationMs, time: timeOrigin + start, handler, callers });
+    guard.bus.occurrences.publish({ ...described, outcome: 'ran', durationMs, time: timeOrigin() + start, handler, callers });
     // Reported as a module load: a stall of the same time is not reported again.
     guard.bus.timing?.explained(durationMs);
   } catch (error) {

@@ -1,6 +1,7 @@
 import { packageApis } from '../apis/packages';
 import { targetOf, type Target } from '../apis/resolve';
 import type { ApiEntry } from '../apis/types';
+import { groupBy } from '../core/group';
 import { packageOfFile } from '../core/packages';
 import type { EsmHook } from '../hooks/esm-packages';
 import type { FileHook } from '../hooks/package-files';
@@ -28,12 +29,7 @@ function targetsIn(entries: readonly ApiEntry[], roots: readonly unknown[]): Tar
 }
 
 export function packageFileHooks(wrap: Wrap, onError: OnError): FileHook[] {
-  const byFile = new Map<string, ApiEntry[]>();
-  for (const entry of hooked) {
-    const file = entry.file ?? entry.module;
-    byFile.set(file, [...(byFile.get(file) ?? []), entry]);
-  }
-  return [...byFile].map(([file, entries]) => ({
+  return [...groupBy(hooked, (entry) => entry.file ?? entry.module)].map(([file, entries]) => ({
     file,
     patch(exports) {
       wrap(targetsIn(entries, [exports]));
@@ -45,9 +41,7 @@ export function packageFileHooks(wrap: Wrap, onError: OnError): FileHook[] {
 
 /** ESM builds: the namespace's bindings and the default export's properties (`bcrypt.default.hashSync`). */
 export function packageEsmHooks(wrap: Wrap, onError: OnError): EsmHook[] {
-  const byPackage = new Map<string, ApiEntry[]>();
-  for (const entry of hooked) if (entry.esm === true) byPackage.set(entry.module, [...(byPackage.get(entry.module) ?? []), entry]);
-  return [...byPackage].map(([pkg, entries]) => ({
+  return [...groupBy(hooked.filter((entry) => entry.esm === true), (entry) => entry.module)].map(([pkg, entries]) => ({
     package: pkg,
     patch(namespace) {
       wrap(targetsIn(entries, [namespace, namespace['default']]));

@@ -1,13 +1,12 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { performance } from 'node:perf_hooks';
 import { captureFrames, callersOf, readCallers, type Callers } from '../core/call-sites';
+import { now, timeOrigin } from '../core/clock';
 import type { HandlerContext } from '../core/context';
 import type { AnyFunction } from '../core/patch';
 import { isAllowedSite, stopCall, type Described } from './describe';
 import type { Guard, GuardedApi } from './guard';
 import { judgingWrapper, passThrough, timedCall } from './judging';
 
-const timeOrigin = performance.timeOrigin;
 
 /*
  * A call of a package that wraps another (quick.db wraps better-sqlite3) is one call to the user:
@@ -57,7 +56,7 @@ function packageCall(guard: Guard, g: GuardedApi, original: AnyFunction, self: u
       guard.bus.fail(error, 'reading the call site');
     }
   }
-  const call: PackageCall = { g, handler, wrapper, callers, start: performance.now(), calls: 0, durationMs: 0, blockedIn: undefined, done: false, ruling: undefined };
+  const call: PackageCall = { g, handler, wrapper, callers, start: now(), calls: 0, durationMs: 0, blockedIn: undefined, done: false, ruling: undefined };
   let result: unknown;
   let returned = false;
   try {
@@ -120,7 +119,7 @@ function finish(guard: Guard, call: PackageCall): void {
     const callers = call.callers ?? callersOf(call.wrapper);
     const described = describe(guard, call, callers);
     if (described === undefined) return;
-    guard.bus.occurrences.publish({ ...described, outcome: 'ran', durationMs: call.durationMs, time: timeOrigin + call.start, handler: call.handler, callers });
+    guard.bus.occurrences.publish({ ...described, outcome: 'ran', durationMs: call.durationMs, time: timeOrigin() + call.start, handler: call.handler, callers });
   } catch (error) {
     guard.bus.fail(error, 'reporting a blocking call');
   }

@@ -1,6 +1,6 @@
-import { performance } from 'node:perf_hooks';
 import type { ApiEntry } from '../apis/types';
 import { callersOf, type Callers } from '../core/call-sites';
+import { timeOrigin } from '../core/clock';
 import { handlerStorage, type HandlerContext } from '../core/context';
 import type { AnyFunction } from '../core/patch';
 import { countUnsampled, newSamplingState, sampleThis, type SamplingState } from '../core/sampling';
@@ -15,7 +15,6 @@ import { callInPackageCall, currentPackageCall, packageCallWrapper } from './pac
  */
 
 const storage = handlerStorage;
-const timeOrigin = performance.timeOrigin;
 
 /** Sampling states kept per API: one per handler kind (source + event). */
 const samplingCap = 1000;
@@ -101,7 +100,7 @@ function reportRan(
       if (countUnsampled(sampling, durationMs)) bus.waiting.publish(sampling);
       if (bus.unsampled.wanted()) {
         const { entry } = g;
-        bus.unsampled.publish({ api: entry.api, kind: entry.kind, hint: entry.alternative, durationMs, time: timeOrigin + start, handler });
+        bus.unsampled.publish({ api: entry.api, kind: entry.kind, hint: entry.alternative, durationMs, time: timeOrigin() + start, handler });
       }
       return;
     }
@@ -111,7 +110,7 @@ function reportRan(
       if (sampling !== undefined) bus.discarded.publish(sampling);
       return;
     }
-    const occurrence = { ...described, outcome: 'ran' as const, durationMs, time: timeOrigin + start, handler, callers };
+    const occurrence = { ...described, outcome: 'ran' as const, durationMs, time: timeOrigin() + start, handler, callers };
     bus.occurrences.publish(sampling === undefined ? occurrence : { ...occurrence, sampling });
   } catch (error) {
     bus.fail(error, 'reporting a blocking call');

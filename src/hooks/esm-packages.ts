@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { Module, createRequire } from 'node:module';
 import { join } from 'node:path';
-import { isMainThread } from 'node:worker_threads';
 import type { Hook as IitmHook } from 'import-in-the-middle';
 import { outsideHandlers } from '../core/context';
-import { isEsModule, moduleChannels, onImport } from '../core/modules';
+import { isMainThread } from '../core/main-thread';
+import { appEntry, isEsModule, moduleChannels, onImport } from '../core/modules';
 import type { Undo } from '../core/undo';
 
 /*
@@ -79,9 +79,9 @@ export function hookEsmPackages(hooks: readonly EsmHook[], onUnhooked: (packages
   if (!isMainThread || hooks.length === 0) return undefined;
   // No entry file (node -e/-p, the REPL): no ESM app to hook, and the in-thread loader gets in the
   // way of the evaluated script's requires on Node 22+.
-  const entry = process.argv[1];
+  const entry = appEntry();
   if (entry === undefined || typeof (process as { _eval?: unknown })._eval === 'string') return undefined;
-  if (registered || isEsModule(entry)) return hookNow(hooks, onUnhooked);
+  if (registered || entry.esModule) return hookNow(hooks, onUnhooked);
   // A CommonJS app on a Node that cannot hook in-thread: nothing to do, nothing to say.
   if (typeof (Module as { registerHooks?: unknown }).registerHooks !== 'function') return undefined;
   if (!moduleChannels) return hookNow(hooks, onUnhooked); // cannot see when it reaches one
@@ -137,7 +137,7 @@ function hookNow(hooks: readonly EsmHook[], onUnhooked: (packages: readonly stri
   const packages = [...new Set(wanted.map((h) => h.package))];
   try {
     if (!registered && !registerLoader(packages)) {
-      if (isEsModule(process.argv[1] as string)) onUnhooked(packages);
+      if (appEntry()?.esModule === true) onUnhooked(packages);
       return undefined;
     }
     registered = true;

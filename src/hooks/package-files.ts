@@ -1,6 +1,7 @@
 import { Module } from 'node:module';
 import { isAbsolute, relative, sep } from 'node:path';
 import { onBun } from '../core/bun';
+import { groupBy } from '../core/group';
 import { packageFilePath, packageOfFile } from '../core/packages';
 import { replaceFunction } from '../core/patch';
 import type { Undo } from '../core/undo';
@@ -26,8 +27,7 @@ export interface FileHook {
 
 /** Hooks every file of `hooks` (now, when it is loaded already; else when the app loads it). Returns the undo. */
 export function hookPackageFiles(hooks: readonly FileHook[]): Undo {
-  const byFile = new Map<string, FileHook[]>();
-  for (const hook of hooks) byFile.set(hook.file, [...(byFile.get(hook.file) ?? []), hook]);
+  const byFile = groupBy(hooks, (hook) => hook.file);
   const packages = [...new Set(hooks.map((h) => packageOfFile(h.file)))];
   const patched = new WeakMap<object, Set<FileHook>>();
   const undos: Undo[] = [];

@@ -1,5 +1,5 @@
-import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { ConfigError, settingsFromEnv } from '../config/settings';
+import { isMainThread } from '../core/main-thread';
 import { threadMarker } from '../thread/protocol';
 import { installOwn } from './active';
 
@@ -11,7 +11,10 @@ import { installOwn } from './active';
  * loader hooks thread runs preloads too, and has no parentPort) — so %t never names them.
  */
 export function preload(): void {
-  if (!isMainThread && (parentPort === null || (workerData as Record<string, unknown> | null)?.[threadMarker] === true)) return;
+  if (!isMainThread) {
+    const { parentPort, workerData } = require('node:worker_threads') as typeof import('node:worker_threads');
+    if (parentPort === null || (workerData as Record<string, unknown> | null)?.[threadMarker] === true) return;
+  }
   try {
     installOwn(settingsFromEnv(process.env), process.env);
   } catch (error) {

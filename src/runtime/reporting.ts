@@ -1,8 +1,8 @@
-import { isMainThread } from 'node:worker_threads';
 import { ConfigError, type Settings } from '../config/settings';
 import type { Bus } from '../core/bus';
 import { channels } from '../core/channels';
 import { outsideHandlers } from '../core/context';
+import { isMainThread } from '../core/main-thread';
 import type { Sink } from '../core/reports';
 import { Dispatcher, observationOf, unsampledObservation } from '../report/dispatcher';
 import { makeConsoleSink } from '../sinks/console';

@@ -13,16 +13,17 @@ import { UndoStack, type Undo } from '../core/undo';
 import { version } from '../core/version';
 import { chooseIntegrations, Discord } from '../discord/index';
 import { Guard, type GuardedApi } from '../guard/guard';
-import { syncEsm, warnAboutEarlyCopies, wrapBuiltins, wrapRequire, wrapTargets } from '../guard/install';
+import { syncEsm, warnAboutEarlyCopies, wrapBuiltins, wrapGetBuiltinModule, wrapRequire, wrapTargets } from '../guard/install';
 import { packageEsmHooks, packageFileHooks } from '../guard/package-apis';
 import { hookEsmPackages } from '../hooks/esm-packages';
 import { hookPackageFiles } from '../hooks/package-files';
 import { apiInstalled } from '../sinks/otel/api';
 import type { Lines, LinesTarget } from '../thread/client';
-import { newSlots, publishSlots } from '../thread/protocol';
+import { newSlots } from '../thread/protocol';
 // In the package, a bundle of its own: the first use of an export here loads it (never at load).
 import { checkReportFile, Reporting } from './reporting';
 import { containStrictErrors } from './strict-containment';
+import { slotsPublisher, type SlotsPublisher } from './worker-slots';
 
 /*
  * The composition root: the only place that knows sinks, integrations, the watchdog and
@@ -71,6 +72,8 @@ export class Runtime implements RuntimeApi {
   private reportingFailed = false;
   /** The slots of loopguard's thread: made with the guard, since the app's workers look for them when they start. */
   private shared: Int32Array | undefined;
+  /** Publishes the slots for the app's worker threads once one may start (worker-slots.ts). */
+  private slots: SlotsPublisher | undefined;
   private uncontain: Undo | undefined;
   private readonly warned = new Set<string>();
   /** A LoopguardInstrumentation owns OpenTelemetry export: the settings add no second one. */
@@ -216,11 +219,14 @@ export class Runtime implements RuntimeApi {
       if (this.uncontain !== undefined) this.uncontain();
       this.uncontain = undefined;
     });
-    const shared = this.shared ?? newSlots();
-    this.shared = shared;
-    undo.push(publishSlots(shared));
     const guard = new Guard(this.bus, settings);
     this.guard = guard;
+    const slots = slotsPublisher(guard, this.shared ??= newSlots());
+    this.slots = slots;
+    undo.push(() => {
+      slots.undo();
+      this.slots = undefined;
+    });
     wrapBuiltins(guard, nodeApis, undo, warnOnce);
     warnAboutEarlyCopies(warnOnce);
     const discord = new Discord(this.bus, this.handlerObservers);
@@ -251,6 +257,7 @@ export class Runtime implements RuntimeApi {
         ? `on Bun, the ES module builds of ${packages.join(', ')} are not hooked (Bun has no module.registerHooks): their handlers and blocking calls are not seen in this ES module app`
         : `on Node ${process.versions.node}, the ES module builds of ${packages.join(', ')} are not hooked (it can only hook them through a loader thread, which changes how the process ends): their handlers and blocking calls are not seen in this ES module app; Node 22.22.3, 24.11.1, 25.1 or newer hooks them`), (listener) => guard.requireListeners.add(listener)));
     wrapRequire(guard, undo);
+    wrapGetBuiltinModule(guard, undo);
     syncEsm();
     // Not keeping the loop alive: a process that ends without a turn of it has no after-start-up.
     outsideHandlers(() => setImmediate(() => {
@@ -289,6 +296,7 @@ export class Runtime implements RuntimeApi {
    */
   private newReporting(settings: Settings | undefined): Reporting {
     this.startOnNext(false);
+    this.slots?.publish(); // its thread loads worker_threads anyway
     // Outside any handler: loading it is loopguard's own work, never the app's blocking call.
     const reporting = outsideHandlers(() => new Reporting(this.bus, {
       shared: this.shared ??= newSlots(),

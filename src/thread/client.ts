@@ -1,5 +1,7 @@
-import { BroadcastChannel, getEnvironmentData, isMainThread, Worker } from 'node:worker_threads';
+import { BroadcastChannel, getEnvironmentData, Worker } from 'node:worker_threads';
+import { now } from '../core/clock';
 import { outsideHandlers } from '../core/context';
+import { isMainThread } from '../core/main-thread';
 import { builtFile } from '../core/own-files';
 import { raw } from '../core/raw';
 import { lineFileTo, type LineFile } from './line-file';
@@ -175,14 +177,14 @@ export class OwnThread {
    */
   stop(timeoutMs = 1000): void {
     if (this.stopped) return;
-    const deadline = performance.now() + timeoutMs;
+    const deadline = now() + timeoutMs;
     this.waitForRelayed(timeoutMs);
     this.stopped = true;
     const worker = this.worker;
     // Nothing posted, nothing to wait for (a short run, exiting as the thread starts).
     if (this.seq > 0 || Atomics.load(this.shared, Slot.relayPosted) > 0) {
       this.post({ op: 'stop' });
-      this.waitFor(Slot.stopped, 1, deadline - performance.now());
+      this.waitFor(Slot.stopped, 1, deadline - now());
     }
     // Writing goes on here; if the thread did not answer in time (starved of CPU, stuck), so do
     // the lines it had not taken.
@@ -244,21 +246,21 @@ export class OwnThread {
 
   /** Waits until `slot` reaches `value`, at most `timeoutMs`, while the thread runs: whether it did. */
   private waitFor(slot: number, value: number, timeoutMs: number): boolean {
-    const deadline = performance.now() + timeoutMs;
-    for (let now = Atomics.load(this.shared, slot); now < value; now = Atomics.load(this.shared, slot)) {
-      const left = deadline - performance.now();
+    const deadline = now() + timeoutMs;
+    for (let at = Atomics.load(this.shared, slot); at < value; at = Atomics.load(this.shared, slot)) {
+      const left = deadline - now();
       if (left <= 0 || this.worker === undefined) return false;
-      raw.atomicsWait(this.shared, slot, now, left);
+      raw.atomicsWait(this.shared, slot, at, left);
     }
     return true;
   }
 
   /** Waits (at most `timeoutMs`) until the thread has handled what the app's worker threads posted. */
   private waitForRelayed(timeoutMs: number): void {
-    const deadline = performance.now() + timeoutMs;
+    const deadline = now() + timeoutMs;
     for (;;) {
       const handled = Atomics.load(this.shared, Slot.relayHandled);
-      const left = deadline - performance.now();
+      const left = deadline - now();
       if (handled >= Atomics.load(this.shared, Slot.relayPosted) || left <= 0 || this.worker === undefined) return;
       raw.atomicsWait(this.shared, Slot.relayHandled, handled, Math.min(left, 10));
     }

@@ -1,4 +1,5 @@
-import { getEnvironmentData, isMainThread, setEnvironmentData } from 'node:worker_threads';
+import { now, timeOrigin } from '../core/clock';
+import { isMainThread } from '../core/main-thread';
 
 /*
  * What the main thread and loopguard's own thread share: the slots of one SharedArrayBuffer
@@ -51,6 +52,8 @@ export const newSlots = (): Int32Array => new Int32Array(new SharedArrayBuffer(s
  */
 export function publishSlots(shared: Int32Array): () => void {
   if (!isMainThread) return () => {};
+  // Loaded here, not with this file: a process that starts no worker thread never loads it (see worker-slots.ts).
+  const { getEnvironmentData, setEnvironmentData } = require('node:worker_threads') as typeof import('node:worker_threads');
   setEnvironmentData(linesChannel, shared.buffer);
   return () => {
     if (getEnvironmentData(linesChannel) === shared.buffer) setEnvironmentData(linesChannel, undefined);
@@ -92,9 +95,9 @@ export function writeLock(shared: Int32Array, waits: boolean): WriteLock {
     enter() {
       if (Atomics.compareExchange(shared, Slot.writing, 0, 1) === 0) return true;
       if (!waits) return false;
-      const deadline = performance.now() + lockWaitMs;
+      const deadline = now() + lockWaitMs;
       while (Atomics.compareExchange(shared, Slot.writing, 0, 1) !== 0) {
-        const left = deadline - performance.now();
+        const left = deadline - now();
         if (left <= 0) return false;
         Atomics.wait(shared, Slot.writing, 1, Math.min(left, 10));
       }
@@ -148,4 +151,4 @@ export interface RelayedLine {
   text: string;
 }
 
-export const clock = (): number => performance.timeOrigin + performance.now();
+export const clock = (): number => timeOrigin() + now();

@@ -1,8 +1,9 @@
-import { isMainThread } from 'node:worker_threads';
 import { onBun } from '../core/bun';
 import type { Bus, CallTiming } from '../core/bus';
 import { readCallers, type Callers } from '../core/call-sites';
+import { idleTime } from '../core/clock';
 import { outsideHandlers } from '../core/context';
+import { isMainThread } from '../core/main-thread';
 import { isBuiltinLoaded } from '../core/modules';
 import { raw } from '../core/raw';
 import type { AtRisk } from '../core/reports';
@@ -29,7 +30,6 @@ const lateMs = 50;
 /** Frames of the evaluation of the app's entry module: start-up, never a stall. */
 const startupFiles = ['node:internal/modules/run_main', 'node:internal/modules/esm/module_job'];
 
-const idleTime = (): number => performance.nodeTiming.idleTime;
 
 /*
  * Time the OS kept the main thread waiting for a CPU (Linux: its schedstat's second field, ns):

@@ -59,6 +59,14 @@ describe('start-up', () => {
     expect(await threads(['-r', 'loopguard/register'], 'setTimeout(() => {}, 50)', { LOOPGUARD_REPORT_FILE: '' })).toBe(plain);
   });
 
+  it('loads node:perf_hooks (which the global performance loads too) only once something is timed: not for a process that runs no handler', async () => {
+    const loaded = "process.moduleLoadList.includes('NativeModule perf_hooks')";
+    expect(await atExit([], '0', loaded)).toBe(false);
+    expect(await atExit(['-r', 'loopguard/register'], '0', loaded, { LOOPGUARD_REPORT_FILE: '' })).toBe(false);
+    const handlerCall = "require('loopguard').runInHandler({ source: 'test', event: 'tick' }, () => require('fs').statSync('.'))";
+    expect(await atExit(['-r', 'loopguard/register'], handlerCall, loaded, { LOOPGUARD_REPORT_FILE: '' })).toBe(true);
+  });
+
   it('loads the API once an SDK is registered, and picomatch with an allow-list', async () => {
     const loaded = await loadedPackages(['-r', 'loopguard/register', '-r', './test/fixtures/otel/tracing.js'], {
       OTLP_ENDPOINT: 'http://127.0.0.1:9', LOOPGUARD_ALLOW_SITES: 'scripts/**',

@@ -1,0 +1,68 @@
+import { onBun } from '../core/bun';
+import { isMainThread } from '../core/main-thread';
+import { isBuiltinLoaded, moduleChannels, nodeLoadList, onImport } from '../core/modules';
+import type { Undo } from '../core/undo';
+import type { Guard } from '../guard/guard';
+import { publishSlots } from '../thread/protocol';
+
+/*
+ * The app's worker threads find the slots of loopguard's thread in Node's environment data as
+ * they start (thread/protocol.ts' publishSlots), and setting it loads node:worker_threads: about
+ * 1 ms and 50 KB at start-up that a process which starts no worker thread (`node -e`, npm or tsc
+ * under a NODE_OPTIONS preload) need not pay. No worker thread starts before that module is
+ * loaded, so the slots are published the moment it may be:
+ * - at once where loopguard cannot see every load of it: on Bun, and on Node without module
+ *   channels (20, 22 before 22.15), where an import() is not seen; and when it is loaded already;
+ * - else at the app's first require() or process.getBuiltinModule() of it, before it returns;
+ * - before the first import() Node starts (the entry's too, if it is an ES module): an ES
+ *   module may import it, and start a worker while it is evaluated;
+ * - after a require() of an ES module that imported it (require of ESM, Node 22.12+);
+ * - when reporting starts: a bot library loads, or a handler starts (its thread loads it anyway).
+ * What is left unseen: a worker that an ES module starts while it is evaluated, loaded by
+ * require() before any bot library. That worker writes its report lines itself, through a
+ * loopguard thread of its own, as workers did before the slots were shared.
+ */
+
+export interface SlotsPublisher {
+  /** Publishes now, if not yet. */
+  publish(): void;
+  /** Stops waiting, and takes the slots back from the environment data. */
+  readonly undo: Undo;
+}
+
+export function slotsPublisher(guard: Guard, shared: Int32Array): SlotsPublisher {
+  let unpublish: Undo | undefined;
+  let undone = false;
+  const waits: Undo[] = [];
+  const publish = (): void => {
+    if (unpublish !== undefined || undone || !isMainThread) return;
+    for (const stop of waits.splice(0)) stop();
+    try {
+      unpublish = publishSlots(shared);
+    } catch (error) {
+      unpublish = () => {};
+      guard.bus.fail(error, 'sharing the slots of loopguard\'s thread with worker threads');
+    }
+  };
+  if (onBun || !moduleChannels || isBuiltinLoaded('worker_threads')) publish();
+  else if (isMainThread) {
+    let seen = nodeLoadList.length;
+    waits.push(guard.loadListeners.add((id) => {
+      if (id === 'worker_threads' || id === 'node:worker_threads') return publish();
+      // An ES module that require() loaded may have imported it: looked for only when Node's list grew.
+      if (nodeLoadList.length === seen) return;
+      seen = nodeLoadList.length;
+      if (isBuiltinLoaded('worker_threads')) publish();
+    }));
+    waits.push(onImport(publish));
+  }
+  return {
+    publish,
+    undo() {
+      undone = true;
+      for (const stop of waits.splice(0)) stop();
+      unpublish?.();
+      unpublish = undefined;
+    },
+  };
+}
