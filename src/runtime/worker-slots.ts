@@ -1,4 +1,5 @@
 import { onBun } from '../core/bun';
+import { outsideHandlers } from '../core/context';
 import { isMainThread } from '../core/main-thread';
 import { isBuiltinLoaded, moduleChannels, nodeLoadList, onImport } from '../core/modules';
 import type { Undo } from '../core/undo';
@@ -38,7 +39,8 @@ export function slotsPublisher(guard: Guard, shared: Int32Array): SlotsPublisher
     if (unpublish !== undefined || undone || !isMainThread) return;
     for (const stop of waits.splice(0)) stop();
     try {
-      unpublish = publishSlots(shared);
+      // Often inside a handler (its import(), its require()): loading worker_threads is loopguard's own work.
+      unpublish = outsideHandlers(() => publishSlots(shared));
     } catch (error) {
       unpublish = () => {};
       guard.bus.fail(error, 'sharing the slots of loopguard\'s thread with worker threads');
