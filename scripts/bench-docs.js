@@ -5,7 +5,10 @@
 // memory, the goals of "cheap enough to leave on in production" (met or not, by how much), and
 // the worst case's profile; and the README's summary of them (one table across the Nodes, a
 // sentence per goal, where the worst case's time goes before and after). A block whose results
-// are missing is left as it is. Benchmarks are
+// are missing is left as it is. After a re-run of some benchmarks only (their results alone in
+// .tmp/bench), the blocks that combine several (the run, the goals, the README's summary) keep
+// their lines about the others: each fresh table row or goal replaces the line of the same row or
+// goal, and the run says what was measured again. Benchmarks are
 // not run in CI: nothing here is checked by npm test.
 //   BENCH_RESULTS=dir to read the results elsewhere.
 const fs = require('node:fs');
@@ -280,29 +283,89 @@ const calls = load('calls');
 const soaks = load('soak');
 /** Each benchmark's results and the goals judged on them. */
 const judged = [[floods, floodGoals], [startups, startupGoals], [calls, callGoals], [soaks, soakGoals]];
+/** Whether every benchmark that the combined blocks draw on has results: else those blocks are merged into what they say. */
+const complete = floods.length > 0 && startups.length > 0 && calls.length > 0 && soaks.length > 0;
+
+/** A line's key where a fresh line may replace it: a table row's first cell, a goal's text (under its Node's heading). */
+function lineKey(line) {
+  const row = /^\| ([^|]+?) \|/.exec(line);
+  if (row) return `row:${row[1]}`;
+  const goal = /^- (.+?)(?: \(goal [^)]*\))?: /.exec(line);
+  return goal ? `goal:${goal[1]}` : undefined;
+}
+
+/**
+ * `fresh` (made from some benchmarks' results only) merged into `old`: each of its keyed lines that
+ * has something measured replaces the old line of the same key (under the same `**Node N**`
+ * heading, if any); the rest of `old` stays.
+ */
+function mergeLines(old, fresh) {
+  const keyed = (text) => {
+    const out = new Map();
+    let section = '';
+    for (const line of text.split('\n')) {
+      if (/^\*\*Node \d+\*\*/.test(line)) section = line.split(' ')[1];
+      const key = lineKey(line);
+      if (key !== undefined) out.set(`${section}|${key}`, line);
+    }
+    return out;
+  };
+  const measured = (line) => !/^\|.*\|$/.test(line) || line.split('|').slice(2, -1).some((c) => c.trim() !== '—');
+  const replacements = new Map([...keyed(fresh)].filter(([, line]) => measured(line)));
+  // A row replaces one with as many columns only (the same Nodes).
+  const fits = (line, by) => by !== undefined && (!line.startsWith('|') || line.split('|').length === by.split('|').length);
+  let section = '';
+  return old.split('\n').map((line) => {
+    if (/^\*\*Node \d+\*\*/.test(line)) section = line.split(' ')[1];
+    const key = lineKey(line);
+    const by = key === undefined ? undefined : replacements.get(`${section}|${key}`);
+    return fits(line, by) ? by : line;
+  }).join('\n');
+}
+
+/** The run: this one's, or after a partial re-run, the one the other figures are from and what was measured again. */
+function runText(old) {
+  const fresh = runBlock([...floods, ...startups]);
+  if (complete || fresh === undefined || old === undefined) return fresh;
+  const again = fresh.replace(/^The figures below are from one run on /, 'Measured again on ').replace(/ \(1-minute load average/, ' (load average');
+  return [...old.split('\n').filter((l) => !l.startsWith('Measured again on ')), '', again].join('\n').replace(/\n{3,}/g, '\n\n');
+}
+
 const blocks = [
-  ['bench-run', runBlock([...floods, ...startups])],
-  ['bench-goals', judged.some(([results]) => results.length > 0) ? goalsBlock() : undefined],
+  ['bench-run', runText],
+  ['bench-goals', judged.some(([results]) => results.length > 0) ? (old) => (complete || old === undefined ? goalsBlock() : mergeLines(old, goalsBlock())) : undefined],
   ['bench-calls', calls.length ? callsBlock(calls) : undefined],
   ['bench-flood', floods.length ? floodBlock(floods) : undefined],
   ['bench-startup', startups.length ? startupBlock(startups) : undefined],
   ['bench-profile', profiles.length ? profileBlock(profiles) : undefined],
 ];
-/** Writes the blocks that have results into `file`; says what it did. */
+
+/** The text between a block's markers. */
+function blockBody(text, name) {
+  const start = `<!-- ${name}:start -->\n`;
+  const a = text.indexOf(start);
+  const b = text.indexOf(`\n<!-- ${name}:end -->`);
+  return a < 0 || b < a ? undefined : text.slice(a + start.length, b);
+}
+
+/** Writes the blocks that have results into `file` (a body may be made from the block's present text); says what it did. */
 function regenerate(file, fileBlocks) {
   let text = fs.readFileSync(file, 'utf8');
   const before = text;
-  for (const [name, body] of fileBlocks) {
+  for (const [name, make] of fileBlocks) {
+    const body = typeof make === 'function' ? make(blockBody(text, name)) : make;
     if (body === undefined) {
       console.log(`${name}: no results in ${path.relative(root, dir)}, left as it is`);
       continue;
     }
     text = replaceBetween(text, name, body);
-    console.log(`${name}: regenerated`);
+    console.log(`${name}: ${complete || typeof make !== 'function' ? 'regenerated' : 'merged with the results there are'}`);
   }
   if (text !== before) fs.writeFileSync(file, text);
   console.log(`${path.relative(root, file)}: ${text !== before ? 'updated' : 'up to date'}`);
 }
 
 regenerate(docFile, blocks);
-regenerate(readmeFile, [['bench-readme', floods.length && startups.length ? readmeBlock(floods, startups, profiles) : undefined]]);
+regenerate(readmeFile, [['bench-readme', floods.length || startups.length
+  ? (old) => (floods.length && startups.length && complete) || old === undefined ? readmeBlock(floods, startups, profiles) : mergeLines(old, readmeBlock(floods, startups, profiles))
+  : undefined]]);
