@@ -11,12 +11,16 @@
 //   npm run bench:startup
 //   STARTUP_NODES="20 22 24 26" (default: this Node), STARTUP_ROUNDS (20), STARTUP_BOT_ROUNDS (7),
 //   STARTUP_IDLE_MS (3000)
+//   STARTUP_BEFORE=<folder>: another built checkout of loopguard (a worktree of an earlier commit,
+//   `npm run build` there): its `-e 0`, `--import` and bot variants run in the same rounds, each
+//   preloaded as this build's is (`-r loopguard/register` resolved from that folder), and the
+//   differences from it are printed (an A/B of two builds on one machine at one time).
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { exited, forEachNode, machine, root, shuffled, startEmulator, summary, waitLine, writeResults } = require('./lib/common');
-const { startupGoals } = require('./lib/goals');
+const { difference, startupGoals } = require('./lib/goals');
 
 const rounds = Number(process.env.STARTUP_ROUNDS ?? 20);
 const botRounds = Number(process.env.STARTUP_BOT_ROUNDS ?? 7);
@@ -57,6 +61,24 @@ const botVariants = [
   { key: 'bot-worker', name: 'discord.js bot, a bare worker thread', args: ['-r', bareWorker, bot], baseline: 'bot' },
 ];
 
+/** Another build's variants, the same as this one's but for the build (STARTUP_BEFORE), and what each is compared with. */
+const before = process.env.STARTUP_BEFORE ? path.resolve(process.env.STARTUP_BEFORE) : undefined;
+const comparedWithBefore = [['cjs-loopguard', 'cjs-before', 'ms', 'ms to its exit event'], ['esm-loopguard', 'esm-before', 'ms', 'ms to its exit event'], ['bot-loopguard', 'bot-before', 'readyMs', 'ms to READY'], ['bot-loopguard', 'bot-before', 'idleRss', 'MB idle RSS']];
+if (before !== undefined) {
+  if (!fs.existsSync(path.join(before, 'dist', 'register.js'))) throw new Error(`STARTUP_BEFORE: no dist/register.js in ${before} (npm run build there)`);
+  let label = `the build in ${before}`;
+  try {
+    label = `the build of ${require('node:child_process').execFileSync('git', ['-C', before, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim()}`;
+  } catch {
+    // not a git checkout: named by its folder
+  }
+  processVariants.push(
+    { key: 'cjs-before', name: `node -r loopguard/register -e 0, ${label}`, args: ['-r', 'loopguard/register', ...cjsTimed, '-e', '0'], cwd: before, baseline: 'cjs' },
+    { key: 'esm-before', name: `node --import loopguard/register empty.mjs, ${label}`, args: ['--import', path.join(before, 'dist', 'register.js'), ...esmTimed, 'empty.mjs'], cwd: esmApp, baseline: 'esm' },
+  );
+  botVariants.push({ key: 'bot-before', name: `discord.js bot, -r loopguard/register, ${label}`, args: ['-r', 'loopguard/register', path.join(root, bot)], cwd: before, baseline: 'bot' });
+}
+
 /**
  * Runs `node args` to its exit from `cwd` (the package root): { ms (from its start to its exit
  * event, as it says), wallMs (from spawn to exit), maxRss (bytes) }.
@@ -77,10 +99,10 @@ async function runProcess(node, args, cwd = root) {
 }
 
 /** Starts the bot: { readyMs (from its start, as it says), readyWallMs (from spawn), idleRss, idleHeap }. */
-async function runBot(node, port, args) {
+async function runBot(node, port, args, cwd = root) {
   const start = process.hrtime.bigint();
   const child = spawn(node.bin, args, {
-    cwd: root, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd, stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, DISCORD_API: `http://127.0.0.1:${port}/api`, STARTUP_IDLE_MS: String(idleMs) },
   });
   let stderr = '';
@@ -118,7 +140,7 @@ async function startupOn(node) {
   try {
     for (let r = 0; r < botRounds; r++) {
       for (const v of shuffled(botVariants)) {
-        const out = await runBot(node, emulator.port, v.args);
+        const out = await runBot(node, emulator.port, v.args, v.cwd);
         push(v.key, out, r);
         console.log(`  round ${r + 1}: ${v.name.padEnd(40)} READY after ${out.readyMs.toFixed(0)} ms, idle RSS ${(out.idleRss / 2 ** 20).toFixed(1)} MB`);
       }
@@ -150,6 +172,12 @@ function print(result) {
   }
   console.log('');
   for (const g of startupGoals(result)) console.log(`  ${g.sentence}`);
+  if (!result.variants.some((v) => v.key.endsWith('-before'))) return;
+  console.log('\n  This build against the build before (paired within a round, medians and spread):');
+  for (const [key, other, metric, unit] of comparedWithBefore) {
+    const d = difference(result, key, other, metric, metric === 'idleRss' ? 1 / 2 ** 20 : 1);
+    if (d) console.log(`    ${key.padEnd(14)} ${d.median >= 0 ? '+' : ''}${d.median.toFixed(1)} ${unit} (${d.min.toFixed(1)} to ${d.max.toFixed(1)}, n=${d.n})`);
+  }
 }
 
 forEachNode('STARTUP_NODES', startupOn);
