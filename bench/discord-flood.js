@@ -6,7 +6,7 @@
 // monitorEventLoopDelay alone, a bare AsyncLocalStorage.run per event), in one run of interleaved
 // rounds. Per variant: throughput (messages a second) and the bot's CPU time per message
 // (process.cpuUsage() across the flood, all its threads), each also as a ratio to its baseline
-// paired within the round, with the spread over rounds. Results: .tmp/bench/flood-<major>.json
+// paired within the round, with the spread over rounds. Results: bench/results/flood-<major>.json
 // (scripts/bench-docs.js turns them into docs/performance.md's tables).
 //   npm run bench:flood
 //   FLOOD_NODES="20 22 24 26"  the Node majors the bot runs on (default: this one); the emulator stays on this Node

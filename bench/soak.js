@@ -4,7 +4,7 @@
 // must level off.
 //   npm run bench:soak
 //   SOAK_NODES="20 22 24 26"  the Node majors to run on (default: this one); results in
-//                             .tmp/bench/soak-<major>.json (scripts/bench-docs.js reads them)
+//                             bench/results/soak-<major>.json (scripts/bench-docs.js reads them)
 //   SOAK_EVENTS (1000000), SOAK_SITES (10000)
 const { measuredPerNode } = require('./lib/common');
 const { soakGoals } = require('./lib/goals');

@@ -7,7 +7,7 @@
 // RSS once it has been idle STARTUP_IDLE_MS after READY). The times from spawn, which also count
 // fork, exec and teardown, are kept beside them (wallMs, readyWallMs). Interleaved
 // rounds; the goals (≤ 20 ms added start-up, ≤ 10 MB added idle RSS) are judged on differences
-// paired within a round. Results: .tmp/bench/startup-<major>.json (scripts/bench-docs.js).
+// paired within a round. Results: bench/results/startup-<major>.json (scripts/bench-docs.js).
 //   npm run bench:startup
 //   STARTUP_NODES="20 22 24 26" (default: this Node), STARTUP_ROUNDS (20), STARTUP_BOT_ROUNDS (7),
 //   STARTUP_IDLE_MS (3000)
@@ -155,7 +155,7 @@ async function startupOn(node) {
   };
   const file = writeResults(`startup-${node.major}.json`, result);
   print(result);
-  console.log(`results: ${path.relative(process.cwd(), file)}`);
+  console.log(`results: ${file}`);
 }
 
 function print(result) {

@@ -2,7 +2,7 @@
 // The cost of loopguard's wrappers, measured against the raw functions in the same run.
 //   npm run bench            (builds first)
 //   CALL_NODES="20 22 24 26" the Node majors to run on (default: this one); results in
-//                            .tmp/bench/calls-<major>.json (scripts/bench-docs.js reads them)
+//                            bench/results/calls-<major>.json (scripts/bench-docs.js reads them)
 //   BENCH_ROUNDS (25), BENCH_BATCH (20000)
 // Fast path: a wrapped call outside any handler (goal: at most 1.03× the raw call).
 // Repeated report: a wrapped call inside a handler at a site that is already known, sampled as by

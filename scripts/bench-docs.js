@@ -1,12 +1,12 @@
 'use strict';
-// Regenerates docs/performance.md's measured tables from the benchmarks' results in .tmp/bench/
+// Regenerates docs/performance.md's measured tables from the benchmarks' results in bench/results/
 // (npm run bench:docs, after npm run bench / bench:flood / bench:startup / bench:soak / bench:profile): the run it
 // comes from, one flood table per Node with the other tools beside loopguard, start-up and
 // memory, the goals of "cheap enough to leave on in production" (met or not, by how much), and
 // the worst case's profile; and the README's summary of them (one table across the Nodes, a
 // sentence per goal, where the worst case's time goes before and after). A block whose results
 // are missing is left as it is. After a re-run of some benchmarks only (their results alone in
-// .tmp/bench), the blocks that combine several (the run, the goals, the README's summary) keep
+// bench/results), the blocks that combine several (the run, the goals, the README's summary) keep
 // their lines about the others: each fresh table row or goal replaces the line of the same row or
 // goal, and the run says what was measured again. Benchmarks are
 // not run in CI: nothing here is checked by npm test.
@@ -18,7 +18,7 @@ const { median, pairedRatios, summary } = require('../bench/lib/common');
 const { callGoals, difference, floodGoals, soakGoals, startupGoals } = require('../bench/lib/goals');
 
 const root = path.join(__dirname, '..');
-const dir = process.env.BENCH_RESULTS ?? path.join(root, '.tmp', 'bench');
+const dir = process.env.BENCH_RESULTS ?? path.join(root, 'bench', 'results');
 const docFile = path.join(root, 'docs', 'performance.md');
 const readmeFile = path.join(root, 'README.md');
 

@@ -6,7 +6,13 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.join(__dirname, '..', '..');
+/** Logs and profiles of the runs: large, kept out of the repository. */
 const resultsDir = path.join(root, '.tmp', 'bench');
+/**
+ * Each benchmark's result per Node (`<bench>-<major>.json`), kept in the repository: the docs are
+ * made from them (scripts/bench-docs.js), also after a later re-run of some benchmarks only.
+ */
+const summariesDir = path.join(root, 'bench', 'results');
 
 /**
  * The Node binaries named by a list of majors ("20 22 24 26"): this process' own Node for its
@@ -124,11 +130,13 @@ function shuffled(xs) {
   return out;
 }
 
+/** Writes one result to bench/results, with this checkout's paths made relative to it. */
 function writeResults(file, data) {
-  fs.mkdirSync(resultsDir, { recursive: true });
-  const out = path.join(resultsDir, file);
-  fs.writeFileSync(out, `${JSON.stringify(data, null, 2)}\n`);
-  return out;
+  fs.mkdirSync(summariesDir, { recursive: true });
+  const out = path.join(summariesDir, file);
+  const relative = (key, value) => (typeof value === 'string' ? value.split(`${root}${path.sep}`).join('') : value);
+  fs.writeFileSync(out, `${JSON.stringify(data, relative, 2)}\n`);
+  return path.relative(process.cwd(), out);
 }
 
 /** The machine, for the results: cores, CPU model, load when the run started. */
@@ -154,7 +162,7 @@ function exited(child) {
  * process (BENCH_CHILD set) returns true, for the caller to measure and print its result as the
  * last line of stdout (JSON). Else runs `file` with `nodeArgs` on each Node, passes on its other
  * lines, gives the result (with the Node and the machine) to `show`, writes
- * .tmp/bench/<bench>-<major>.json, and returns false.
+ * bench/results/<bench>-<major>.json, and returns false.
  */
 function measuredPerNode(variable, bench, file, nodeArgs, show) {
   if (process.env.BENCH_CHILD) return true;
@@ -171,6 +179,6 @@ function measuredPerNode(variable, bench, file, nodeArgs, show) {
 
 module.exports = {
   forEachNode, measuredPerNode,
-  root, resultsDir, nodeBinaries, pinned, taskset, lines, waitLine, median, summary, pairedRatios,
+  root, resultsDir, summariesDir, nodeBinaries, pinned, taskset, lines, waitLine, median, summary, pairedRatios,
   pairedDifferences, shuffled, writeResults, machine, startEmulator, exited,
 };
