@@ -14,10 +14,10 @@ import { publishSlots } from '../thread/protocol';
  * loaded, so the slots are published the moment it may be:
  * - at once where loopguard cannot see every load of it: on Bun, and on Node without module
  *   channels (20, 22 before 22.15), where an import() is not seen; and when it is loaded already;
- * - else at the app's first require() or process.getBuiltinModule() of it, before it returns;
+ * - else after the require() or process.getBuiltinModule() that loaded it, before it returns,
+ *   also a require() of an ES module that imported it (require of ESM, Node 22.12+);
  * - before the first import() Node starts (the entry's too, if it is an ES module): an ES
  *   module may import it, and start a worker while it is evaluated;
- * - after a require() of an ES module that imported it (require of ESM, Node 22.12+);
  * - when reporting starts: a bot library loads, or a handler starts (its thread loads it anyway).
  * What is left unseen: a worker that an ES module starts while it is evaluated, loaded by
  * require() before any bot library. That worker writes its report lines itself, through a
@@ -33,10 +33,9 @@ export interface SlotsPublisher {
 
 export function slotsPublisher(guard: Guard, shared: Int32Array): SlotsPublisher {
   let unpublish: Undo | undefined;
-  let undone = false;
   const waits: Undo[] = [];
   const publish = (): void => {
-    if (unpublish !== undefined || undone || !isMainThread) return;
+    if (unpublish !== undefined || !isMainThread) return;
     for (const stop of waits.splice(0)) stop();
     try {
       // Often inside a handler (its import(), its require()): loading worker_threads is loopguard's own work.
@@ -48,10 +47,9 @@ export function slotsPublisher(guard: Guard, shared: Int32Array): SlotsPublisher
   };
   if (onBun || !moduleChannels || isBuiltinLoaded('worker_threads')) publish();
   else if (isMainThread) {
+    // It was not loaded at install: a load of it grows Node's list, so the list is looked at only then.
     let seen = nodeLoadList.length;
-    waits.push(guard.loadListeners.add((id) => {
-      if (id === 'worker_threads' || id === 'node:worker_threads') return publish();
-      // An ES module that require() loaded may have imported it: looked for only when Node's list grew.
+    waits.push(guard.loadListeners.add(() => {
       if (nodeLoadList.length === seen) return;
       seen = nodeLoadList.length;
       if (isBuiltinLoaded('worker_threads')) publish();
@@ -61,7 +59,6 @@ export function slotsPublisher(guard: Guard, shared: Int32Array): SlotsPublisher
   return {
     publish,
     undo() {
-      undone = true;
       for (const stop of waits.splice(0)) stop();
       unpublish?.();
       unpublish = undefined;
