@@ -37,6 +37,8 @@ export class Guard {
   /** Guarded calls in progress on the stack: nested public calls (readFileSync → openSync) count once. */
   depth = 0;
   loading: LoadFrame | undefined;
+  /** Package calls (quick.db → better-sqlite3) begun and not finished (a promise one may never settle). */
+  openPackageCalls = 0;
   allowedSite: (file: string) => boolean = () => false;
   allowedApi: (api: string) => boolean = () => false;
   readonly apis: GuardedApi[] = [];

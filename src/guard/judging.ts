@@ -43,7 +43,8 @@ export function judgingWrapper(guard: Guard, original: AnyFunction, judged: Judg
 /**
  * A guarded call's timed section, as two halves around it: the calls it makes inside
  * (readFileSync → openSync) are part of it, and the watchdog leaves its time to its report.
- * `callStarted` returns the start (core/clock's now()), `callEnded` the time it blocked.
+ * `callStarted` returns the start (core/clock's now()), `callEnded` the time it blocked; the
+ * watchdog counts it `weight` times (a timed call standing for untimed ones, core/sampling.ts).
  */
 export function callStarted(guard: Guard): number {
   guard.depth++;
@@ -51,10 +52,10 @@ export function callStarted(guard: Guard): number {
   return now();
 }
 
-export function callEnded(guard: Guard, start: number): number {
+export function callEnded(guard: Guard, start: number, weight = 1): number {
   guard.depth--;
   const durationMs = now() - start;
-  guard.bus.timing?.ended(durationMs);
+  guard.bus.timing?.ended(durationMs * weight);
   return durationMs;
 }
 

@@ -33,8 +33,12 @@ export interface PackageCall {
 
 const packageCalls = new AsyncLocalStorage<PackageCall>();
 
-/** The package call a blocking call is made during, if any (looked up inside handlers only). */
-export function currentPackageCall(): PackageCall | undefined {
+/**
+ * The package call a blocking call is made during, if any (looked up inside handlers only, and
+ * only while one is open: most bots never make one, and the lookup is a second context read).
+ */
+export function currentPackageCall(guard: Guard): PackageCall | undefined {
+  if (guard.openPackageCalls === 0) return undefined;
   const call = packageCalls.getStore();
   return call === undefined || call.done ? undefined : call;
 }
@@ -42,7 +46,7 @@ export function currentPackageCall(): PackageCall | undefined {
 export function packageCallWrapper(guard: Guard, g: GuardedApi, original: AnyFunction): AnyFunction {
   return judgingWrapper(guard, original, (self, args, handler, wrapper) => {
     // Inside another guarded call or package call (enmap#set → enmap#get): part of that one.
-    if (guard.depth > 0 || currentPackageCall() !== undefined) return Reflect.apply(original, self, args);
+    if (guard.depth > 0 || currentPackageCall(guard) !== undefined) return Reflect.apply(original, self, args);
     return packageCall(guard, g, original, self, args, handler, wrapper);
   }, g.entry.path.at(-1));
 }
@@ -59,6 +63,7 @@ function packageCall(guard: Guard, g: GuardedApi, original: AnyFunction, self: u
   const call: PackageCall = { g, handler, wrapper, callers, start: now(), calls: 0, durationMs: 0, blockedIn: undefined, done: false, ruling: undefined };
   let result: unknown;
   let returned = false;
+  guard.openPackageCalls++;
   try {
     result = packageCalls.run(call, () => Reflect.apply(original, self, args));
     returned = true;
@@ -113,6 +118,7 @@ function rule(guard: Guard, call: PackageCall): Error | 'pass' {
 
 function finish(guard: Guard, call: PackageCall): void {
   call.done = true;
+  guard.openPackageCalls--;
   if (call.calls === 0 || call.durationMs < guard.settings.thresholdMs) return;
   try {
     // A synchronous API returns with its caller still on the stack.

@@ -3,7 +3,7 @@ import { callersOf, type Callers } from '../core/call-sites';
 import { timeOrigin } from '../core/clock';
 import { handlerStorage, type HandlerContext } from '../core/context';
 import type { AnyFunction } from '../core/patch';
-import { countUnsampled, newSamplingState, sampleThis, type SamplingState } from '../core/sampling';
+import { countUnsampled, newSamplingState, pick, readStack, sawTime, untimed, type SamplingState } from '../core/sampling';
 import { describeCall, describeLoad, isAllowedSite, stopCall, type Described } from './describe';
 import type { Guard, GuardedApi } from './guard';
 import { callEnded, callStarted, judgingWrapper, passThrough } from './judging';
@@ -32,7 +32,7 @@ function isExempt(guard: Guard, entry: ApiEntry, args: IArguments): boolean {
 function judgedCall(guard: Guard, g: GuardedApi, original: AnyFunction, self: unknown, args: IArguments, handler: HandlerContext | undefined, wrapper: AnyFunction): unknown {
   if (guard.depth > 0) return nestedCall(guard, original, self, args, wrapper);
   if (g.allowed || handler?.allowBlocking === true || isExempt(guard, g.entry, args)) return passThrough(guard, original, self, args);
-  const packageCall = currentPackageCall();
+  const packageCall = currentPackageCall(guard);
   if (packageCall !== undefined) return callInPackageCall(guard, packageCall, g, original, self, args);
   if (guard.settings.mode !== 'strict') return reportedCall(guard, g, original, self, args, handler, wrapper, undefined);
 
@@ -51,16 +51,44 @@ function judgedCall(guard: Guard, g: GuardedApi, original: AnyFunction, self: un
   throw stopCall(guard, described, handler, callers, wrapper);
 }
 
-/** Runs the call timed, then reports it (no closure per call: this runs for every call a handler makes). */
+/**
+ * Runs the call, timed unless its hot site's sampling says otherwise, then reports it (no closure
+ * per call: this runs for every call a handler makes).
+ */
 function reportedCall(
   guard: Guard, g: GuardedApi, original: AnyFunction, self: unknown, args: IArguments,
   handler: HandlerContext | undefined, wrapper: AnyFunction, known: Callers | undefined,
 ): unknown {
+  // A call whose site is known already (a module load) is neither sampled nor counted per kind.
+  const sampling = handler === undefined || known !== undefined ? undefined : samplingOf(g, handler);
+  const picked = sampling === undefined ? readStack : pick(sampling, guard.settings.sampleAbove);
+  if (picked === untimed) return untimedCall(guard, sampling as SamplingState, original, self, args);
   const start = callStarted(guard);
   try {
     return Reflect.apply(original, self, args);
   } finally {
-    reportRan(guard, g, handler, wrapper, callEnded(guard, start), start, known, args);
+    reportRan(guard, g, handler, wrapper, callEnded(guard, start, picked === readStack ? 1 : picked), start, known, args, sampling, picked);
+  }
+}
+
+/** Handler kinds are few in practice; past the cap (event names made of ids?) calls are exact. */
+function samplingOf(g: GuardedApi, handler: HandlerContext): SamplingState | undefined {
+  let sampling = g.sampling.get(handler.kind);
+  if (sampling === undefined && g.sampling.size < samplingCap) g.sampling.set(handler.kind, sampling = newSamplingState());
+  return sampling;
+}
+
+/**
+ * A call at a hot site that is only counted: no clock, and to the watchdog plain code (a slow
+ * one is a stall with its stack). Its time is in the weight of the timed calls.
+ */
+function untimedCall(guard: Guard, sampling: SamplingState, original: AnyFunction, self: unknown, args: IArguments): unknown {
+  guard.depth++;
+  try {
+    return Reflect.apply(original, self, args);
+  } finally {
+    guard.depth--;
+    if (countUnsampled(sampling, 0, untimed)) guard.bus.waiting.publish(sampling);
   }
 }
 
@@ -87,17 +115,17 @@ function nestedCall(guard: Guard, original: AnyFunction, self: unknown, args: IA
 function reportRan(
   guard: Guard, g: GuardedApi, handler: HandlerContext | undefined, wrapper: AnyFunction,
   durationMs: number, start: number, known: Callers | undefined, args: ArrayLike<unknown>,
+  sampling: SamplingState | undefined, picked: number,
 ): void {
-  if (durationMs < guard.settings.thresholdMs) return;
   const { bus } = guard;
   try {
-    // Hot sites (one API, one handler kind, many calls a second) read the stack for a sample only.
-    let sampling: SamplingState | undefined = handler === undefined || known !== undefined ? undefined : g.sampling.get(handler.kind);
-    // Handler kinds are few in practice; past the cap (event names made of ids?) calls are exact.
-    if (handler !== undefined && known === undefined && sampling === undefined && g.sampling.size < samplingCap) g.sampling.set(handler.kind, sampling = newSamplingState());
-    if (sampling !== undefined && !sampleThis(sampling, start, guard.settings.sampleAbove)) {
+    // Every call is timed while a threshold is judged or someone follows every call with its time
+    // (a sink's `observe`, the diagnostics channel): asked here, at timed calls only.
+    if (sampling !== undefined) sawTime(sampling, start, durationMs, guard.settings.thresholdMs > 0 || bus.unsampled.wanted());
+    if (durationMs < guard.settings.thresholdMs) return;
+    if (sampling !== undefined && picked !== readStack) {
       // Counted here, nothing made: the dispatcher hears once that the state has calls waiting.
-      if (countUnsampled(sampling, durationMs)) bus.waiting.publish(sampling);
+      if (countUnsampled(sampling, durationMs, picked)) bus.waiting.publish(sampling);
       if (bus.unsampled.wanted()) {
         const { entry } = g;
         bus.unsampled.publish({ api: entry.api, kind: entry.kind, hint: entry.alternative, durationMs, time: timeOrigin() + start, handler });

@@ -224,6 +224,76 @@ describe('sampling of hot sites', () => {
   });
 });
 
+describe('timing of hot sites', () => {
+  /** Puts a recorder in the watchdog's place: what the guard timed, and the time it said its calls took. */
+  function recordTiming<R>(fn: () => R): { result: R; timed: number; explainedMs: number } {
+    const { bus } = ownRuntime();
+    const before = bus.timing;
+    const seen = { timed: 0, explainedMs: 0 };
+    bus.timing = {
+      started: () => void seen.timed++,
+      ended: (ms) => void (seen.explainedMs += ms),
+      explained: (ms) => void (seen.explainedMs += ms),
+    };
+    try {
+      return { result: fn(), ...seen };
+    } finally {
+      bus.timing = before;
+    }
+  }
+  // accessSync: existsSync has spent its sampling states above (their cap).
+  const hotLoop = (event: string, calls: number, call: () => unknown) => runInHandler({ source: 'test', event }, () => {
+    for (let i = 0; i < calls; i++) call();
+  });
+
+  it('times a sample of a fast hot site\'s calls only, and its time is the same estimate for the report and the watchdog', () => {
+    const event = `untimed${++n}`;
+    const { timed, explainedMs } = recordTiming(() => hotLoop(event, 20_000, () => fs.accessSync(file)));
+    flush();
+    const site = summary().sites.find((s) => s.report.handler?.event === event)!;
+    expect(site.count).toBe(20_000);
+    expect(site.estimated).toBe(true);
+    // About 50·4·(1 + ln(20000 / 200)) = 1121 of them (the rate is above 20,000 a second here).
+    expect(timed).toBeGreaterThan(200);
+    expect(timed).toBeLessThan(4000);
+    expect(site.blockedMs).toBeGreaterThan(0);
+    expect(Math.abs(site.blockedMs / explainedMs - 1)).toBeLessThan(1e-9);
+  });
+  it('times every call while someone follows every call with its time (the diagnostics channel)', () => {
+    const event = `followed${++n}`;
+    let observed = 0;
+    const listen = () => void observed++;
+    subscribe('loopguard:occurrence', listen);
+    try {
+      const { timed } = recordTiming(() => hotLoop(event, 3000, () => fs.accessSync(file)));
+      expect(timed).toBe(3000);
+    } finally {
+      unsubscribe('loopguard:occurrence', listen);
+    }
+    expect(observed).toBe(3000);
+  });
+  it('times every call when a threshold must be judged', () => {
+    configure({ thresholdMs: 1e-9 });
+    const { timed } = recordTiming(() => hotLoop(`threshold${++n}`, 3000, () => fs.accessSync(file)));
+    expect(timed).toBe(3000);
+  });
+  it('times every call of a hot site whose calls take a millisecond or more (their largest is seen)', () => {
+    configure({ sampleAbove: 5 });
+    const cell = new Int32Array(new SharedArrayBuffer(4));
+    const event = `slow${++n}`;
+    // Past 5 stack reads and 20 timed calls, the fast ones go mostly untimed; the slow ones do not.
+    const fast = recordTiming(() => hotLoop(`fast${n}`, 3000, () => Atomics.wait(cell, 0, 0, 0)));
+    const slow = recordTiming(() => hotLoop(event, 100, () => Atomics.wait(cell, 0, 0, 1.5)));
+    configure({ sampleAbove: 50 });
+    flush();
+    expect(fast.timed).toBeLessThan(1500);
+    expect(slow.timed).toBe(100);
+    const site = summary().sites.find((s) => s.report.handler?.event === event)!;
+    expect(site.count).toBe(100);
+    expect(site.blockedMs).toBeCloseTo(slow.explainedMs, 6);
+  });
+});
+
 describe('strict mode', () => {
   it('throws a BlockingCallError whose stack starts at the calling line', () => {
     configure({ mode: 'strict' });
