@@ -55,6 +55,19 @@ describe('the stall watchdog', () => {
     cleanup(all);
   });
 
+  it('reports a long call at a hot site that was not timed as a stall at its line (untimed calls are plain code to it)', async () => {
+    const result = await run('untimed');
+    expect(result.code).toBe(0);
+    expect(stalls(result.reports)).toMatchObject([{
+      outcome: 'captured', api: 'Atomics.wait', handler: { event: 'untimed' }, site: { file: app, line: lineOf(app, 'untimed') },
+    }]);
+    // The blocking-call reports estimate the site's time from the timed calls only.
+    const calls = result.reports.filter((r) => r.type === 'blocking-call');
+    expect(calls.reduce((n, r) => n + r.count, 0)).toBe(1001);
+    expect(Math.max(...calls.map((r) => r.durationMs))).toBeLessThan(100);
+    cleanup(result);
+  });
+
   it('reports no stall for a busy but never stuck process', async () => {
     const result = await run('idle', { LOOPGUARD_STALL_MS: '50', LOOPGUARD_SCOPE: 'all' });
     expect(result.code).toBe(0);
