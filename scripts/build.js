@@ -18,7 +18,6 @@
 //   dist/index.js, register.js, otel.js, testing/index.js, cli/index.js
 //                         the entry points: each asks its bundle for its part
 //   dist/thread/entry.js  loopguard's thread, a bundle of its own (a worker loads it by path)
-//   dist/core/rethrow.js  the one module kept a file of its own (below)
 //   dist/**/*.d.ts        the types, from tsc, which also type-checks
 //   .tmp/build/           tsc's file-per-module build: what the dependency rule is checked on
 //                         (npm run check:boundaries); never loaded
@@ -35,26 +34,8 @@ const testingFile = path.join(dist, 'loopguard-testing.js');
 const cliFile = path.join(dist, 'loopguard-cli.js');
 const otelFile = path.join(dist, 'loopguard-otel.js');
 
-// core/rethrow.js stays a file: the line Node prints above an uncaught error that loopguard passed
-// on is its own, and says so in a comment, which a bundle would not keep.
-const ownFiles = ['core/rethrow.js'];
-
 /** The file a relative import names, from the package root with `/` and no extension (`src/core/context`). */
 const importedPath = (args) => path.relative(root, path.join(args.resolveDir, args.path)).split(path.sep).join('/');
-
-/** Bundles resolve an own file to itself in dist/, as a path relative to the bundle. */
-const keepOwnFiles = {
-  name: 'own-files',
-  setup(build) {
-    const outDir = path.dirname(path.join(root, build.initialOptions.outfile));
-    build.onResolve({ filter: /^\.\.?\// }, (args) => {
-      const file = `${path.posix.relative('src', importedPath(args))}.js`;
-      if (!ownFiles.includes(file)) return undefined;
-      const relative = path.relative(outDir, path.join(dist, file));
-      return { path: relative.startsWith('.') ? relative : `./${relative}`, external: true };
-    });
-  },
-};
 
 /*
  * The OpenTelemetry bundle: in dist/loopguard.js, the entry `loopguard/otel` (src/otel.ts) and the
@@ -178,6 +159,20 @@ function apartEntry(bundle) {
 }
 
 /*
+ * core/rethrow.ts' throw is the line Node prints above an uncaught error that loopguard passed on,
+ * and its comment says so there; esbuild keeps no comments, so the bundle gets it back. (It was a
+ * file of its own, dist/core/rethrow.js, read at every start: 0.7-0.9 ms.)
+ */
+const rethrowLine = /^(\s*)throw error;( \/\/ .*)$/m;
+function keepRethrowComment(text, file) {
+  const comment = rethrowLine.exec(fs.readFileSync(path.join(root, 'src', 'core', 'rethrow.ts'), 'utf8'))?.[2];
+  if (comment === undefined) throw new Error('build: src/core/rethrow.ts has no `throw error; // ...` line');
+  const inBundle = /^(function rethrow\d* ?\(error\) \{\n\s*throw error;)$/m;
+  if (!inBundle.test(text)) throw new Error(`build: ${path.relative(root, file)} has no rethrow function to give its comment back to`);
+  return text.replace(inBundle, `$1${comment}`);
+}
+
+/*
  * The package's package.json, as src/core/version.ts reads it: its version only. The whole file
  * (scripts, dependencies, keywords) was 3 KB of the preload and 11 KB made at every start.
  */
@@ -192,7 +187,7 @@ const versionOnly = {
 };
 
 const bundled = {
-  bundle: true, platform: 'node', format: 'cjs', target: 'node20', packages: 'external', plugins: [keepOwnFiles, versionOnly],
+  bundle: true, platform: 'node', format: 'cjs', target: 'node20', packages: 'external', plugins: [versionOnly],
   // Source maps that name src/. Not keepNames: it names every function as it is made, closures
   // made per event included (1 µs per event in the flood); checkPublicNames guards what shows.
   sourcemap: 'linked', sourcesContent: false, logLevel: 'warning', absWorkingDir: root,
@@ -267,11 +262,6 @@ async function main() {
   fs.rmSync(perModule, { recursive: true, force: true });
   execFileSync(path.join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
 
-  for (const file of ownFiles) {
-    const text = fs.readFileSync(path.join(perModule, file), 'utf8').replace(/\n\/\/# sourceMappingURL=.*\n?$/, '\n');
-    fs.mkdirSync(path.dirname(path.join(dist, file)), { recursive: true });
-    fs.writeFileSync(path.join(dist, file), text);
-  }
   // Which modules each bundle apart holds; then what dist/loopguard.js holds, then the bundles
   // beside it (each says what it takes from it), then dist/loopguard.js again with those listed.
   const cutAll = apart.flatMap((b) => b.entries);
@@ -298,6 +288,7 @@ async function main() {
   await esbuild.build({ ...bundled, entryPoints: ['src/thread/entry.ts'], outfile: 'dist/thread/entry.js' });
 
   for (const file of [bundleFile, otelFile, ...apart.map((b) => path.join(dist, b.file)), testingFile, cliFile, path.join(dist, 'thread', 'entry.js')]) asciiOnly(file);
+  fs.writeFileSync(bundleFile, keepRethrowComment(fs.readFileSync(bundleFile, 'utf8'), bundleFile));
   checkWrapperMarks(fs.readFileSync(bundleFile, 'utf8'));
 
   const { entries } = require(bundleFile);

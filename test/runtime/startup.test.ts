@@ -83,16 +83,16 @@ describe('start-up', () => {
     const sdk = [...preload, '-r', './test/fixtures/otel/tracing.js'];
     const otlp = { OTLP_ENDPOINT: 'http://127.0.0.1:9' };
     const handler = "require('loopguard').runInHandler({ source: 'test', event: 'tick' }, () => {})";
-    expect(await ownFiles(preload, 'setTimeout(() => {}, 1200)')).toEqual(['core/rethrow.js', 'loopguard.js', 'register.js']);
-    expect(await ownFiles(sdk, 'setTimeout(() => process.exit(0), 1500)', otlp)).toEqual(['core/rethrow.js', 'loopguard.js', 'register.js']);
+    expect(await ownFiles(preload, 'setTimeout(() => {}, 1200)')).toEqual(['loopguard.js', 'register.js']);
+    expect(await ownFiles(sdk, 'setTimeout(() => process.exit(0), 1500)', otlp)).toEqual(['loopguard.js', 'register.js']);
     expect(await ownFiles(sdk, `${handler}; setTimeout(() => process.exit(0), 1500)`, otlp))
-      .toEqual(['core/rethrow.js', 'index.js', 'loopguard-otel.js', 'loopguard-reporting.js', 'loopguard.js', 'register.js']);
-    expect(await ownFiles(preload, `${handler}; setTimeout(() => {}, 50)`)).toEqual(['core/rethrow.js', 'index.js', 'loopguard-reporting.js', 'loopguard.js', 'register.js']);
-    expect(await ownFiles(preload, '0', { LOOPGUARD_REPORT_FILE: '$DIR/reports.jsonl' })).toEqual(['core/rethrow.js', 'loopguard-reporting.js', 'loopguard.js', 'register.js']);
+      .toEqual(['index.js', 'loopguard-otel.js', 'loopguard-reporting.js', 'loopguard.js', 'register.js']);
+    expect(await ownFiles(preload, `${handler}; setTimeout(() => {}, 50)`)).toEqual(['index.js', 'loopguard-reporting.js', 'loopguard.js', 'register.js']);
+    expect(await ownFiles(preload, '0', { LOOPGUARD_REPORT_FILE: '$DIR/reports.jsonl' })).toEqual(['loopguard-reporting.js', 'loopguard.js', 'register.js']);
     // A bot library loading (start-up) starts it, so that the bot's first event does not pay for it.
-    expect(await ownFiles(preload, "require('discord.js')")).toEqual(['core/rethrow.js', 'loopguard-reporting.js', 'loopguard.js', 'register.js']);
-    expect(await ownFiles(preload, "require('discord.js')", { LOOPGUARD_INTEGRATIONS: 'off' })).toEqual(['core/rethrow.js', 'loopguard.js', 'register.js']);
-    expect(await ownFiles(preload, '0', { LOOPGUARD_SCOPEX: '1' })).toEqual(['core/rethrow.js', 'loopguard-reporting.js', 'loopguard.js', 'register.js']);
-    expect(await ownFiles([], "require('loopguard/otel')")).toEqual(['core/rethrow.js', 'loopguard-otel.js', 'loopguard.js', 'otel.js']);
+    expect(await ownFiles(preload, "require('discord.js')")).toEqual(['loopguard-reporting.js', 'loopguard.js', 'register.js']);
+    expect(await ownFiles(preload, "require('discord.js')", { LOOPGUARD_INTEGRATIONS: 'off' })).toEqual(['loopguard.js', 'register.js']);
+    expect(await ownFiles(preload, '0', { LOOPGUARD_SCOPEX: '1' })).toEqual(['loopguard-reporting.js', 'loopguard.js', 'register.js']);
+    expect(await ownFiles([], "require('loopguard/otel')")).toEqual(['loopguard-otel.js', 'loopguard.js', 'otel.js']);
   });
 });
