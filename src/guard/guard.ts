@@ -32,6 +32,12 @@ export class Guard {
   settings!: Settings;
   /** Judging calls: installed, and mode not `off`. */
   active = true;
+  /**
+   * Mode `strict`, and the sampleAbove setting: read by every judged call, so kept here beside the
+   * other fields it reads rather than in the settings object (one more object to reach per call).
+   */
+  strict = false;
+  sampleAbove = Infinity;
   /** `scope: all` and start-up is over: calls outside handlers are judged too. */
   judgesAll = false;
   /** Guarded calls in progress on the stack: nested public calls (readFileSync → openSync) count once. */
@@ -56,6 +62,8 @@ export class Guard {
   apply(settings: Settings): void {
     this.settings = settings;
     this.active = settings.mode !== 'off';
+    this.strict = settings.mode === 'strict';
+    this.sampleAbove = settings.sampleAbove;
     this.judgesAll = this.active && this.afterStartup && settings.scope === 'all';
     this.allowedSite = compileMatchers(settings.allowSites, pathMatcher);
     const allowedApi = compileMatchers(settings.allowApis, nameMatcher);

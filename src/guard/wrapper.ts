@@ -34,7 +34,7 @@ function judgedCall(guard: Guard, g: GuardedApi, original: AnyFunction, self: un
   if (g.allowed || handler?.allowBlocking === true || isExempt(guard, g.entry, args)) return passThrough(guard, original, self, args);
   const packageCall = currentPackageCall(guard);
   if (packageCall !== undefined) return callInPackageCall(guard, packageCall, g, original, self, args);
-  if (guard.settings.mode !== 'strict') return reportedCall(guard, g, original, self, args, handler, wrapper, undefined);
+  if (!guard.strict) return reportedCall(guard, g, original, self, args, handler, wrapper, undefined);
 
   let callers: Callers | undefined;
   let described: Described | undefined;
@@ -61,7 +61,7 @@ function reportedCall(
 ): unknown {
   // A call whose site is known already (a module load) is neither sampled nor counted per kind.
   const sampling = handler === undefined || known !== undefined ? undefined : samplingOf(g, handler);
-  const picked = sampling === undefined ? readStack : pick(sampling, guard.settings.sampleAbove);
+  const picked = sampling === undefined ? readStack : pick(sampling, guard.sampleAbove);
   if (picked === untimed) return untimedCall(guard, sampling as SamplingState, original, self, args);
   const start = callStarted(guard);
   try {
