@@ -181,7 +181,7 @@ function readmeBlock(floods, startups, profiles) {
     const baseline = r?.variants.find((v) => v.key === key)?.baseline;
     const rss = metric === 'idleRss';
     const d = baseline && difference(r, key, baseline, metric, rss ? 1 / 2 ** 20 : 1);
-    return d ? `+${d.median.toFixed(rss ? 1 : 0)} ${rss ? 'MB' : 'ms'}` : '—';
+    return d ? `${d.median < 0 ? '−' : '+'}${Math.abs(d.median).toFixed(rss ? 1 : 0)} ${rss ? 'MB' : 'ms'}` : '—';
   };
   const out = [
     `Measured ${runDates(all)} on this project's shared 2-core machine (\`npm run bench:flood\`, \`bench:startup\`, \`bench\`, \`bench:soak\`, \`bench:profile\`, then \`bench:docs\`; `
