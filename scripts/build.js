@@ -188,6 +188,10 @@ const versionOnly = {
 
 const bundled = {
   bundle: true, platform: 'node', format: 'cjs', target: 'node20', packages: 'external', plugins: [versionOnly],
+  // The sources are modules, strict by definition (and so in the tests, which run them as they
+  // are); a CommonJS bundle is not, unless it says so. Sloppy, a wrapper called on no object
+  // handed the original globalThis instead (and a primitive boxed): another error than the app's.
+  banner: { js: "'use strict';" },
   // Source maps that name src/. Not keepNames: it names every function as it is made, closures
   // made per event included (1 µs per event in the flood); checkPublicNames guards what shows.
   sourcemap: 'linked', sourcesContent: false, logLevel: 'warning', absWorkingDir: root,
