@@ -55,16 +55,21 @@ describe('the stall watchdog', () => {
     cleanup(all);
   });
 
-  it('reports a long call at a hot site that was not timed as a stall at its line (untimed calls are plain code to it)', async () => {
-    const result = await run('untimed');
+  it('reports a long call at a hot site once: as a stall at its line when it was not timed (untimed calls are plain code to it), else in its site\'s reports', async () => {
+    const result = await run('untimed', { LOOPGUARD_SAMPLE_ABOVE: '1' });
     expect(result.code).toBe(0);
-    expect(stalls(result.reports)).toMatchObject([{
-      outcome: 'captured', api: 'Atomics.wait', handler: { event: 'untimed' }, site: { file: app, line: lineOf(app, 'untimed') },
-    }]);
-    // The blocking-call reports estimate the site's time from the timed calls only.
     const calls = result.reports.filter((r) => r.type === 'blocking-call');
-    expect(calls.reduce((n, r) => n + r.count, 0)).toBe(100_001);
-    expect(Math.max(...calls.map((r) => r.durationMs))).toBeLessThan(100);
+    expect(calls.reduce((n, r) => n + r.count, 0)).toBe(20_001);
+    // On a quiet machine the long call is not timed; on a loaded one a fast call may take 1 ms
+    // (descheduled), which has every call of its second timed, the long one too.
+    const timed = calls.some((r) => r.maxDurationMs >= 500);
+    if (timed) {
+      expect(stalls(result.reports)).toEqual([]);
+    } else {
+      expect(stalls(result.reports)).toMatchObject([{
+        outcome: 'captured', api: 'Atomics.wait', handler: { event: 'untimed' }, site: { file: app, line: lineOf(app, 'untimed') },
+      }]);
+    }
     cleanup(result);
   });
 
