@@ -91,7 +91,7 @@ async function settled(guard: Guard, promise: PromiseLike<unknown>, call: Packag
 export function callInPackageCall(guard: Guard, call: PackageCall, g: GuardedApi, original: AnyFunction, self: unknown, args: IArguments): unknown {
   if (call.g.allowed || call.handler?.allowBlocking === true || call.ruling === 'pass') return passThrough(guard, original, self, args);
   call.blockedIn ??= g.entry.module;
-  if (guard.settings.mode === 'strict') {
+  if (guard.strict) {
     call.ruling ??= rule(guard, call);
     if (call.ruling !== 'pass') throw call.ruling;
     return passThrough(guard, original, self, args);

@@ -97,7 +97,7 @@ function nestedCall(guard: Guard, original: AnyFunction, self: unknown, args: IA
   const load = guard.loading;
   if (load !== undefined) {
     load.touched = true;
-    if (guard.settings.mode === 'strict' && guard.settings.strictModuleLoads && !load.accepted) {
+    if (guard.strict && guard.settings.strictModuleLoads && !load.accepted) {
       // The load is about to read from disk: stop it before it does. If something on the way
       // swallows the error (a require hook that falls back), the next read throws it again.
       if (load.stopped === undefined) {
