@@ -83,11 +83,9 @@ function samplingOf(g: GuardedApi, handler: HandlerContext): SamplingState | und
  * one is a stall with its stack). Its time is in the weight of the timed calls.
  */
 function untimedCall(guard: Guard, sampling: SamplingState, original: AnyFunction, self: unknown, args: IArguments): unknown {
-  guard.depth++;
   try {
-    return Reflect.apply(original, self, args);
+    return passThrough(guard, original, self, args);
   } finally {
-    guard.depth--;
     if (countUnsampled(sampling, 0, untimed)) guard.bus.waiting.publish(sampling);
   }
 }
