@@ -43,7 +43,7 @@ export interface ReportBase {
   count: number;
   /** false: the first call at a new site. true: repeats at a known site, counted since the last report. */
   aggregate: boolean;
-  /** `Date.now()` of the (first) call. */
+  /** When the (first) call started, ms since the epoch (the monotonic clock: `performance.timeOrigin + performance.now()`). */
   time: number;
   /**
    * The handler it happened in (null with `scope: all` outside handlers): its source, event and
@@ -206,7 +206,11 @@ export interface Observation {
   readonly kind: Report['kind'];
   readonly outcome: string;
   readonly durationMs: number;
-  /** When it started: milliseconds since the epoch, with a fraction. */
+  /**
+   * When it started: milliseconds since the epoch, with a fraction, on the monotonic clock
+   * (`timeOrigin() + now()`) every observation is timed with, which can be milliseconds off
+   * Date.now().
+   */
   readonly time: number;
   /** The live handler context: the same object for everything observed in one handled event. */
   readonly handler: HandlerContext | undefined;

@@ -227,7 +227,10 @@ export class Watchdog {
   }
 
   private report(durationMs: number, captured: Capture | undefined, cpuWaitMs: number | undefined): void {
+    // The heartbeats and interactions at risk were timed by Date.now(); the stall, as every
+    // observation, by the monotonic clock.
     const end = Date.now();
+    const ended = clock();
     let frames = captured === undefined ? [] : stuckFrames(captured.frames);
     // Only Node's own frames: the request ran after the stuck code (in the timers that follow it).
     if (captured !== undefined && readCallers(frames).origin === undefined) {
@@ -262,7 +265,7 @@ export class Watchdog {
       hint: stallHint,
       outcome: captured === undefined ? 'no-stack' : captured.delayMs > lateMs ? 'resumed' : 'captured',
       durationMs: Math.round(durationMs),
-      time: end - Math.round(durationMs),
+      time: ended - Math.round(durationMs),
       handler,
       callers,
       extra,

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { Attributes, Context, Exception, Span, Tracer } from '@opentelemetry/api';
+import { now, timeOrigin } from '../../core/clock';
 import { HandlerState, originOf, type HandlerContext } from '../../core/context';
 import type { HandlerObserver, HandlerScope, Observation } from '../../core/reports';
 import type { OtelApi } from './api';
@@ -18,6 +19,16 @@ export interface Traces {
   tracing(): boolean;
 }
 
+/** A handler's span and its start, as Date.now() and as now(), the clock calls are timed with. */
+interface HandlerSpan {
+  readonly span: Span;
+  readonly startedAt: number;
+  readonly at: number;
+}
+
+/** A `now()` time during a handler, as the epoch time its span's clock shows. */
+const wallTime = (handlerSpan: HandlerSpan, at: number): number => handlerSpan.startedAt + (at - handlerSpan.at);
+
 /** `tracing()`: false while no SDK is registered, so that nothing is done per event. */
 export function createTraces(api: OtelApi, tracer: Tracer, tracing: () => boolean): Traces {
   const { SpanKind, SpanStatusCode } = api;
@@ -25,7 +36,7 @@ export function createTraces(api: OtelApi, tracer: Tracer, tracing: () => boolea
    * The span of each handled event, for what is observed outside its context: acknowledgements,
    * and stalls, reported when the loop turns again — often after the handler's span ended.
    */
-  const spans = new HandlerState<Span>();
+  const spans = new HandlerState<HandlerSpan>();
 
   const sourceAttribute = handlerAttribute('source');
   const eventAttribute = handlerAttribute('event');
@@ -62,9 +73,13 @@ export function createTraces(api: OtelApi, tracer: Tracer, tracing: () => boolea
   const handlers: HandlerObserver = {
     start(handler) {
       if (!tracing()) return undefined;
+      // The SDK's own start (Date.now()), given so that the spans inside are placed from it.
+      const startedAt = Date.now();
+      const at = now();
       // The sampler sees the source and event; the ids are added once the span is known to record.
       const span = tracer.startSpan(nameOf(handler), {
         kind: SpanKind.CONSUMER,
+        startTime: startedAt,
         attributes: { [sourceAttribute]: handler.source, [eventAttribute]: handler.event },
       });
       const recording = span.isRecording();
@@ -72,7 +87,8 @@ export function createTraces(api: OtelApi, tracer: Tracer, tracing: () => boolea
       // No SDK (a no-op span): stay out, and the handler runs as if OpenTelemetry were off. A span
       // that is valid but not sampled still goes on: its children must not be sampled either.
       else if (isNoop(span)) return undefined;
-      spans.set(handler, span);
+      const handlerSpan: HandlerSpan = { span, startedAt, at };
+      spans.set(handler, handlerSpan);
       const active = api.trace.setSpan(api.context.active(), span);
       const run = <R>(fn: () => R): R => api.context.with(active, fn);
       // Not sampled: nothing to end or record, so the handler's promises are not followed.
@@ -84,7 +100,7 @@ export function createTraces(api: OtelApi, tracer: Tracer, tracing: () => boolea
             for (const error of errors) span.recordException(redactedException(error));
             span.setStatus({ code: SpanStatusCode.ERROR, message: redactedException(errors[0]).message });
           }
-          span.end();
+          span.end(wallTime(handlerSpan, now()));
         },
       };
       return scope;
@@ -96,24 +112,41 @@ export function createTraces(api: OtelApi, tracer: Tracer, tracing: () => boolea
    * the span is kept: an instrumentation that wrapped the same function (instrumentation-fs)
    * suppresses tracing inside it, and the user's blocking call must still be seen.
    */
-  function parentOf(o: Observation): Context {
-    const span = api.trace.getSpan(api.context.active()) ?? (o.handler === undefined ? undefined : spans.get(originOf(o.handler)));
+  function parentOf(handlerSpan: HandlerSpan | undefined): Context {
+    const span = api.trace.getSpan(api.context.active()) ?? handlerSpan?.span;
     return span === undefined ? api.ROOT_CONTEXT : api.trace.setSpan(api.ROOT_CONTEXT, span);
   }
 
+  const handlerSpanOf = (o: Observation): HandlerSpan | undefined => (o.handler === undefined ? undefined : spans.get(originOf(o.handler)));
+
+  /**
+   * An observation's start and end, placed from its handler span's start: its time is on the
+   * monotonic clock (`timeOrigin() + now()`), which can be milliseconds off Date.now(), the SDK's
+   * clock (CI saw a call 2.4 ms before its handler began, Node 20 under load). Without a handler
+   * span, the SDK places it as it places its own spans: a `now()` time, from Date.now() as it is.
+   */
+  function spanTimes(o: Observation, handlerSpan: HandlerSpan | undefined): [start: number, end: number] {
+    const at = o.time - timeOrigin();
+    if (handlerSpan === undefined) return [at, at + o.durationMs];
+    const start = wallTime(handlerSpan, at);
+    return [start, start + o.durationMs];
+  }
+
   function callSpan(o: Observation): void {
-    const span = tracer.startSpan(o.api, { kind: SpanKind.INTERNAL, startTime: o.time }, parentOf(o));
+    const handlerSpan = handlerSpanOf(o);
+    const [start, end] = spanTimes(o, handlerSpan);
+    const span = tracer.startSpan(o.api, { kind: SpanKind.INTERNAL, startTime: start }, parentOf(handlerSpan));
     if (span.isRecording()) {
       span.setAttributes(callAttributes(o));
       if (o.outcome === 'thrown') {
         span.setStatus({ code: SpanStatusCode.ERROR, message: `stopped by loopguard (strict mode): ${o.api}` });
       }
     }
-    span.end(o.time + o.durationMs);
+    span.end(end);
   }
 
   function ackEvent(o: Observation): void {
-    const span = o.handler === undefined ? undefined : spans.get(originOf(o.handler));
+    const span = handlerSpanOf(o)?.span;
     if (span === undefined) return;
     const extra = o.extra ?? {};
     const attributes: Attributes = { [attr.api]: o.api, [attr.outcome]: o.outcome, ...siteAttributes(o) };
@@ -127,19 +160,20 @@ export function createTraces(api: OtelApi, tracer: Tracer, tracing: () => boolea
    * error status; the handler's span, when still open, gets an event and error status too.
    */
   function stallSpan(o: Observation): void {
-    const handlerSpan = o.handler === undefined ? undefined : spans.get(originOf(o.handler));
-    const parent = handlerSpan === undefined ? api.ROOT_CONTEXT : api.trace.setSpan(api.ROOT_CONTEXT, handlerSpan);
-    const span = tracer.startSpan(stallSpanName, { kind: SpanKind.INTERNAL, startTime: o.time }, parent);
+    const handlerSpan = handlerSpanOf(o);
+    const parent = handlerSpan === undefined ? api.ROOT_CONTEXT : api.trace.setSpan(api.ROOT_CONTEXT, handlerSpan.span);
+    const [start, end] = spanTimes(o, handlerSpan);
+    const span = tracer.startSpan(stallSpanName, { kind: SpanKind.INTERNAL, startTime: start }, parent);
     const message = `the event loop stalled for ${Math.round(o.durationMs)} ms in ${o.api}`;
     const attributes = { ...callAttributes(o), ...stallAttributes(o) };
     if (span.isRecording()) {
       span.setAttributes(attributes);
       span.setStatus({ code: SpanStatusCode.ERROR, message });
     }
-    span.end(o.time + o.durationMs);
-    if (handlerSpan?.isRecording() === true) {
-      handlerSpan.addEvent(eventName.stall, attributes);
-      handlerSpan.setStatus({ code: SpanStatusCode.ERROR, message });
+    span.end(end);
+    if (handlerSpan?.span.isRecording() === true) {
+      handlerSpan.span.addEvent(eventName.stall, attributes);
+      handlerSpan.span.setStatus({ code: SpanStatusCode.ERROR, message });
     }
   }
 

@@ -74,6 +74,30 @@ describe('a handled event', () => {
     expect(ms(handler!.endTime) - ms(call!.endTime)).toBeGreaterThanOrEqual(15); // the later await is inside too
   });
 
+  it('places the call by the handler span\'s clock, where the monotonic clock is off Date.now() (as Node 20 can be under load)', async () => {
+    // performance.timeOrigin + performance.now() 5 ms behind Date.now(): the clock calls are timed by.
+    const origin = performance.timeOrigin;
+    Object.defineProperty(performance, 'timeOrigin', { value: origin - 5, configurable: true });
+    try {
+      const emitter = bot();
+      emitter.on('messageCreate', async () => {
+        fs.readFileSync(file);
+        await sleep(5);
+      });
+      emitter.emit('messageCreate', {});
+      await sleep(30);
+    } finally {
+      delete (performance as { timeOrigin?: number }).timeOrigin;
+    }
+    expect(performance.timeOrigin).toBe(origin);
+    const [call, handler] = sdk.spans();
+    expect(call?.name).toBe('fs.readFileSync');
+    const ms = (t: [number, number]) => t[0] * 1e3 + t[1] / 1e6;
+    expect(ms(call!.startTime)).toBeGreaterThanOrEqual(ms(handler!.startTime));
+    expect(ms(call!.startTime) - ms(handler!.startTime)).toBeLessThan(4); // the read is the listener's first line
+    expect(ms(handler!.endTime) - ms(call!.endTime)).toBeGreaterThanOrEqual(4); // then the await
+  });
+
   it('nests a blocking call under the user\'s own span, and user spans under the handler span', async () => {
     const emitter = bot();
     const tracer = sdk.tracerProvider.getTracer('app');
