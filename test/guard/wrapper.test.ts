@@ -246,9 +246,20 @@ describe('timing of hot sites', () => {
     for (let i = 0; i < calls; i++) call();
   });
 
+  /**
+   * A hot loop in a fresh handler kind, run again (at most 3 times) while more than `most` calls
+   * were timed: a loaded machine can deschedule one fast call for a millisecond, after which the
+   * rest of that second is timed, as designed (CI's Node 26 run timed 15,742 of 20,000 so).
+   */
+  function sampledLoop(name: string, calls: number, call: () => unknown, most: number) {
+    for (let run = 1; ; run++) {
+      const event = `${name}${++n}`;
+      const timing = recordTiming(() => hotLoop(event, calls, call));
+      if (timing.timed < most || run === 3) return { event, ...timing };
+    }
+  }
   it('times a sample of a fast hot site\'s calls only, and its time is the same estimate for the report and the watchdog', () => {
-    const event = `untimed${++n}`;
-    const { timed, explainedMs } = recordTiming(() => hotLoop(event, 20_000, () => fs.accessSync(file)));
+    const { event, timed, explainedMs } = sampledLoop('untimed', 20_000, () => fs.accessSync(file), 4000);
     flush();
     const site = summary().sites.find((s) => s.report.handler?.event === event)!;
     expect(site.count).toBe(20_000);
@@ -282,7 +293,7 @@ describe('timing of hot sites', () => {
     const cell = new Int32Array(new SharedArrayBuffer(4));
     const event = `slow${++n}`;
     // Past 5 stack reads and 20 timed calls, the fast ones go mostly untimed; the slow ones do not.
-    const fast = recordTiming(() => hotLoop(`fast${n}`, 3000, () => Atomics.wait(cell, 0, 0, 0)));
+    const fast = sampledLoop('fast', 3000, () => Atomics.wait(cell, 0, 0, 0), 1500);
     const slow = recordTiming(() => hotLoop(event, 100, () => Atomics.wait(cell, 0, 0, 1.5)));
     configure({ sampleAbove: 50 });
     flush();
