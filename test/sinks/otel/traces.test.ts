@@ -93,9 +93,9 @@ describe('a handled event', () => {
     const [call, handler] = sdk.spans();
     expect(call?.name).toBe('fs.readFileSync');
     const ms = (t: [number, number]) => t[0] * 1e3 + t[1] / 1e6;
+    // Before the fix the call began 5 ms before its handler; the listener's await comes after it.
     expect(ms(call!.startTime)).toBeGreaterThanOrEqual(ms(handler!.startTime));
-    expect(ms(call!.startTime) - ms(handler!.startTime)).toBeLessThan(4); // the read is the listener's first line
-    expect(ms(handler!.endTime) - ms(call!.endTime)).toBeGreaterThanOrEqual(4); // then the await
+    expect(ms(handler!.endTime)).toBeGreaterThan(ms(call!.endTime));
   });
 
   it('nests a blocking call under the user\'s own span, and user spans under the handler span', async () => {
