@@ -41,8 +41,16 @@ describe('the stall watchdog', () => {
   it('counts repeats at one site instead of reporting each (no report storms)', async () => {
     const result = await run('repeat');
     const got = stalls(result.reports);
-    expect(got.map((r) => [r.aggregate, r.count])).toEqual([[false, 1], [true, 2]]);
-    expect(got[1]).toMatchObject({ site: { line: lineOf(app, 'spinner') }, handler: { event: 'repeat' } });
+    expect(got.reduce((n, r) => n + r.count, 0)).toBe(3);
+    // Each stall is read where the loop was stuck: the spinner, except that a loaded machine can
+    // catch one of the three in its process.cpuUsage() call, a site of its own (Node 24, beside
+    // two spinning processes). The spinner's are one report, then one of the repeats.
+    const spinner = got.filter((r) => r.site?.line === lineOf(app, 'spinner'));
+    const atSpinner = spinner.reduce((n, r) => n + r.count, 0);
+    expect(atSpinner).toBeGreaterThanOrEqual(2);
+    expect(spinner.map((r) => [r.aggregate, r.count])).toEqual([[false, 1], [true, atSpinner - 1]]);
+    expect(spinner[1]).toMatchObject({ handler: { event: 'repeat' } });
+    expect(got.filter((r) => !spinner.includes(r)).every((r) => !r.aggregate && r.count === 1)).toBe(true);
     cleanup(result);
   });
 
