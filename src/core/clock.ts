@@ -23,5 +23,11 @@ export let now = (): number => {
 /** The time origin, ms since the epoch: `timeOrigin() + now()` is an absolute time. */
 export const timeOrigin = (): number => perf().timeOrigin;
 
+/**
+ * Now, ms since the epoch by the monotonic clock: the time every observation carries, shared with
+ * loopguard's thread. It can be milliseconds off Date.now() (sinks/otel/traces.ts).
+ */
+export const epochNow = (): number => timeOrigin() + now();
+
 /** Node's loop idle time so far, ms (performance.nodeTiming.idleTime). */
 export const idleTime = (): number => perf().nodeTiming.idleTime;

@@ -1,7 +1,7 @@
 import { blockingPackages } from '../apis/packages';
 import type { ApiEntry, ApiKind } from '../apis/types';
 import { errorStack, type Callers, type Site } from '../core/call-sites';
-import { now, timeOrigin } from '../core/clock';
+import { epochNow } from '../core/clock';
 import type { HandlerContext } from '../core/context';
 import { packageOf } from '../core/packages';
 import { reportOf } from '../report/build';
@@ -65,7 +65,7 @@ export function describeLoad(guard: Guard, api: 'require' | 'import', requirer: 
  * throw, whose report, message and stack are this call's (its handler's ids, its line).
  */
 export function stopCall(guard: Guard, described: Described, handler: HandlerContext | undefined, callers: Callers, above: Function): BlockingCallError {
-  const occurrence = { ...described, outcome: 'thrown' as const, durationMs: 0, time: timeOrigin() + now(), handler, callers };
+  const occurrence = { ...described, outcome: 'thrown' as const, durationMs: 0, time: epochNow(), handler, callers };
   try {
     guard.bus.occurrences.publish(occurrence);
   } catch (error) {

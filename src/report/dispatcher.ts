@@ -1,7 +1,7 @@
 import type { Bus } from '../core/bus';
 import type { Callers, Site } from '../core/call-sites';
 import { stackOf } from '../core/call-sites';
-import { now, timeOrigin } from '../core/clock';
+import { epochNow } from '../core/clock';
 import { outsideHandlers, type HandlerContext } from '../core/context';
 import type { Occurrence, UnsampledCall } from '../core/occurrence';
 import type { Observation, Report, Sink, SiteTotal, Summary } from '../core/reports';
@@ -245,7 +245,7 @@ export class Dispatcher {
     if (s.unsampledCount === 0) return;
     this.calls += s.unsampledCount;
     this.blockedMs += s.unsampledMs;
-    this.addPending(rec, s.unsampledCount, s.unsampledMs, s.unsampledMax, timeOrigin() + now());
+    this.addPending(rec, s.unsampledCount, s.unsampledMs, s.unsampledMax, epochNow());
     rec.estimated = rec.pendingEstimated = true;
     s.unsampledCount = s.unsampledMs = s.unsampledMax = 0;
     this.waiting.delete(s);

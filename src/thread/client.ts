@@ -1,11 +1,11 @@
 import { BroadcastChannel, getEnvironmentData, Worker } from 'node:worker_threads';
-import { now } from '../core/clock';
+import { epochNow, now } from '../core/clock';
 import { outsideHandlers } from '../core/context';
 import { isMainThread } from '../core/main-thread';
 import { builtFile } from '../core/own-files';
 import { raw } from '../core/raw';
 import { lineFileTo, type LineFile } from './line-file';
-import { Slot, clock, linesChannel, takeTurnsUpTo, threadMarker, writeLock, type FromThread, type RelayedLine, type ThreadData, type ToThread, type WriteLock } from './protocol';
+import { Slot, linesChannel, takeTurnsUpTo, threadMarker, writeLock, type FromThread, type RelayedLine, type ThreadData, type ToThread, type WriteLock } from './protocol';
 import type { StallCheckOptions } from './stall-check';
 
 /*
@@ -56,7 +56,7 @@ interface Unhandled {
 }
 
 export class OwnThread {
-  readonly origin = clock();
+  readonly origin = epochNow();
   /** Taken around each write of a report file here (never waited for: the thread has it for µs). */
   private readonly lock: WriteLock;
   private worker: Worker | undefined;

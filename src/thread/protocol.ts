@@ -1,11 +1,11 @@
-import { now, timeOrigin } from '../core/clock';
+import { now } from '../core/clock';
 import { isMainThread } from '../core/main-thread';
 
 /*
  * What the main thread and loopguard's own thread share: the slots of one SharedArrayBuffer
  * (Int32, read and written with Atomics) and the messages between them. Times in slots are
- * milliseconds since `origin`, an absolute time both threads compute as
- * performance.timeOrigin + performance.now().
+ * milliseconds since `origin`, an absolute time both threads read from core/clock's epochNow()
+ * (performance.timeOrigin + performance.now()).
  */
 
 /** Slot indexes. */
@@ -151,4 +151,3 @@ export interface RelayedLine {
   text: string;
 }
 
-export const clock = (): number => timeOrigin() + now();

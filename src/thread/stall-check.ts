@@ -1,6 +1,7 @@
 import type { Session } from 'node:inspector';
+import { epochNow } from '../core/clock';
 import { stallCaptureKey } from '../core/symbols';
-import { Slot, clock } from './protocol';
+import { Slot } from './protocol';
 
 /*
  * The stall watchdog's half in loopguard's thread. It sleeps until the main thread's next
@@ -28,7 +29,7 @@ export interface StallCheckOptions {
 /** Starts checking the main thread's heartbeats; returns a function that stops it. */
 export function startStallCheck(shared: Int32Array, origin: number, options: StallCheckOptions): () => void {
   const { stallMs, beatMs } = options;
-  const now = (): number => clock() - origin;
+  const now = (): number => epochNow() - origin;
   /** The beat the last capture was asked for: one capture per stall. */
   let capturedFor = -1;
   let inspectorWorks = options.capture;

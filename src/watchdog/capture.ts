@@ -1,7 +1,8 @@
 import { captureFrames } from '../core/call-sites';
+import { epochNow } from '../core/clock';
 import { handlerStorage, type HandlerContext } from '../core/context';
 import { kStallCapture } from '../core/symbols';
-import { Slot, clock } from '../thread/protocol';
+import { Slot } from '../thread/protocol';
 
 /*
  * What runs on the main thread while it is stuck: loopguard's thread evaluates a call of the
@@ -35,7 +36,7 @@ export class StallCapture {
       frames: captureFrames(this.capture, 32),
       handler: handlerStorage.getStore(),
       snapshots: this.snapshot(),
-      delayMs: clock() - this.origin - decidedAt,
+      delayMs: epochNow() - this.origin - decidedAt,
     };
   };
 

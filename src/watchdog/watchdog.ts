@@ -1,14 +1,14 @@
 import { onBun } from '../core/bun';
 import type { Bus, CallTiming } from '../core/bus';
 import { readCallers, type Callers } from '../core/call-sites';
-import { idleTime } from '../core/clock';
+import { epochNow, idleTime } from '../core/clock';
 import { outsideHandlers } from '../core/context';
 import { isMainThread } from '../core/main-thread';
 import { isBuiltinLoaded } from '../core/modules';
 import { raw } from '../core/raw';
 import type { AtRisk } from '../core/reports';
 import type { OwnThread } from '../thread/client';
-import { Slot, clock } from '../thread/protocol';
+import { Slot } from '../thread/protocol';
 import { StallCapture, type Capture } from './capture';
 
 /*
@@ -156,7 +156,7 @@ export class Watchdog {
     const { stallMs } = options;
     const beatMs = Math.min(500, Math.max(10, stallMs / 10));
     thread.watch({ stallMs, beatMs, capture: this.noStack === undefined });
-    this.lastAt = clock();
+    this.lastAt = epochNow();
     this.lastIdle = idleTime();
     this.lastCpuWait = cpuWaitMs();
     Atomics.store(this.shared, Slot.beatAt, Math.round(this.lastAt - this.origin));
@@ -203,7 +203,7 @@ export class Watchdog {
 
   /** The loop turned: was the time since the last beat a stall? */
   private beat(): void {
-    const now = clock();
+    const now = epochNow();
     const idle = idleTime();
     const { shared } = this;
     const beatNo = Atomics.load(shared, Slot.beat);
@@ -227,10 +227,8 @@ export class Watchdog {
   }
 
   private report(durationMs: number, captured: Capture | undefined, cpuWaitMs: number | undefined): void {
-    // The heartbeats and interactions at risk were timed by Date.now(); the stall, as every
-    // observation, by the monotonic clock.
+    // Date.now(), as the heartbeats and interactions at risk were timed (the stall's own time is epochNow()).
     const end = Date.now();
-    const ended = clock();
     let frames = captured === undefined ? [] : stuckFrames(captured.frames);
     // Only Node's own frames: the request ran after the stuck code (in the timers that follow it).
     if (captured !== undefined && readCallers(frames).origin === undefined) {
@@ -265,7 +263,7 @@ export class Watchdog {
       hint: stallHint,
       outcome: captured === undefined ? 'no-stack' : captured.delayMs > lateMs ? 'resumed' : 'captured',
       durationMs: Math.round(durationMs),
-      time: ended - Math.round(durationMs),
+      time: epochNow() - Math.round(durationMs),
       handler,
       callers,
       extra,

@@ -121,7 +121,7 @@ export function createTraces(api: OtelApi, tracer: Tracer, tracing: () => boolea
 
   /**
    * An observation's start and end, placed from its handler span's start: its time is on the
-   * monotonic clock (`timeOrigin() + now()`), which can be milliseconds off Date.now(), the SDK's
+   * monotonic clock (core/clock's `epochNow()`), which can be milliseconds off Date.now(), the SDK's
    * clock (CI saw a call 2.4 ms before its handler began, Node 20 under load). Without a handler
    * span, the SDK places it as it places its own spans: a `now()` time, from Date.now() as it is.
    */
