@@ -31,6 +31,13 @@ const beforeDist = process.env.LOOPGUARD_BEFORE ? `${path.resolve(process.env.LO
 
 const buckets = ['loopguard (dist/)', 'node:async_hooks / AsyncLocalStorage', 'discord.js + ws', 'other'];
 const discordStack = /[\\/]node_modules[\\/](discord\.js|@discordjs[\\/][^\\/]+|ws|@sapphire[\\/][^\\/]+|@vladfrangu[\\/][^\\/]+|discord-api-types)[\\/]/;
+/** A script's place: in the earlier build (LOOPGUARD_BEFORE) as `before:dist/...`, else relative to this checkout. */
+function where(url) {
+  const file = decodeURIComponent(url.replace(/^file:\/\//, ''));
+  if (beforeDist !== undefined && file.startsWith(beforeDist)) return `before:dist/${file.slice(beforeDist.length)}`;
+  return path.relative(root, file);
+}
+
 function bucketOf(url) {
   const file = url.startsWith('file://') ? decodeURIComponent(url.slice('file://'.length)) : url;
   if (file.startsWith(dist) || (beforeDist !== undefined && file.startsWith(beforeDist))) return buckets[0];
@@ -78,7 +85,7 @@ function summarise(profile, from, to) {
     }
     const bucket = special.has(functionName) ? buckets[3] : bucketOf(url);
     byBucket[bucket] += self;
-    const name = `${functionName || '(anonymous)'} ${url ? `${path.relative(root, url.replace(/^file:\/\//, ''))}:${lineNumber + 1}` : ''}`.trim();
+    const name = `${functionName || '(anonymous)'} ${url ? `${where(url)}:${lineNumber + 1}` : ''}`.trim();
     const f = byFunction.get(name) ?? { name, bucket, us: 0 };
     f.us += self;
     byFunction.set(name, f);

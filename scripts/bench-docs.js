@@ -155,6 +155,7 @@ function profileBlock(results) {
 /** The README's rows: a flood variant's CPU per message against its own baseline, or a start-up difference. */
 const readmeRows = [
   ['loopguard, every event a handler with a reported call', 'loopguard'],
+  ['loopguard, the same call allowed (a handler context and the wrapper, no report)', 'loopguard-allowed'],
   ['loopguard, a handler without a sync call', 'loopguard-nosync'],
   ['loopguard + an OTel SDK sampling 1 % of traces', 'loopguard-otel-sdk-1pc'],
   ['a bare OTel span per event + the same SDK (no loopguard)', 'bare-otel-1pc'],

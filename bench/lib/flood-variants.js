@@ -2,6 +2,7 @@
 // The flood benchmark's variants: loopguard and what a user would otherwise pick, each run as the
 // same discord.js bot (bench/flood/bot.js) on the same Node. `baseline` is the variant its ratios
 // are paired with (the same bot and handler with no tool); `nodes` limits a variant to some majors.
+const { spawnSync } = require('node:child_process');
 const path = require('node:path');
 
 const register = require.resolve('loopguard/register');
@@ -23,6 +24,12 @@ const floodVariants = [
   {
     key: 'loopguard-no-watchdog', name: 'loopguard, no watchdog', baseline: 'none', args: loopguard, env: { LOOPGUARD_STALL_MS: 'off' },
     tells: 'as loopguard, without stalls',
+  },
+  {
+    // Where the worst case's cost goes, by elimination: the same handler and call, the call
+    // allowed, so loopguard makes the handler's context and runs its wrapper, and reports nothing.
+    key: 'loopguard-allowed', name: 'loopguard, the call allowed (LOOPGUARD_ALLOW)', baseline: 'none', args: loopguard,
+    env: { LOOPGUARD_ALLOW: 'fs.existsSync' }, tells: 'nothing of the call: the handler context and the wrapper alone',
   },
   {
     key: 'loopguard-otel-sdk', name: 'loopguard + OTel SDK (every trace)', baseline: 'none',
@@ -94,9 +101,15 @@ const floodVariants = [
 const before = process.env.LOOPGUARD_BEFORE;
 if (before) {
   floodVariants.push({
-    key: 'loopguard-before', name: `loopguard before (${path.basename(before)})`, baseline: 'none',
+    key: 'loopguard-before', name: `loopguard before (${buildName(before)})`, baseline: 'none',
     args: ['-r', path.resolve(before, 'dist', 'register.js')], env: {}, tells: 'as loopguard, from the earlier build',
   });
+}
+
+/** An earlier build by its commit and the commit's day (a git checkout), else by its folder's name. */
+function buildName(folder) {
+  const git = spawnSync('git', ['-C', folder, 'log', '-1', '--format=%h, %cs'], { encoding: 'utf8' });
+  return git.status === 0 && git.stdout.trim() !== '' ? git.stdout.trim() : path.basename(folder);
 }
 
 // FLOOD_VARIANTS (JSON, { "name": { "args": [...], "env": {...} } }): more variants, for
