@@ -31,15 +31,20 @@ const beforeDist = process.env.LOOPGUARD_BEFORE ? `${path.resolve(process.env.LO
 
 const buckets = ['loopguard (dist/)', 'node:async_hooks / AsyncLocalStorage', 'discord.js + ws', 'other'];
 const discordStack = /[\\/]node_modules[\\/](discord\.js|@discordjs[\\/][^\\/]+|ws|@sapphire[\\/][^\\/]+|@vladfrangu[\\/][^\\/]+|discord-api-types)[\\/]/;
+/** A profile's script URL as a path (`node:` ones as they are). */
+function fileOf(url) {
+  return url.startsWith('file://') ? decodeURIComponent(url.slice('file://'.length)) : url;
+}
+
 /** A script's place: in the earlier build (LOOPGUARD_BEFORE) as `before:dist/...`, else relative to this checkout. */
 function where(url) {
-  const file = decodeURIComponent(url.replace(/^file:\/\//, ''));
+  const file = fileOf(url);
   if (beforeDist !== undefined && file.startsWith(beforeDist)) return `before:dist/${file.slice(beforeDist.length)}`;
   return path.relative(root, file);
 }
 
 function bucketOf(url) {
-  const file = url.startsWith('file://') ? decodeURIComponent(url.slice('file://'.length)) : url;
+  const file = fileOf(url);
   if (file.startsWith(dist) || (beforeDist !== undefined && file.startsWith(beforeDist))) return buckets[0];
   if (/^node:(internal\/)?(async_hooks|async_local_storage|async_context_frame)/.test(file)) return buckets[1];
   if (discordStack.test(file)) return buckets[2];
