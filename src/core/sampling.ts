@@ -2,29 +2,35 @@
  * Sampling of hot call sites. Reading the stack is what a reported call costs (a few µs); a bot
  * that makes the same blocking call in every one of thousands of events per second would pay it
  * every time. So per API and handler kind (source + event), the first `hot` calls (the
- * sampleAbove setting) of each second read the stack; after that, call n of the second reads it
- * with probability hot / n: about hot · (1 + ln(rate / hot)) reads a second in all (360 at 25,000
- * calls a second), so the cost grows with the log of the rate only. A steeper tail (hot² / n²)
- * would read fewer stacks but leave the late calls of each second to one site's estimate. The
- * calls in between are counted without a stack ("unsampled"), and go where the next sampled call
- * goes (its site, or nowhere if that call is allowed): per-site counts of hot sites are unbiased
- * estimates, and their reports say so. The guard decides; the dispatcher counts.
+ * sampleAbove setting) of each second read the stack, and below that rate every call is exact.
+ * After that, call n of the second reads it with probability tail / n: about
+ * hot + tail · ln(rate / hot) reads a second. `tail` is `hot` while the reads find different
+ * lines, and halves with every `readsPerHalving` reads in a row at one line, down to
+ * `quietFloor`: a handler kind that makes its call at one line reads about 50 + 4 · ln(rate / 50)
+ * stacks a second (74 at 20,000 calls a second, against 350 at the full tail), and one read at
+ * another line restores the full tail. The cost grows with the log of the rate only. The calls in
+ * between are counted without a stack ("unsampled"), and go where the next sampled call goes (its
+ * site, or nowhere if that call is allowed): per-site counts of hot sites are unbiased estimates,
+ * and their reports say so. The guard decides; the dispatcher counts, and tells the state which
+ * site each read went to (`sawSite`).
  *
- * Timing a call (two clock reads) is the larger part of what is left: 0.3–0.5 µs where the clock
+ * Timing a call (two clock reads) is the larger part of what is left: 0.2–0.5 µs where the clock
  * is a paravirtual one. So the unsampled calls are timed the same way, with `timedPerRead` times
  * the stack reads' rate: the first hot · timedPerRead calls of a second, then call n with
  * probability hot · timedPerRead / n. A timed call's time counts with the weight of the untimed
  * calls it stands for (Horvitz–Thompson: the sum is an unbiased estimate of all the calls' time,
- * for the reports and the watchdog alike). Only fast calls go untimed: one call of `slowCallMs`
- * or more times every call of the state for the rest of its second, so the largest calls of a
- * slow site are all seen.
+ * for the reports and the watchdog alike). Only fast calls go untimed: a timed call of
+ * `slowCallMs` or more has the next `slowRun` calls of the state timed, and a site that stays
+ * slow renews that run at each of them, so the largest calls of a slow site are all seen. One
+ * slow call at a fast site (a garbage collection inside it) costs `slowRun` timed calls; it used
+ * to time the rest of the second: in the flood benchmark, nearly every call.
  */
 
 export interface SamplingState {
   windowStart: number;
   windowCalls: number;
-  /** A timed call of `slowCallMs` or more in this window: every call is timed until the next. */
-  timeAll: boolean;
+  /** Every call of this window up to this one (`windowCalls`) is timed: a slow call's run. */
+  timeAllTo: number;
   /**
    * Every call must be timed (a threshold is judged, or someone follows every call with its
    * time): the guard's answer at the last timed call, so that untimed calls do not ask.
@@ -38,6 +44,8 @@ export interface SamplingState {
   unsampledMax: number;
   /** The site record the last sampled call went to (the dispatcher's, opaque here). */
   lastSite: object | undefined;
+  /** Reads in a row that went to `lastSite`: each `readsPerHalving` of them halve the tail. */
+  streak: number;
   /** xorshift32's state: the state's own random numbers (Math.random costs 30-60 ns more a call here). */
   seed: number;
 }
@@ -48,6 +56,15 @@ export const timedPerRead = 4;
 /** A call this long (ms) is one whose time is worth more than two clock reads: time them all. */
 export const slowCallMs = 1;
 
+/** The calls timed after a slow one. */
+export const slowRun = 256;
+
+/** Reads in a row at one line that halve the tail's reads. */
+export const readsPerHalving = 8;
+
+/** The tail's fewest reads (as `hot`): a new line among the calls still shows within seconds. */
+export const quietFloor = 4;
+
 /** `pick`: the call reads its stack (and is timed, and reported on its own). */
 export const readStack = -1;
 
@@ -57,7 +74,9 @@ export const untimed = 0;
 export function newSamplingState(): SamplingState {
   // Any seed but 0 (xorshift's one fixed point), different for each state.
   const seed = (Math.random() * 0xffffffff) | 1;
-  return { windowStart: 0, windowCalls: 0, timeAll: false, timeEvery: false, unsampledCount: 0, unsampledMs: 0, unsampledMax: 0, lastSite: undefined, seed };
+  return {
+    windowStart: 0, windowCalls: 0, timeAllTo: 0, timeEvery: false, unsampledCount: 0, unsampledMs: 0, unsampledMax: 0, lastSite: undefined, streak: 0, seed,
+  };
 }
 
 /**
@@ -76,16 +95,29 @@ export function pick(state: SamplingState, hot: number): number {
   state.seed = x;
   // Uniform on [0, n): the 32 bits as a fraction of 2^32.
   const r = (x >>> 0) * 2.3283064365386963e-10 * n;
-  if (r < hot) return readStack;
+  const tail = tailOf(state, hot);
+  if (r < tail) return readStack;
   const timed = hot * timedPerRead;
-  if (n <= timed || state.timeAll || state.timeEvery) return 1;
-  // r is uniform on [hot, n) here: timed with probability (timed - hot) / (n - hot).
-  return r < timed ? (n - hot) / (timed - hot) : untimed;
+  if (n <= timed || n <= state.timeAllTo || state.timeEvery) return 1;
+  // r is uniform on [tail, n) here: timed with probability (timed - tail) / (n - tail).
+  return r < timed ? (n - tail) / (timed - tail) : untimed;
+}
+
+/** The reads of a second's tail (see the top of this file). */
+function tailOf(state: SamplingState, hot: number): number {
+  const halvings = state.streak < readsPerHalving ? 0 : Math.min(Math.floor(state.streak / readsPerHalving), 30);
+  return halvings === 0 ? hot : Math.max(hot / (1 << halvings), Math.min(quietFloor, hot));
+}
+
+/** A read went to `site` (the dispatcher's record): a read at the line before lengthens the streak, another line ends it. */
+export function sawSite(state: SamplingState, site: object | undefined): void {
+  state.streak = site !== undefined && site === state.lastSite ? state.streak + 1 : 0;
+  state.lastSite = site;
 }
 
 /**
  * After a timed call (it read the clock, untimed ones do not): a new second starts the window
- * again, and a slow call has every call of this one timed. `start` in ms (core/clock's now());
+ * again, and a slow call has the next `slowRun` calls timed. `start` in ms (core/clock's now());
  * `timeEvery` as the guard sees it now.
  */
 export function sawTime(state: SamplingState, start: number, durationMs: number, timeEvery: boolean): void {
@@ -93,9 +125,9 @@ export function sawTime(state: SamplingState, start: number, durationMs: number,
   if (start - state.windowStart >= 1000) {
     state.windowStart = start;
     state.windowCalls = 0;
-    state.timeAll = false;
+    state.timeAllTo = 0;
   }
-  if (durationMs >= slowCallMs) state.timeAll = true;
+  if (durationMs >= slowCallMs) state.timeAllTo = state.windowCalls + slowRun;
 }
 
 /**

@@ -5,7 +5,7 @@ import { epochNow } from '../core/clock';
 import { outsideHandlers, type HandlerContext } from '../core/context';
 import type { Occurrence, UnsampledCall } from '../core/occurrence';
 import type { Observation, Report, Sink, SiteTotal, Summary } from '../core/reports';
-import type { SamplingState } from '../core/sampling';
+import { sawSite, type SamplingState } from '../core/sampling';
 import { reportOf } from './build';
 import { docsFor } from './docs';
 import { partAttributes } from './phrases';
@@ -217,7 +217,7 @@ export class Dispatcher {
     }
     if (o.sampling !== undefined) {
       this.absorb(o.sampling, rec);
-      o.sampling.lastSite = rec;
+      sawSite(o.sampling, rec);
     }
   }
 
@@ -236,7 +236,7 @@ export class Dispatcher {
   /** A sampled call was not reported (allowed site, ignored load): neither are the calls it stands for. */
   private discard(s: SamplingState): void {
     s.unsampledCount = s.unsampledMs = s.unsampledMax = 0;
-    s.lastSite = undefined;
+    sawSite(s, undefined);
     this.waiting.delete(s);
   }
 

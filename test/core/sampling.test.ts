@@ -1,15 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import {
-  countUnsampled, newSamplingState, pick, readStack, sawTime, slowCallMs, timedPerRead, untimed, type SamplingState,
+  countUnsampled, newSamplingState, pick, quietFloor, readStack, readsPerHalving, sawSite, sawTime, slowCallMs, slowRun, timedPerRead,
+  untimed, type SamplingState,
 } from '../../src/core/sampling';
 
 const hot = 50;
 
 /**
  * One second of `calls` calls at a hot site, as the guard makes them: each picked, the timed ones
- * timed (`durationOf(i)` ms), the others counted. Returns what the state estimates and the truth.
+ * timed (`durationOf(i)` ms), the others counted. With `siteOf`, each read is told the site it
+ * went to, as the dispatcher tells it. Returns what the state estimates and the truth.
  */
-function second(state: SamplingState, calls: number, durationOf: (i: number) => number, start = 1000 * (1 + Math.random())) {
+function second(
+  state: SamplingState, calls: number, durationOf: (i: number) => number, start = 1000 * (1 + Math.random()), siteOf?: (i: number) => object,
+) {
   let stacks = 0;
   let timed = 0;
   let unsampledTrueMs = 0;
@@ -22,6 +26,7 @@ function second(state: SamplingState, calls: number, durationOf: (i: number) => 
       stacks++;
       timed++;
       sawTime(state, i === 0 ? start : start + 1, d, false);
+      if (siteOf !== undefined) sawSite(state, siteOf(i));
       continue;
     }
     unsampledTrueMs += d;
@@ -94,12 +99,23 @@ describe('the estimated time of the unsampled calls', () => {
 });
 
 describe('slow calls and seconds', () => {
-  it('times every call of the second after one timed call of slowCallMs or more', () => {
+  it(`times the next ${slowRun} calls after one timed call of slowCallMs or more, then fast calls go untimed again`, () => {
     const state = newSamplingState();
     second(state, 5000, () => 0.002, 5000);
     sawTime(state, 5001, slowCallMs, false);
     const picks = Array.from({ length: 5000 }, () => pick(state, hot));
-    expect(picks.every((p) => p === readStack || p === 1)).toBe(true);
+    expect(picks.slice(0, slowRun).every((p) => p === readStack || p === 1)).toBe(true);
+    expect(picks.slice(slowRun).filter((p) => p === untimed).length).toBeGreaterThan(4000);
+  });
+  it('keeps every call of a site that stays slow timed: each slow timed call renews the run', () => {
+    const state = newSamplingState();
+    second(state, 5000, () => 0.002, 5000);
+    sawTime(state, 5001, slowCallMs, false);
+    for (let i = 0; i < 5000; i++) {
+      const p = pick(state, hot);
+      expect(p === readStack || p === 1).toBe(true);
+      sawTime(state, 5002, 2 * slowCallMs, false);
+    }
   });
   it('times every call while the guard says every call must be timed, from its next timed call on', () => {
     const state = newSamplingState();
@@ -117,5 +133,75 @@ describe('slow calls and seconds', () => {
     const picks = Array.from({ length: 5000 }, () => pick(state, hot));
     expect(picks.slice(0, hot).every((p) => p === readStack)).toBe(true);
     expect(picks.filter((p) => p === untimed).length).toBeGreaterThan(3000);
+  });
+});
+
+describe('the tail of quiet handler kinds', () => {
+  const line = {};
+  const other = {};
+
+  it('reads fewer stacks once the reads keep finding one line: down to about hot + quietFloor · ln(n / hot) a second', () => {
+    const state = newSamplingState();
+    const first = second(state, 20_000, () => 0.002, 1000, () => line).stacks;
+    const later = second(state, 20_000, () => 0.002, 2000, () => line).stacks;
+    // The first second's first reads already make the streak: 50 + 4 · ln(400) = 74, with its spread.
+    expect(first).toBeLessThan(120);
+    expect(later).toBeGreaterThanOrEqual(hot);
+    expect(later).toBeLessThan(120);
+    expect(state.streak).toBeGreaterThan(hot);
+  });
+  it('keeps the full tail while the reads find different lines', () => {
+    const state = newSamplingState();
+    // hot · (1 + ln(20000 / hot)) = 350
+    const reads = second(state, 20_000, () => 0.002, 1000, (i) => (i % 2 === 0 ? line : other)).stacks;
+    expect(reads).toBeGreaterThan(250);
+  });
+  it('restores the full tail at the first read at another line, and halves it again after each readsPerHalving reads in a row', () => {
+    const state = newSamplingState();
+    for (let i = 0; i < 100; i++) sawSite(state, line);
+    expect(state.streak).toBe(99);
+    sawSite(state, other);
+    expect(state.streak).toBe(0);
+    sawSite(state, undefined); // a read at an allowed line: no site, and no streak
+    sawSite(state, undefined);
+    expect(state.streak).toBe(0);
+    expect(state.lastSite).toBeUndefined();
+    // The tail, read off pick's reads past the first `hot` calls: full, then halved.
+    const tailReads = (streak: number): number => {
+      const s = newSamplingState();
+      let reads = 0;
+      for (let w = 0; w < 40; w++) {
+        s.windowCalls = 0;
+        s.streak = streak;
+        for (let i = 0; i < 20_000; i++) if (pick(s, hot) === readStack && i >= hot) reads++;
+      }
+      return reads / 40;
+    };
+    const full = tailReads(0); // hot · ln(400) = 300
+    const half = tailReads(readsPerHalving);
+    const floor = tailReads(100 * readsPerHalving);
+    expect(full).toBeGreaterThan(250);
+    expect(full).toBeLessThan(350);
+    expect(half / full).toBeGreaterThan(0.4);
+    expect(half / full).toBeLessThan(0.6);
+    expect(floor).toBeGreaterThan(quietFloor * Math.log(20_000 / hot) * 0.6);
+    expect(floor).toBeLessThan(quietFloor * Math.log(20_000 / hot) * 1.4);
+  });
+  it('reads every call below hot a second, however long the streak: exact at moderate rates', () => {
+    const state = newSamplingState();
+    state.streak = 10_000;
+    expect(second(state, hot, () => 0.002, 1000, () => line).stacks).toBe(hot);
+  });
+  it('stays unbiased when quiet: twenty seconds on one state come within a few per cent of the true total', () => {
+    const state = newSamplingState();
+    let estimated = 0;
+    let truth = 0;
+    for (let s = 0; s < 20; s++) {
+      const r = second(state, 20_000, (i) => 0.001 + (i / 20_000) * 0.004, 1000 * (s + 1), () => line);
+      estimated += r.unsampledMs;
+      truth += r.unsampledTrueMs;
+    }
+    expect(state.streak).toBeGreaterThan(100);
+    expect(Math.abs(estimated / truth - 1)).toBeLessThan(0.06);
   });
 });

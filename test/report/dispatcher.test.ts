@@ -4,6 +4,7 @@ import type { Callers } from '../../src/core/call-sites';
 import { currentHandler, handlerStorage, newHandlerContext } from '../../src/core/context';
 import type { Occurrence } from '../../src/core/occurrence';
 import type { Report, StallReport } from '../../src/core/reports';
+import { newSamplingState } from '../../src/core/sampling';
 import { Dispatcher, siteCap } from '../../src/report/dispatcher';
 
 /* From occurrences to reports: new sites at once, repeats as aggregates, caps, sinks kept apart from handlers. */
@@ -47,6 +48,21 @@ describe('the dispatcher', () => {
     expect(aggregate).not.toHaveProperty('atRisk');
     expect(aggregate).not.toHaveProperty('captureDelayMs');
     expect(aggregate!.handler).toEqual({ source: 'test', event: 'e' });
+  });
+
+  it('tells a hot handler kind\'s sampling where each read went: reads in a row at one line make its streak, another line or an allowed one ends it', () => {
+    const { bus } = setup();
+    const sampling = newSamplingState();
+    const sampled = (line: number): Occurrence => ({ ...call(line), sampling });
+    for (let i = 0; i < 5; i++) bus.occurrences.publish(sampled(1));
+    expect(sampling.streak).toBe(4);
+    bus.occurrences.publish(sampled(2));
+    expect(sampling.streak).toBe(0);
+    bus.occurrences.publish(sampled(2));
+    expect(sampling.streak).toBe(1);
+    bus.discarded.publish(sampling);
+    expect(sampling.streak).toBe(0);
+    expect(sampling.lastSite).toBeUndefined();
   });
 
   it(`keeps at most ${siteCap} sites: calls at further sites are counted in the totals, without a report`, () => {
