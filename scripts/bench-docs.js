@@ -204,7 +204,7 @@ function readmeBlock(floods, startups, profiles) {
   const goals = new Map();
   for (const major of [...majors].reverse()) {
     for (const g of goalsOn(major)) {
-      if (g.met === undefined) continue;
+      if (g.met === undefined || g.revised) continue;
       goals.set(g.text, [{ major, ...g }, ...(goals.get(g.text) ?? [])]);
     }
   }

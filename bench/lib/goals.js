@@ -35,6 +35,12 @@ function ratio(result, key, baseline, metric) {
   return a && b ? pairedRatios(a, b) : undefined;
 }
 
+/*
+ * A revised goal stands beside the issue's own where that one asks for less than Node itself
+ * costs (docs/performance.md says why): judged in the docs, not in the README's summary.
+ */
+const revised = (goal) => ({ ...goal, revised: true });
+
 /** The flood goals that apply on this result's Node. */
 function floodGoals(result) {
   const goals = [];
@@ -43,6 +49,7 @@ function floodGoals(result) {
     goals.push(judge({ text: 'Every event a handler with a reported call, throughput of no tool\'s', stat: ratio(result, 'loopguard', 'none', 'rate'), op: '>=', goal: 0.97, format: x }));
     goals.push(judge({ text: 'Every event a handler with a reported call, CPU per message against no tool', stat: ratio(result, 'loopguard', 'none', 'cpuUs'), op: '<=', goal: 1.03, format: x }));
     goals.push(judge({ text: 'Handler without a sync call, CPU per message against no tool', stat: ratio(result, 'loopguard-nosync', 'none-nosync', 'cpuUs'), op: '<=', goal: 1.01, format: x }));
+    goals.push(revised(judge({ text: 'Revised: every event a handler with a reported call, CPU per message against a bare AsyncLocalStorage.run per event', stat: ratio(result, 'loopguard', 'bare-als', 'cpuUs'), op: '<=', goal: 1.03, format: x })));
   } else {
     goals.push(judge({ text: 'CPU per message against a bare AsyncLocalStorage.run per event', stat: ratio(result, 'loopguard', 'bare-als', 'cpuUs'), op: '<=', goal: 1.03, format: x }));
     if (result.variants.some((v) => v.key === 'loopguard-acf')) {
@@ -86,6 +93,7 @@ function startupGoals(result) {
     judge({ text: 'Start-up added, a discord.js bot\'s time to READY', stat: difference(result, 'bot-loopguard', 'bot', 'readyMs'), op: '<=', goal: 20, format: ms }),
     judge({ text: 'Idle RSS added, a discord.js bot after READY', stat: difference(result, 'bot-loopguard', 'bot', 'idleRss', 1 / 2 ** 20), op: '<=', goal: 10, format: mb }),
     judge({ text: 'Idle RSS added beyond a bare worker thread\'s', stat: difference(result, 'bot-loopguard', 'bot-worker', 'idleRss', 1 / 2 ** 20), op: '<=', goal: 5, format: mb }),
+    revised(judge({ text: 'Revised: a discord.js bot\'s time to READY, added beyond a bare worker thread\'s', stat: difference(result, 'bot-loopguard', 'bot-worker', 'readyMs'), op: '<=', goal: 20, format: ms })),
   ];
 }
 
@@ -96,6 +104,7 @@ function callGoals(result) {
   return [
     judge({ text: 'A wrapped call outside any handler (`fs.existsSync`), against the raw call', stat: fast && pairedRatios(fast.wrapped, fast.raw), op: '<=', goal: 1.03, format: x }),
     judge({ text: 'A repeated report at a known site (`existsSync`, sampled), against a context lookup plus the raw call', stat: h && pairedRatios(h.sampled, h.lookup), op: '<=', goal: 1.2, format: x }),
+    revised(judge({ text: 'Revised: a repeated report at a known site, against a context lookup, the raw call and two clock reads', stat: h?.clocks && pairedRatios(h.sampled, h.clocks), op: '<=', goal: 1.2, format: x })),
   ];
 }
 
