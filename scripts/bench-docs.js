@@ -1,8 +1,8 @@
 'use strict';
 // Regenerates docs/performance.md's measured tables from the benchmarks' results in bench/results/
-// (npm run bench:docs, after npm run bench / bench:flood / bench:startup / bench:soak / bench:profile): the run it
-// comes from, one flood table per Node with the other tools beside loopguard, start-up and
-// memory, the goals of "cheap enough to leave on in production" (met or not, by how much), and
+// (npm run bench:docs, after npm run bench / bench:flood / bench:startup / bench:instructions /
+// bench:soak / bench:profile): the run it comes from, one flood table per Node with the other
+// tools beside loopguard, start-up and memory, start-up in instructions, the goals of "cheap enough to leave on in production" (met or not, by how much), and
 // the worst case's profile; and the README's summary of them (one table across the Nodes, a
 // sentence per goal, where the worst case's time goes before and after). A block whose results
 // are missing is left as it is. After a re-run of some benchmarks only (their results alone in
@@ -14,7 +14,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { replaceBetween } = require('./docs-tables');
-const { median, pairedRatios, summary } = require('../bench/lib/common');
+const { addedInstructions, median, pairedRatios, summary } = require('../bench/lib/common');
 const { callGoals, difference, floodGoals, soakGoals, startupGoals } = require('../bench/lib/goals');
 
 const root = path.join(__dirname, '..');
@@ -76,6 +76,32 @@ function floodBlock(results) {
     out.push(`**Node ${r.major}** (${r.node}; ${plural(r.rounds, 'round')} of ${r.count} messages):`, '', floodTable(r), '');
   }
   return out.join('\n').trimEnd();
+}
+
+/** bench:instructions: per group and Node, the baseline's instructions and what each variant adds to them. */
+function instructionsBlock(results) {
+  const m = (n) => `${(n / 1e6).toFixed(1)} M`;
+  const rows = [
+    `| start-up, instructions (medians) | ${results.map((r) => `Node ${r.major}`).join(' | ')} |`,
+    `|---|${results.map(() => '--:').join('|')}|`,
+  ];
+  const groups = results[0].groups;
+  for (const g of groups) {
+    const cells = (pick) => results.map((r) => {
+      const group = r.groups.find((x) => x.key === g.key);
+      return group === undefined ? '—' : pick(group);
+    });
+    rows.push(`| ${cell(g.name)} | ${cells((group) => m(median(group.variants.find((v) => v.baseline).instructions))).join(' | ')} |`);
+    for (const v of g.variants.filter((x) => !x.baseline)) {
+      rows.push(`| &nbsp;&nbsp;+ ${cell(v.name)} | ${cells((group) => {
+        const found = group.variants.find((x) => x.key === v.key);
+        if (found === undefined) return '—';
+        const a = addedInstructions(group, found);
+        return `${a.instructions < 0 ? '' : '+'}${m(a.instructions)} (${a.ratio.toFixed(2)}×)`;
+      }).join(' | ')} |`);
+    }
+  }
+  return rows.join('\n');
 }
 
 function startupBlock(results) {
@@ -282,6 +308,7 @@ const startups = load('startup');
 const profiles = load('profile');
 const calls = load('calls');
 const soaks = load('soak');
+const instructions = load('instructions');
 /** Each benchmark's results and the goals judged on them. */
 const judged = [[floods, floodGoals], [startups, startupGoals], [calls, callGoals], [soaks, soakGoals]];
 /** Whether every benchmark that the combined blocks draw on has results: else those blocks are merged into what they say. */
@@ -338,6 +365,7 @@ const blocks = [
   ['bench-calls', calls.length ? callsBlock(calls) : undefined],
   ['bench-flood', floods.length ? floodBlock(floods) : undefined],
   ['bench-startup', startups.length ? startupBlock(startups) : undefined],
+  ['bench-instructions', instructions.length ? instructionsBlock(instructions) : undefined],
   ['bench-profile', profiles.length ? profileBlock(profiles) : undefined],
 ];
 

@@ -177,8 +177,14 @@ function measuredPerNode(variable, bench, file, nodeArgs, show) {
   return false;
 }
 
+/** bench:instructions: what variant `v` adds to its group's baseline (medians of their runs), and the ratio. */
+function addedInstructions(group, v) {
+  const base = median(group.variants.find((b) => b.baseline).instructions);
+  return { instructions: median(v.instructions) - base, ratio: median(v.instructions) / base };
+}
+
 module.exports = {
-  forEachNode, measuredPerNode,
+  addedInstructions, forEachNode, measuredPerNode,
   root, resultsDir, summariesDir, nodeBinaries, pinned, taskset, lines, waitLine, median, summary, pairedRatios,
   pairedDifferences, shuffled, writeResults, machine, startEmulator, exited,
 };

@@ -1,0 +1,3 @@
+'use strict';
+// bench:instructions' library load: discord.js and everything it requires, nothing run.
+require('discord.js');
