@@ -28,6 +28,15 @@ export function packageOf(path: string): string | undefined {
   return file === undefined ? undefined : packageOfFile(file);
 }
 
+/**
+ * Whether a require() id names a file (`./x`, `../x`, `/x`), never a package or a builtin: most
+ * of a library's requires are, and listeners that look for packages or builtins ask this first.
+ */
+export function isFileRequest(id: string): boolean {
+  const first = id.charCodeAt(0);
+  return first === 46 /* . */ || first === 47 /* / */;
+}
+
 /** Whether `path` is inside node_modules at all. */
 export function inNodeModules(path: string): boolean {
   return path.includes(nodeModules);

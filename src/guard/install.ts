@@ -5,7 +5,7 @@ import { onBun } from '../core/bun';
 import { groupBy } from '../core/group';
 import { isBuiltinLoaded, isNamespace, nodeLoadList, onImported } from '../core/modules';
 import { isWrapper, markLive, replaceFunction, retiredOriginal, type AnyFunction } from '../core/patch';
-import { packageOf } from '../core/packages';
+import { isFileRequest, packageOf } from '../core/packages';
 import type { Undo, UndoStack } from '../core/undo';
 import type { Guard } from './guard';
 import { requireWrapper } from './module-load';
@@ -113,15 +113,19 @@ export function wrapBuiltins(guard: Guard, declared: readonly ApiEntry[], undo: 
     observer: { start: () => (loadedSince(), undefined) },
     onError: (error, where) => guard.bus.fail(error, where),
   }));
+  stops.push(guard.loadListeners.add((id, exports) => {
+    // Most requires load a file and no builtin: Node's list of loaded modules has not grown.
+    if (nodeLoadList.length === seen && isFileRequest(id)) return;
+    fails('wrapping a builtin the app loaded', () => {
+      // An ES module (require of ESM) may have imported builtins: asked of V8 only when Node's
+      // list of loaded modules has grown since it was last looked at.
+      if (nodeLoadList.length !== seen && isNamespace(exports)) loadedSince();
+      else loaded(id);
+    });
+  }));
   undo.push(() => {
     for (const stop of stops.splice(0)) stop();
   });
-  undo.push(guard.loadListeners.add((id, exports) => fails('wrapping a builtin the app loaded', () => {
-    // An ES module (require of ESM) may have imported builtins: asked of V8 only when Node's list
-    // of loaded modules has grown since it was last looked at (most requires load no builtin).
-    if (nodeLoadList.length !== seen && isNamespace(exports)) loadedSince();
-    else loaded(id);
-  })));
 }
 
 /*

@@ -5,6 +5,7 @@ import type { Hook as IitmHook } from 'import-in-the-middle';
 import { outsideHandlers } from '../core/context';
 import { isMainThread } from '../core/main-thread';
 import { appEntry, isEsModule, moduleChannels, onImport } from '../core/modules';
+import { isFileRequest } from '../core/packages';
 import type { Undo } from '../core/undo';
 
 /*
@@ -113,9 +114,11 @@ function whenEsmReached(packages: readonly string[], watchRequires: WatchRequire
     stop();
     outsideHandlers(reached);
   };
+  const prefixes = packages.map((p) => `${p}/`);
   const stopRequires = watchRequires((id, parent) => {
+    if (isFileRequest(id)) return;
     try {
-      if (!packages.some((p) => id === p || id.startsWith(`${p}/`))) return;
+      if (!packages.some((p, i) => id === p || id.startsWith(prefixes[i] as string))) return;
       const file = (parent as { filename?: unknown } | null)?.filename;
       const from = typeof file === 'string' ? file : join(process.cwd(), 'index.js');
       if (isEsModule(createRequire(from).resolve(id))) fire();
