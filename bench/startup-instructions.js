@@ -5,7 +5,7 @@
 // beside what a bare worker thread adds to the same bot. All threads are counted (callgrind runs
 // them one at a time). Node runs with V8's --predictable (no background compile or GC threads, no
 // time-based GC heuristics): without it the same command's count varies by 1-15 % here, with it
-// by less than 0.1 %. The bot exits STARTUP_IDLE_S after READY, once a thread it started is up
+// by less than 0.1 % (0.5 % for the bot with loopguard). The bot exits STARTUP_IDLE_S after READY, once a thread it started is up
 // (under valgrind that takes seconds; a thread cut short at exit counted 2-8 % differently from
 // run to run). Instructions are not milliseconds (bench:startup's are what a user waits): they
 // are what two builds are compared by (STARTUP_BEFORE), where milliseconds cannot resolve it.
