@@ -5,9 +5,9 @@
 // beside what a bare worker thread adds to the same bot. All threads are counted (callgrind runs
 // them one at a time). Node runs with V8's --predictable (no background compile or GC threads, no
 // time-based GC heuristics): without it the same command's count varies by 1-15 % here, with it
-// by less than 0.1 % (0.5 % for the bot with loopguard). The bot exits STARTUP_IDLE_S after READY, once a thread it started is up
-// (under valgrind that takes seconds; a thread cut short at exit counted 2-8 % differently from
-// run to run). Instructions are not milliseconds (bench:startup's are what a user waits): they
+// by less than 0.1 % (0.5 % for the bot with loopguard). The bot exits STARTUP_IDLE_S after
+// READY, once a thread it started is up (under valgrind that takes seconds; a thread cut short at
+// exit counted 2-8 % differently from run to run). Instructions are not milliseconds (bench:startup's are what a user waits): they
 // are what two builds are compared by (STARTUP_BEFORE), where milliseconds cannot resolve it.
 //   npm run bench:instructions
 //   STARTUP_NODES="20 22 24 26" (default: this Node), STARTUP_RUNS (2 per variant), STARTUP_IDLE_S (15)
@@ -17,7 +17,7 @@ const { execFileSync, spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { addedInstructions, exited, forEachNode, machine, median, root, startEmulator, writeResults } = require('./lib/common');
+const { addedInstructions, exited, forEachNode, machine, median, millions, root, startEmulator, writeResults } = require('./lib/common');
 
 const runs = Number(process.env.STARTUP_RUNS ?? 2);
 const idleS = Number(process.env.STARTUP_IDLE_S ?? 15);
@@ -79,7 +79,7 @@ async function instructions(node, v, group, env) {
 async function countOn(node) {
   const valgrind = checkValgrind();
   const emulator = await startEmulator(undefined);
-  const env = { DISCORD_API: `http://127.0.0.1:${emulator.port}/api`, STARTUP_IDLE_MS: '0' };
+  const env = { DISCORD_API: `http://127.0.0.1:${emulator.port}/api` };
   const startedAt = new Date().toISOString();
   console.log(`\nstart-up instructions — Node ${node.version} --predictable, ${valgrind}: ${runs} runs per variant, medians; the bot exits ${idleS} s after READY`);
   const result = { bench: 'instructions', node: node.version, major: node.major, date: startedAt, machine: machine(), runs, idleS, groups: [] };
@@ -103,12 +103,10 @@ async function countOn(node) {
 }
 
 function show(group) {
-  const m = (n) => `${(n / 1e6).toFixed(1)} M`;
   const base = group.variants.find((b) => b.baseline);
-  console.log(`  ${group.name}: ${m(median(base.instructions))} instructions (runs ${base.instructions.map(m).join(', ')})`);
+  console.log(`  ${group.name}: ${millions(median(base.instructions))} instructions (runs ${base.instructions.map(millions).join(', ')})`);
   for (const v of group.variants.filter((x) => !x.baseline)) {
-    const a = addedInstructions(group, v);
-    console.log(`    + ${v.name.padEnd(24)} ${`${a.instructions < 0 ? '' : '+'}${m(a.instructions)}`.padStart(10)} (${a.ratio.toFixed(3)}×)   runs ${v.instructions.map(m).join(', ')}`);
+    console.log(`    + ${v.name.padEnd(24)} ${addedInstructions(group, v).padStart(20)}   runs ${v.instructions.map(millions).join(', ')}`);
   }
 }
 

@@ -2,8 +2,8 @@
 // Regenerates docs/performance.md's measured tables from the benchmarks' results in bench/results/
 // (npm run bench:docs, after npm run bench / bench:flood / bench:startup / bench:instructions /
 // bench:soak / bench:profile): the run it comes from, one flood table per Node with the other
-// tools beside loopguard, start-up and memory, start-up in instructions, the goals of "cheap enough to leave on in production" (met or not, by how much), and
-// the worst case's profile; and the README's summary of them (one table across the Nodes, a
+// tools beside loopguard, start-up and memory, start-up in instructions, the goals of "cheap
+// enough to leave on in production" (met or not, by how much), and the worst case's profile; and the README's summary of them (one table across the Nodes, a
 // sentence per goal, where the worst case's time goes before and after). A block whose results
 // are missing is left as it is. After a re-run of some benchmarks only (their results alone in
 // bench/results), the blocks that combine several (the run, the goals, the README's summary) keep
@@ -14,7 +14,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { replaceBetween } = require('./docs-tables');
-const { addedInstructions, median, pairedRatios, summary } = require('../bench/lib/common');
+const { addedInstructions, median, millions, pairedRatios, summary } = require('../bench/lib/common');
 const { callGoals, difference, floodGoals, soakGoals, startupGoals } = require('../bench/lib/goals');
 
 const root = path.join(__dirname, '..');
@@ -80,7 +80,6 @@ function floodBlock(results) {
 
 /** bench:instructions: per group and Node, the baseline's instructions and what each variant adds to them. */
 function instructionsBlock(results) {
-  const m = (n) => `${(n / 1e6).toFixed(1)} M`;
   const rows = [
     `| start-up, instructions (medians) | ${results.map((r) => `Node ${r.major}`).join(' | ')} |`,
     `|---|${results.map(() => '--:').join('|')}|`,
@@ -91,13 +90,11 @@ function instructionsBlock(results) {
       const group = r.groups.find((x) => x.key === g.key);
       return group === undefined ? '—' : pick(group);
     });
-    rows.push(`| ${cell(g.name)} | ${cells((group) => m(median(group.variants.find((v) => v.baseline).instructions))).join(' | ')} |`);
+    rows.push(`| ${cell(g.name)} | ${cells((group) => millions(median(group.variants.find((v) => v.baseline).instructions))).join(' | ')} |`);
     for (const v of g.variants.filter((x) => !x.baseline)) {
       rows.push(`| &nbsp;&nbsp;+ ${cell(v.name)} | ${cells((group) => {
         const found = group.variants.find((x) => x.key === v.key);
-        if (found === undefined) return '—';
-        const a = addedInstructions(group, found);
-        return `${a.instructions < 0 ? '' : '+'}${m(a.instructions)} (${a.ratio.toFixed(2)}×)`;
+        return found === undefined ? '—' : addedInstructions(group, found, 2);
       }).join(' | ')} |`);
     }
   }

@@ -177,14 +177,18 @@ function measuredPerNode(variable, bench, file, nodeArgs, show) {
   return false;
 }
 
-/** bench:instructions: what variant `v` adds to its group's baseline (medians of their runs), and the ratio. */
-function addedInstructions(group, v) {
+/** bench:instructions: an instruction count in millions (`1306.4 M`). */
+const millions = (n) => `${(n / 1e6).toFixed(1)} M`;
+
+/** bench:instructions: what variant `v` adds to its group's baseline (medians of their runs), as `+12.3 M (1.09×)`. */
+function addedInstructions(group, v, ratioDigits = 3) {
   const base = median(group.variants.find((b) => b.baseline).instructions);
-  return { instructions: median(v.instructions) - base, ratio: median(v.instructions) / base };
+  const added = median(v.instructions) - base;
+  return `${added < 0 ? '' : '+'}${millions(added)} (${(median(v.instructions) / base).toFixed(ratioDigits)}×)`;
 }
 
 module.exports = {
-  addedInstructions, forEachNode, measuredPerNode,
+  addedInstructions, millions, forEachNode, measuredPerNode,
   root, resultsDir, summariesDir, nodeBinaries, pinned, taskset, lines, waitLine, median, summary, pairedRatios,
   pairedDifferences, shuffled, writeResults, machine, startEmulator, exited,
 };

@@ -114,11 +114,11 @@ function whenEsmReached(packages: readonly string[], watchRequires: WatchRequire
     stop();
     outsideHandlers(reached);
   };
-  const prefixes = packages.map((p) => `${p}/`);
   const stopRequires = watchRequires((id, parent) => {
     if (isFileRequest(id)) return;
     try {
-      if (!packages.some((p, i) => id === p || id.startsWith(prefixes[i] as string))) return;
+      // The package itself or a file of it (`name/sub`), without a string made per require.
+      if (!packages.some((p) => id.startsWith(p) && (id.length === p.length || id.charCodeAt(p.length) === 47))) return;
       const file = (parent as { filename?: unknown } | null)?.filename;
       const from = typeof file === 'string' ? file : join(process.cwd(), 'index.js');
       if (isEsModule(createRequire(from).resolve(id))) fire();
