@@ -17,7 +17,7 @@ const { execFileSync, spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { addedInstructions, exited, forEachNode, machine, median, millions, root, startEmulator, writeResults } = require('./lib/common');
+const { addedInstructions, exited, forEachNode, machine, median, millions, root, startEmulator, useCodeCache, warmCodeCache, writeResults } = require('./lib/common');
 
 const runs = Number(process.env.STARTUP_RUNS ?? 2);
 const idleS = Number(process.env.STARTUP_IDLE_S ?? 15);
@@ -36,17 +36,20 @@ process.on('exit', () => fs.rmSync(esmApp, { recursive: true, force: true }));
 const registerOf = (build) => path.join(build, 'dist', 'register.js');
 const builds = [['', root], ...(before ? [[' (before)', before]] : [])];
 
-// Each group: a baseline and what is compared with it.
+useCodeCache('instructions');
+
+// Each group: a baseline and what is compared with it (`first`: also a first start, without loopguard's code cache).
 const groups = [
-  { key: 'cjs', name: 'node -e 0', target: ['-e', '0'], preloads: (r) => ['-r', r] },
+  { key: 'cjs', name: 'node -e 0', target: ['-e', '0'], preloads: (r) => ['-r', r], first: true },
   { key: 'esm', name: 'an empty ES module', target: ['empty.mjs'], cwd: esmApp, preloads: (r) => ['--import', r] },
-  { key: 'require', name: "require('discord.js')", target: [requireDiscord], preloads: (r) => ['-r', r] },
+  { key: 'require', name: "require('discord.js')", target: [requireDiscord], preloads: (r) => ['-r', r], first: true },
   { key: 'bot', name: `a discord.js bot to READY, then ${idleS} s idle`, target: [bot], preloads: (r) => ['-r', r], env: { STARTUP_IDLE_MS: String(idleS * 1000) }, extra: [{ key: 'bot-worker', name: 'a bare worker thread', args: ['-r', bareWorker] }] },
 ];
 
 function variantsOf(group) {
   const list = [{ key: group.key, name: group.name, args: [], baseline: true }];
   for (const [label, build] of builds) list.push({ key: `${group.key}-loopguard${label ? '-before' : ''}`, name: `loopguard${label}`, args: group.preloads(registerOf(build)) });
+  if (group.first) list.push({ key: `${group.key}-loopguard-first`, name: 'loopguard, a first start (no code cache)', args: group.preloads(registerOf(root)), env: { LOOPGUARD_CODE_CACHE: 'off' } });
   for (const e of group.extra ?? []) list.push(e);
   return list;
 }
@@ -70,7 +73,7 @@ async function run(cmd, args, { cwd, env }) {
 }
 
 async function instructions(node, v, group, env) {
-  const stderr = await run('valgrind', ['--tool=callgrind', '--smc-check=all', '--callgrind-out-file=/dev/null', node.bin, '--predictable', ...v.args, ...group.target], { cwd: group.cwd ?? root, env: { ...env, ...group.env } });
+  const stderr = await run('valgrind', ['--tool=callgrind', '--smc-check=all', '--callgrind-out-file=/dev/null', node.bin, '--predictable', ...v.args, ...group.target], { cwd: group.cwd ?? root, env: { ...env, ...group.env, ...v.env } });
   const counted = /Collected : (\d+)/.exec(stderr);
   if (counted === null) throw new Error(`no instruction count for ${group.name}, ${v.name}:\n${stderr.slice(-2000)}`);
   return Number(counted[1]);
@@ -83,6 +86,7 @@ async function countOn(node) {
   const startedAt = new Date().toISOString();
   console.log(`\nstart-up instructions — Node ${node.version} --predictable, ${valgrind}: ${runs} runs per variant, medians; the bot exits ${idleS} s after READY`);
   const result = { bench: 'instructions', node: node.version, major: node.major, date: startedAt, machine: machine(), runs, idleS, groups: [] };
+  for (const [, build] of builds) warmCodeCache(node, build, ['--predictable']);
   try {
     for (const group of groups) {
       const variants = [];

@@ -7,7 +7,8 @@
 // RSS once it has been idle STARTUP_IDLE_MS after READY). The times from spawn, which also count
 // fork, exec and teardown, are kept beside them (wallMs, readyWallMs). Interleaved
 // rounds; the goals (≤ 20 ms added start-up, ≤ 10 MB added idle RSS) are judged on differences
-// paired within a round. Results: bench/results/startup-<major>.json (scripts/bench-docs.js).
+// paired within a round. loopguard's code cache is made before the rounds, in a folder of the
+// benchmark's own; a variant without it is a first start. Results: bench/results/startup-<major>.json (scripts/bench-docs.js).
 //   npm run bench:startup
 //   STARTUP_NODES="20 22 24 26" (default: this Node), STARTUP_ROUNDS (20), STARTUP_BOT_ROUNDS (7),
 //   STARTUP_IDLE_MS (3000)
@@ -19,7 +20,7 @@ const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { exited, forEachNode, machine, root, shuffled, startEmulator, summary, waitLine, writeResults } = require('./lib/common');
+const { exited, forEachNode, machine, root, shuffled, startEmulator, summary, useCodeCache, waitLine, warmCodeCache, writeResults } = require('./lib/common');
 const { difference, startupGoals } = require('./lib/goals');
 
 const rounds = Number(process.env.STARTUP_ROUNDS ?? 20);
@@ -46,9 +47,11 @@ const exitTime = path.join(__dirname, 'startup', 'exit-time.js');
 const cjsTimed = ['-r', exitTime];
 const esmTimed = ['--import', exitTime];
 
+useCodeCache('startup');
 const processVariants = [
   { key: 'cjs', name: 'node -e 0', args: [...cjsTimed, '-e', '0'] },
   { key: 'cjs-loopguard', name: 'node -r loopguard/register -e 0', args: ['-r', 'loopguard/register', ...cjsTimed, '-e', '0'], baseline: 'cjs' },
+  { key: 'cjs-loopguard-first', name: 'node -r loopguard/register -e 0, a first start (LOOPGUARD_CODE_CACHE=off)', args: ['-r', 'loopguard/register', ...cjsTimed, '-e', '0'], env: { LOOPGUARD_CODE_CACHE: 'off' }, baseline: 'cjs' },
   { key: 'esm', name: 'node empty.mjs', args: [...esmTimed, 'empty.mjs'], cwd: esmApp },
   { key: 'esm-loopguard', name: 'node --import loopguard/register empty.mjs', args: ['--import', register, ...esmTimed, 'empty.mjs'], cwd: esmApp, baseline: 'esm' },
   { key: 'esm-hooked', name: 'node empty.mjs, beside the hooked ESM packages', args: [...esmTimed, empty] },
@@ -144,6 +147,7 @@ async function startupOn(node) {
   };
   console.log(`\nstart-up — Node ${node.version}: ${rounds} interleaved rounds of ${processes.length} processes, ${botRounds} of ${botVariants.length} bots (idle ${idleMs} ms after READY)`);
   // A first run of each, not counted: the files are in the page cache for every measured run.
+  for (const build of [root, ...(before === undefined ? [] : [before])]) warmCodeCache(node, build);
   for (const v of processes) await runProcess(node, v.args, v.cwd, v.env);
   for (let r = 0; r < rounds; r++) {
     for (const v of shuffled(processes)) push(v.key, await runProcess(node, v.args, v.cwd, v.env), r);

@@ -16,7 +16,9 @@
 //                         the emulator and the report command, bundles of their own: the preload
 //                         never reads them (guardTests comes from dist/loopguard.js)
 //   dist/index.js, register.js, otel.js, testing/index.js, cli/index.js
-//                         the entry points: each asks its bundle for its part
+//                         the entry points: each asks its bundle for its part (the first three
+//                         load dist/loopguard.js through dist/boot.js, with V8's code cache)
+//   dist/boot.js          the bundle loader (src/boot.ts), a file of its own: it runs first
 //   dist/thread/entry.js  loopguard's thread, a bundle of its own (a worker loads it by path)
 //   dist/**/*.d.ts        the types, from tsc, which also type-checks
 //   .tmp/build/           tsc's file-per-module build: what the dependency rule is checked on
@@ -33,6 +35,7 @@ const bundleFile = path.join(dist, 'loopguard.js');
 const testingFile = path.join(dist, 'loopguard-testing.js');
 const cliFile = path.join(dist, 'loopguard-cli.js');
 const otelFile = path.join(dist, 'loopguard-otel.js');
+const bootFile = path.join(dist, 'boot.js');
 
 /** The file a relative import names, from the package root with `/` and no extension (`src/core/context`). */
 const importedPath = (args) => path.relative(root, path.join(args.resolveDir, args.path)).split(path.sep).join('/');
@@ -101,7 +104,8 @@ function fromApart(bundle) {
         return {
           contents: [
             'let loaded;',
-            `const load = () => loaded ??= require('./${bundle.file}').modules[${JSON.stringify(args.path)}]();`,
+            // Through dist/boot.js, as the entry points load dist/loopguard.js: with V8's code cache.
+            `const load = () => loaded ??= require('./boot.js').loadBundle(__dirname + '/${bundle.file}').modules[${JSON.stringify(args.path)}]();`,
             "Object.defineProperty(exports, '__esModule', { value: true });",
             `for (const name of ${JSON.stringify(names)}) Object.defineProperty(exports, name, { enumerable: true, get: () => load()[name] });`,
           ].join('\n'),
@@ -203,11 +207,17 @@ function requireOf(file, bundlePath) {
   return `require(${JSON.stringify(relative.startsWith('.') ? relative : `./${relative}`)})`;
 }
 
+/** dist/loopguard.js through dist/boot.js (core/bundle-loader.ts), from an entry point beside both. */
+function loadMain(file) {
+  if (path.dirname(path.join(dist, file)) !== dist) throw new Error(`build: ${file} is not beside dist/boot.js`);
+  return `${requireOf(file, bootFile)}.loadBundle(__dirname + ${JSON.stringify(`/${path.basename(bundleFile)}`)}, module)`;
+}
+
 /** An entry point's text: it asks its bundle for its part. */
 function entryText(file, name, exports) {
   if (name === 'cli') return `#!/usr/bin/env node\n'use strict';\n${requireOf(file, cliFile)};\n`;
-  if (name === 'register') return `'use strict';\n${requireOf(file, bundleFile)}.entries.register();\n`;
-  const value = name === 'testing' ? requireOf(file, testingFile) : `${requireOf(file, bundleFile)}.entries.${name}(module)`;
+  if (name === 'register') return `'use strict';\n${loadMain(file)}.entries.register();\n`;
+  const value = name === 'testing' ? requireOf(file, testingFile) : `${loadMain(file)}.entries.${name}(module)`;
   // Node's ES module loader finds a CommonJS file's export names by reading it (cjs-module-lexer):
   // the entry lists them, in code that never runs, for `import { track } from 'loopguard'`.
   const names = Object.keys(exports).filter((n) => n !== '__esModule' && n !== 'default');
@@ -290,8 +300,9 @@ async function main() {
   await esbuild.build({ ...main, stdin: mainEntry(shared) });
   await esbuild.build({ ...bundled, entryPoints: ['src/cli/index.ts'], outfile: 'dist/loopguard-cli.js' });
   await esbuild.build({ ...bundled, entryPoints: ['src/thread/entry.ts'], outfile: 'dist/thread/entry.js' });
+  await esbuild.build({ ...bundled, entryPoints: ['src/boot.ts'], outfile: 'dist/boot.js' });
 
-  for (const file of [bundleFile, otelFile, ...apart.map((b) => path.join(dist, b.file)), testingFile, cliFile, path.join(dist, 'thread', 'entry.js')]) asciiOnly(file);
+  for (const file of [bundleFile, bootFile, otelFile, ...apart.map((b) => path.join(dist, b.file)), testingFile, cliFile, path.join(dist, 'thread', 'entry.js')]) asciiOnly(file);
   fs.writeFileSync(bundleFile, keepRethrowComment(fs.readFileSync(bundleFile, 'utf8'), bundleFile));
   checkWrapperMarks(fs.readFileSync(bundleFile, 'utf8'));
 

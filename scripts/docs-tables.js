@@ -43,7 +43,7 @@ function configTable(settings, defaults) {
   for (const s of settings) {
     const d = defaults[s.key];
     const shown = d === undefined ? 'unset' : Array.isArray(d) ? (d.length === 0 ? 'empty' : d.join(',')) : String(d);
-    rows.push(`| \`${s.env}\` | \`${s.key}\` | ${cell(s.accepted)} | \`${shown}\` | ${cell(s.description)} |`);
+    rows.push(`| \`${s.env}\` | ${s.envOnly ? '(none)' : `\`${s.key}\``} | ${cell(s.accepted)} | \`${shown}\` | ${cell(s.description)} |`);
   }
   return rows.join('\n');
 }

@@ -187,7 +187,28 @@ function addedInstructions(group, v, ratioDigits = 3) {
   return `${added < 0 ? '' : '+'}${millions(added)} (${(median(v.instructions) / base).toFixed(ratioDigits)}×)`;
 }
 
+/**
+ * loopguard's code cache (LOOPGUARD_CODE_CACHE) in a folder of the benchmark's own, made for each
+ * Node and build before the measured runs: a process that exits before its first loop turn (-e 0)
+ * writes none, so without this the runs would count whatever an earlier run left, or nothing. A
+ * variant with LOOPGUARD_CODE_CACHE=off is what a first start costs (after an install, or on
+ * another Node). An LOOPGUARD_CODE_CACHE given to the benchmark is kept.
+ */
+function useCodeCache(name) {
+  if (process.env.LOOPGUARD_CODE_CACHE !== undefined) return;
+  const folder = fs.mkdtempSync(path.join(require('node:os').tmpdir(), `loopguard-${name}-code-cache-`));
+  fs.chmodSync(folder, 0o700);
+  process.env.LOOPGUARD_CODE_CACHE = folder;
+  process.on('exit', () => fs.rmSync(folder, { recursive: true, force: true }));
+}
+
+/** Makes the code cache of `build`'s bundles (both: discord.js starts reporting) on `node`, with V8 `flags` as measured. */
+function warmCodeCache(node, build = root, flags = []) {
+  execFileSync(node.bin, [...flags, '-r', path.join(build, 'dist', 'register.js'), '-e', "require('discord.js'); setTimeout(() => {}, 500)"], { cwd: root, stdio: 'ignore', env: { ...process.env, LOOPGUARD_REPORT_FILE: '' } });
+}
+
 module.exports = {
+  useCodeCache, warmCodeCache,
   addedInstructions, millions, forEachNode, measuredPerNode,
   root, resultsDir, summariesDir, nodeBinaries, pinned, taskset, lines, waitLine, median, summary, pairedRatios,
   pairedDifferences, shuffled, writeResults, machine, startEmulator, exited,

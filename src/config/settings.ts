@@ -1,3 +1,4 @@
+import { codeCacheAccepted, codeCacheSetting } from '../core/code-cache';
 import { ConfigError } from '../core/errors';
 
 export { ConfigError };
@@ -35,6 +36,8 @@ export interface Settings {
   stallMs: number;
   /** Blocking before an interaction's acknowledgement from which it is reported as delayed (late ones always are). */
   ackBlockedMs: number;
+  /** V8's code cache of loopguard's bundles (core/code-cache.ts): `on`, `off` or its folder. Read before the bundle is, so only from the environment. */
+  codeCache: string;
 }
 
 export const defaults: Readonly<Settings> = Object.freeze({
@@ -54,6 +57,7 @@ export const defaults: Readonly<Settings> = Object.freeze({
   otel: 'auto',
   stallMs: 1000,
   ackBlockedMs: 100,
+  codeCache: 'on',
 });
 
 
@@ -63,6 +67,8 @@ interface SettingSpec<K extends keyof Settings> {
   /** The accepted values, as the error message and the README say them. */
   readonly accepted: string;
   readonly description: string;
+  /** Read before the API can be called (what loads loopguard reads it), so no option in code. */
+  readonly envOnly?: true;
   fromEnv(raw: string): Settings[K] | undefined;
   fromCode(value: unknown): Settings[K] | undefined;
 }
@@ -198,9 +204,14 @@ export const settings = [
     description: 'An interaction acknowledgement is reported as delayed when the blocking calls its handler made before it add up to at least this (0: any). 100: below it, nobody acts on the delay. One that comes after Discord\'s 3 s deadline is reported whatever blocked it.',
     fromEnv: ackMilliseconds, fromCode: ackMilliseconds,
   }),
+  spec({
+    key: 'codeCache', env: 'LOOPGUARD_CODE_CACHE', accepted: codeCacheAccepted, envOnly: true,
+    description: 'V8\'s compiled code of loopguard\'s own bundles, written at a first start\'s first loop turn and read by the next starts: half the instructions the preload adds to `node -e 0` on Node 24. `on`: in a folder of this user\'s own (mode 0700) in the temporary folder; a folder: there. Only files this user owns and only this user may write are read (docs/performance.md). None with source maps on, under V8 coverage or Node\'s permission model, on Windows and on Bun. Environment only: it is read before the code that takes options.',
+    fromEnv: codeCacheSetting, fromCode: () => undefined,
+  }),
 ] as const;
 
-export type Options = Partial<Omit<Settings, 'sampleAbove' | 'stallMs'>> & { sampleAbove?: number | 'off'; stallMs?: number | 'off' };
+export type Options = Partial<Omit<Settings, 'sampleAbove' | 'stallMs' | 'codeCache'>> & { sampleAbove?: number | 'off'; stallMs?: number | 'off' };
 
 function reject(name: string, shown: string, accepted: string): never {
   throw new ConfigError(name, `loopguard: invalid ${name} ${shown}; accepted: ${accepted}`);
@@ -253,14 +264,20 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv, base: Readonly<Settings>
 /** Applies options given in code on top of `base`. `alsoKnown`: option names the caller handles itself. */
 export function settingsFromOptions(options: Options, base: Readonly<Settings> = defaults, alsoKnown: readonly string[] = []): Settings {
   const known = new Map<string, (typeof settings)[number]>(settings.map((s) => [s.key, s]));
+  const names = settings.filter((s) => !('envOnly' in s)).map((s) => s.key).join(', ');
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    reject('options', describe(options), `an object of options (${[...known.keys()].join(', ')})`);
+    reject('options', describe(options), `an object of options (${names})`);
   }
   const out: Settings = { ...base };
   for (const [key, raw] of Object.entries(options)) {
     if (raw === undefined || alsoKnown.includes(key)) continue;
     const s = known.get(key);
-    if (s === undefined) reject('option', JSON.stringify(key), [...known.keys()].join(', '));
+    if (s === undefined) reject('option', JSON.stringify(key), names);
+    if ('envOnly' in s) {
+      // Settings given back as they were (a test's guard restoring them) change nothing here.
+      if (raw === base[s.key]) continue;
+      reject(`option ${key}`, describe(raw), `none in code; set ${s.env} before the process starts`);
+    }
     const value = s.fromCode(raw);
     if (value === undefined) reject(`option ${key}`, describe(raw), s.accepted);
     (out as unknown as Record<string, unknown>)[key] = value;

@@ -25,6 +25,7 @@ const valid: Record<string, [string, unknown][]> = {
   LOOPGUARD_OTEL: [['on', 'on'], ['OFF', 'off'], ['auto', 'auto']],
   LOOPGUARD_STALL_MS: [['250', 250], [' 2000 ', 2000], ['off', Infinity], ['OFF', Infinity]],
   LOOPGUARD_ACK_BLOCKED_MS: [['0', 0], ['250', 250], ['3000', 3000]],
+  LOOPGUARD_CODE_CACHE: [['off', 'off'], ['ON', 'on'], [' /var/cache/bot ', '/var/cache/bot']],
 };
 const invalid: Record<string, string> = {
   LOOPGUARD_MODE: 'loud',
@@ -38,6 +39,7 @@ const invalid: Record<string, string> = {
   LOOPGUARD_OTEL: 'jaeger',
   LOOPGUARD_STALL_MS: '10',
   LOOPGUARD_ACK_BLOCKED_MS: '3001',
+  LOOPGUARD_CODE_CACHE: 'cache/loopguard',
 };
 
 describe.each(settings.map((s) => [s.env, s] as const))('%s', (env, s) => {
@@ -76,6 +78,13 @@ describe('options from code', () => {
     expect(() => settingsFromOptions({ mode: 'loud' as 'report' })).toThrow(/invalid option mode "loud"; accepted: report, strict, off/);
     expect(() => settingsFromOptions({ thresholdMs: -1 })).toThrow(ConfigError);
     expect(() => settingsFromOptions({ colour: true } as never)).toThrow(/invalid option "colour"; accepted: mode, scope/);
+    expect(() => settingsFromOptions({ colour: true } as never)).not.toThrow(/codeCache/);
+  });
+
+  it('refuses a setting that only the environment can give, saying where it goes', () => {
+    expect(() => settingsFromOptions({ codeCache: 'off' } as never)).toThrow('loopguard: invalid option codeCache "off"; accepted: none in code; set LOOPGUARD_CODE_CACHE before the process starts');
+    // The settings given back as they are (a test's guard restoring them) are no attempt to set it.
+    expect(settingsFromOptions({ ...defaults, mode: 'strict' })).toEqual({ ...defaults, mode: 'strict' });
   });
 });
 

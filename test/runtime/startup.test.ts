@@ -1,3 +1,5 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cleanup, root, runNode } from '../support/run-node';
 
@@ -41,7 +43,8 @@ describe('start-up', () => {
   });
 
   it.runIf(process.platform === 'linux')('starts loopguard\'s thread with reporting, at a turn of the loop: a process with nothing to report never starts it, nor one that ends before a turn, also when it writes a warning or a report before', async () => {
-    const threads = (args: string[], script: string, env: Record<string, string> = {}): Promise<number> => atExit(args, script, "require('fs').readdirSync('/proc/self/task').length", env);
+    // Without the code cache: writing one (a first start) starts libuv's threads, as any file I/O does.
+    const threads = (args: string[], script: string, env: Record<string, string> = {}): Promise<number> => atExit(args, script, "require('fs').readdirSync('/proc/self/task').length", { LOOPGUARD_CODE_CACHE: 'off', ...env });
     const plain = await threads([], '0');
     expect(await threads(['-r', 'loopguard/register'], '0')).toBe(plain);
     // A warning at install (LOOPGUARD_REPORT_ARGS) and a report line, both before the first turn.
@@ -83,16 +86,43 @@ describe('start-up', () => {
     const sdk = [...preload, '-r', './test/fixtures/otel/tracing.js'];
     const otlp = { OTLP_ENDPOINT: 'http://127.0.0.1:9' };
     const handler = "require('loopguard').runInHandler({ source: 'test', event: 'tick' }, () => {})";
-    expect(await ownFiles(preload, 'setTimeout(() => {}, 1200)')).toEqual(['loopguard.js', 'register.js']);
-    expect(await ownFiles(sdk, 'setTimeout(() => process.exit(0), 1500)', otlp)).toEqual(['loopguard.js', 'register.js']);
+    expect(await ownFiles(preload, 'setTimeout(() => {}, 1200)')).toEqual(['boot.js', 'loopguard.js', 'register.js']);
+    expect(await ownFiles(sdk, 'setTimeout(() => process.exit(0), 1500)', otlp)).toEqual(['boot.js', 'loopguard.js', 'register.js']);
     expect(await ownFiles(sdk, `${handler}; setTimeout(() => process.exit(0), 1500)`, otlp))
-      .toEqual(['index.js', 'loopguard-otel.js', 'loopguard-reporting.js', 'loopguard.js', 'register.js']);
-    expect(await ownFiles(preload, `${handler}; setTimeout(() => {}, 50)`)).toEqual(['index.js', 'loopguard-reporting.js', 'loopguard.js', 'register.js']);
-    expect(await ownFiles(preload, '0', { LOOPGUARD_REPORT_FILE: '$DIR/reports.jsonl' })).toEqual(['loopguard-reporting.js', 'loopguard.js', 'register.js']);
+      .toEqual(['boot.js', 'index.js', 'loopguard-otel.js', 'loopguard-reporting.js', 'loopguard.js', 'register.js']);
+    expect(await ownFiles(preload, `${handler}; setTimeout(() => {}, 50)`)).toEqual(['boot.js', 'index.js', 'loopguard-reporting.js', 'loopguard.js', 'register.js']);
+    expect(await ownFiles(preload, '0', { LOOPGUARD_REPORT_FILE: '$DIR/reports.jsonl' })).toEqual(['boot.js', 'loopguard-reporting.js', 'loopguard.js', 'register.js']);
     // A bot library loading (start-up) starts it, so that the bot's first event does not pay for it.
-    expect(await ownFiles(preload, "require('discord.js')")).toEqual(['loopguard-reporting.js', 'loopguard.js', 'register.js']);
-    expect(await ownFiles(preload, "require('discord.js')", { LOOPGUARD_INTEGRATIONS: 'off' })).toEqual(['loopguard.js', 'register.js']);
-    expect(await ownFiles(preload, '0', { LOOPGUARD_SCOPEX: '1' })).toEqual(['loopguard-reporting.js', 'loopguard.js', 'register.js']);
-    expect(await ownFiles([], "require('loopguard/otel')")).toEqual(['loopguard-otel.js', 'loopguard.js', 'otel.js']);
+    expect(await ownFiles(preload, "require('discord.js')")).toEqual(['boot.js', 'loopguard-reporting.js', 'loopguard.js', 'register.js']);
+    expect(await ownFiles(preload, "require('discord.js')", { LOOPGUARD_INTEGRATIONS: 'off' })).toEqual(['boot.js', 'loopguard.js', 'register.js']);
+    expect(await ownFiles(preload, '0', { LOOPGUARD_SCOPEX: '1' })).toEqual(['boot.js', 'loopguard-reporting.js', 'loopguard.js', 'register.js']);
+    expect(await ownFiles([], "require('loopguard/otel')")).toEqual(['boot.js', 'loopguard-otel.js', 'loopguard.js', 'otel.js']);
+  });
+
+  it('keeps V8\'s code of its bundles for the next start, in a folder of this user\'s in the temporary folder; the next start takes it (no rewrite); off, or with source maps, nothing', async () => {
+    const folder = (dir: string) => join(dir, `loopguard-code-cache-${process.getuid!()}`);
+    const bot = "require('discord.js'); setTimeout(() => console.log('ran'), 100)";
+    const run = await runNode(['-r', 'loopguard/register', '-e', bot], { TMPDIR: '$DIR' });
+    try {
+      expect(run.stdout).toBe('ran\n');
+      const files = readdirSync(folder(run.dir)).sort();
+      expect(files.map((f) => f.replace(/-v\d.*$/, '')).sort()).toEqual(['loopguard', 'loopguard-reporting']);
+      expect(files.every((f) => f.includes(`-${process.version}-${process.arch}-`))).toBe(true);
+      expect(statSync(folder(run.dir)).mode & 0o777).toBe(0o700);
+      const inodes = files.map((f) => statSync(join(folder(run.dir), f)).ino);
+      const again = await runNode(['-r', 'loopguard/register', '-e', bot], { TMPDIR: run.dir });
+      expect(again.stdout).toBe('ran\n');
+      expect(readdirSync(folder(run.dir)).sort()).toEqual(files);
+      expect(files.map((f) => statSync(join(folder(run.dir), f)).ino)).toEqual(inodes);
+      cleanup(again);
+    } finally {
+      cleanup(run);
+    }
+    for (const [env, args] of [[{ LOOPGUARD_CODE_CACHE: 'off' }, []], [{}, ['--enable-source-maps']]] as const) {
+      const none = await runNode([...args, '-r', 'loopguard/register', '-e', bot], { TMPDIR: '$DIR', ...env });
+      expect(none.stdout).toBe('ran\n');
+      expect(existsSync(folder(none.dir))).toBe(false);
+      cleanup(none);
+    }
   });
 });
