@@ -216,6 +216,7 @@ function readmeBlock(floods, startups, profiles) {
     `|---|${majors.map(() => '--:').join('|')}|`,
     ...readmeRows.map(([label, key]) => `| ${label} | ${majors.map((m) => floodCell(m, key)).join(' | ')} |`),
     `| start-up added, \`node -r loopguard/register -e 0\` | ${majors.map((m) => addedCell(m, 'cjs-loopguard', 'ms')).join(' | ')} |`,
+    `| the same, a first start (no code cache yet) | ${majors.map((m) => addedCell(m, 'cjs-loopguard-first', 'ms')).join(' | ')} |`,
     `| start-up added, a discord.js bot's time to READY | ${majors.map((m) => addedCell(m, 'bot-loopguard', 'readyMs')).join(' | ')} |`,
     `| idle RSS added, a discord.js bot | ${majors.map((m) => addedCell(m, 'bot-loopguard', 'idleRss')).join(' | ')} |`,
     `| idle RSS added by a bare worker thread (any tool's own thread) | ${majors.map((m) => addedCell(m, 'bot-worker', 'idleRss')).join(' | ')} |`,

@@ -89,7 +89,6 @@ function difference(result, key, baseline, metric, scale = 1) {
 function startupGoals(result) {
   return [
     judge({ text: 'Start-up added, `node -r loopguard/register -e 0`', stat: difference(result, 'cjs-loopguard', 'cjs', 'ms'), op: '<=', goal: 20, format: ms }),
-    judge({ text: 'Start-up added, `node -r loopguard/register -e 0`, a first start (no code cache yet: after an install or on another Node)', stat: difference(result, 'cjs-loopguard-first', 'cjs', 'ms'), op: '<=', goal: 20, format: ms }),
     judge({ text: 'Start-up added, `node --import loopguard/register` (an empty ES module)', stat: difference(result, 'esm-loopguard', 'esm', 'ms'), op: '<=', goal: 20, format: ms }),
     judge({ text: 'Start-up added, a discord.js bot\'s time to READY', stat: difference(result, 'bot-loopguard', 'bot', 'readyMs'), op: '<=', goal: 20, format: ms }),
     judge({ text: 'Idle RSS added, a discord.js bot after READY', stat: difference(result, 'bot-loopguard', 'bot', 'idleRss', 1 / 2 ** 20), op: '<=', goal: 10, format: mb }),
