@@ -31,6 +31,13 @@ interface Run {
 /** Runs the sharded bot, makes it block, and returns its report files. */
 async function runShardedBot(mode: 'process' | 'worker'): Promise<Run> {
   const emulator = await GatewayEmulator.start({ shards: 2, guilds: 4, maxConcurrency: 2, heartbeatIntervalMs: 200, dropSilentClients: false });
+  // The stall's heartbeats at risk are known from shard 0's second heartbeat on: @discordjs/ws
+  // starts its heartbeat timer, whose period loopguard reads, after the first. With start-up
+  // faster (the code cache), the commands came before it in about one run in three.
+  let beats = 0;
+  const beating = new Promise<void>((done) => emulator.on('heartbeat', (shard: unknown) => {
+    if (shard === 0 && ++beats === 2) done();
+  }));
   const dir = mkdtempSync(join(tmpdir(), 'loopguard-report-shards-'));
   const proc = BotProcess.start({
     script: manager,
@@ -48,6 +55,7 @@ async function runShardedBot(mode: 'process' | 'worker'): Promise<Run> {
       emulator.sendMessage(content, { channel: channel(shard) });
     }
     await emulator.waitForMessages(6);
+    await beating;
     const acks = await Promise.all([
       emulator.sendCommand('hash', { channel: channel(0) }).acknowledged,
       emulator.sendCommand('slow', { channel: channel(1) }).acknowledged,
