@@ -30,6 +30,20 @@ describe('stalls in discord.js handlers', () => {
     expect(got[0]!.atRisk!.heartbeats[0]!.missed).toBeGreaterThanOrEqual(2);
   });
 
+  it('a stall right after the first heartbeat (before the shard\'s heartbeat timer ever fired) names the heartbeats it held up', async () => {
+    const { emulator, stop } = await startBot(bot, { env, emulator: { heartbeatIntervalMs: 200, dropSilentClients: false } });
+    // The spin starts a few ms after the first heartbeat, well before the second is due.
+    await new Promise<void>((resolve) => emulator.once('heartbeat', () => resolve()));
+    emulator.sendMessage('!spin');
+    await emulator.waitForMessages(1);
+    const { reports, code } = await stop();
+    expect(code).toBe(0);
+    const got = stalls(reports);
+    expect(got).toHaveLength(1);
+    expect(got[0]).toMatchObject({ handler: { event: 'messageCreate', shard: 0 }, atRisk: { heartbeats: [{ shard: 0, intervalMs: 200 }] } });
+    expect(got[0]!.atRisk!.heartbeats[0]!.missed).toBeGreaterThanOrEqual(2);
+  });
+
   it('a long JSON.parse (no interrupt inside it): the stack where JavaScript resumed, right after it', async () => {
     // Newer V8s parse faster: a low threshold keeps the parse a stall everywhere.
     const { emulator, stop } = await startBot(bot, { env: { LOOPGUARD_STALL_MS: '100' } });
