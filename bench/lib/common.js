@@ -3,6 +3,7 @@
 // to a core, and statistics of interleaved rounds (medians, ratios paired within a round, spread).
 const { execFileSync, spawn } = require('node:child_process');
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 
 const root = path.join(__dirname, '..', '..');
@@ -141,7 +142,6 @@ function writeResults(file, data) {
 
 /** The machine, for the results: cores, CPU model, load when the run started. */
 function machine() {
-  const os = require('node:os');
   return { cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(os.totalmem() / 2 ** 30), loadAverage: os.loadavg().map((x) => Number(x.toFixed(2))), platform: `${os.platform()} ${os.release()}` };
 }
 
@@ -196,7 +196,7 @@ function addedInstructions(group, v, ratioDigits = 3) {
  */
 function useCodeCache(name) {
   if (process.env.LOOPGUARD_CODE_CACHE !== undefined) return;
-  const folder = fs.mkdtempSync(path.join(require('node:os').tmpdir(), `loopguard-${name}-code-cache-`));
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), `loopguard-${name}-code-cache-`));
   fs.chmodSync(folder, 0o700);
   process.env.LOOPGUARD_CODE_CACHE = folder;
   process.on('exit', () => fs.rmSync(folder, { recursive: true, force: true }));

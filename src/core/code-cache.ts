@@ -1,6 +1,7 @@
 import { closeSync, constants, fstatSync, lstat, lstatSync, mkdir, openSync, readdir, readFileSync, rename, stat, unlink, writeFile, type Stats } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { promisify } from 'node:util';
+import { onBun } from './bun';
 
 /*
  * V8's code cache of loopguard's own bundles. Parsing dist/loopguard.js (185 KB) and compiling
@@ -56,7 +57,7 @@ const magic = 'loopguard code cache 1';
 export function cacheFileOf(bundle: string, read: Stats, env: NodeJS.ProcessEnv = process.env): CacheFile | undefined {
   const setting = codeCacheSetting(env.LOOPGUARD_CODE_CACHE === undefined || env.LOOPGUARD_CODE_CACHE.trim() === '' ? 'on' : env.LOOPGUARD_CODE_CACHE);
   if (setting === undefined || setting === 'off' || typeof process.getuid !== 'function') return undefined;
-  if (typeof process.versions.bun === 'string' || process.sourceMapsEnabled || env.NODE_V8_COVERAGE !== undefined) return undefined;
+  if (onBun || process.sourceMapsEnabled || env.NODE_V8_COVERAGE !== undefined) return undefined;
   if ((process as { permission?: unknown }).permission !== undefined) return undefined;
   const folder = setting === 'on' ? join(temporaryFolder(env), `loopguard-code-cache-${process.getuid()}`) : setting;
   // The file's name tells bundles and runtimes apart (two installs, two Node versions side by side).

@@ -27,10 +27,11 @@ describe('the setting', () => {
 });
 
 describe('where a bundle\'s cache goes', () => {
-  it('by default, a folder of this user\'s in the temporary folder (TMPDIR, as os.tmpdir() reads it)', () => {
+  it('by default, a folder of this user\'s in the temporary folder (TMPDIR, TMP, TEMP or /tmp, as os.tmpdir() reads them)', () => {
     const cache = cacheOf({ TMPDIR: `${dir}/` });
     expect(cache.folder).toBe(join(dir, `loopguard-code-cache-${process.getuid!()}`));
-    expect(cacheOf({}).folder).toBe(join(tmpdir(), `loopguard-code-cache-${process.getuid!()}`));
+    expect(cacheOf({}).folder).toBe(`/tmp/loopguard-code-cache-${process.getuid!()}`);
+    expect(cacheOf({ TMP: dir }).folder).toBe(join(dir, `loopguard-code-cache-${process.getuid!()}`));
   });
 
   it('a file per bundle, Node version, architecture and installed file; the bundle\'s size and times in its header', () => {

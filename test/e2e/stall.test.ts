@@ -10,15 +10,28 @@ const stalls = (reports: Report[]) => reports.filter((r): r is StallReport => r.
 const env = { LOOPGUARD_STALL_MS: '300' };
 
 describe('stalls in discord.js handlers', () => {
-  it('a busy loop: the spinning function, its line, the handler event, and the heartbeats it held up', async () => {
+  /** `!spin` once the shard has sent `beats` heartbeats (200 ms apart): the bot's exit status and its stall reports. */
+  async function spinAfterHeartbeats(beats: number): Promise<{ code: number | null; got: StallReport[] }> {
     const { emulator, stop } = await startBot(bot, { env, emulator: { heartbeatIntervalMs: 200, dropSilentClients: false } });
-    // Let the shard send a heartbeat on its timer, so that its interval is known.
-    await new Promise<void>((resolve) => emulator.once('heartbeat', () => emulator.once('heartbeat', () => resolve())));
+    await new Promise<void>((resolve) => {
+      let seen = 0;
+      const beat = () => {
+        if (++seen < beats) return;
+        emulator.off('heartbeat', beat);
+        resolve();
+      };
+      emulator.on('heartbeat', beat);
+    });
     emulator.sendMessage('!spin');
     await emulator.waitForMessages(1);
     const { reports, code } = await stop();
+    return { code, got: stalls(reports) };
+  }
+
+  it('a busy loop: the spinning function, its line, the handler event, and the heartbeats it held up', async () => {
+    // Let the shard send a heartbeat on its timer, so that its interval is known.
+    const { code, got } = await spinAfterHeartbeats(2);
     expect(code).toBe(0);
-    const got = stalls(reports);
     expect(got).toHaveLength(1);
     expect(got[0]).toMatchObject({
       outcome: 'captured', api: 'spinFor',
@@ -31,14 +44,9 @@ describe('stalls in discord.js handlers', () => {
   });
 
   it('a stall right after the first heartbeat (before the shard\'s heartbeat timer ever fired) names the heartbeats it held up', async () => {
-    const { emulator, stop } = await startBot(bot, { env, emulator: { heartbeatIntervalMs: 200, dropSilentClients: false } });
     // The spin starts a few ms after the first heartbeat, well before the second is due.
-    await new Promise<void>((resolve) => emulator.once('heartbeat', () => resolve()));
-    emulator.sendMessage('!spin');
-    await emulator.waitForMessages(1);
-    const { reports, code } = await stop();
+    const { code, got } = await spinAfterHeartbeats(1);
     expect(code).toBe(0);
-    const got = stalls(reports);
     expect(got).toHaveLength(1);
     expect(got[0]).toMatchObject({ handler: { event: 'messageCreate', shard: 0 }, atRisk: { heartbeats: [{ shard: 0, intervalMs: 200 }] } });
     expect(got[0]!.atRisk!.heartbeats[0]!.missed).toBeGreaterThanOrEqual(2);
