@@ -23,12 +23,6 @@ export class Gateways {
     if (g.sent.length > 3) g.sent.shift();
   }
 
-  /** The connection's heartbeat interval, learnt after its heartbeat was sent (the library's timer started then). */
-  intervalKnown(shard: number, intervalMs: number): void {
-    const g = this.byShard.get(shard);
-    if (g !== undefined && g.intervalMs === undefined) g.intervalMs = intervalMs;
-  }
-
   /** The heartbeats that fell due during a stall from `start` to `end` and were sent late. */
   atRisk(start: number, end: number): HeartbeatAtRisk[] {
     const out: HeartbeatAtRisk[] = [];
