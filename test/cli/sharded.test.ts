@@ -31,9 +31,10 @@ interface Run {
 /** Runs the sharded bot, makes it block, and returns its report files. */
 async function runShardedBot(mode: 'process' | 'worker'): Promise<Run> {
   const emulator = await GatewayEmulator.start({ shards: 2, guilds: 4, maxConcurrency: 2, heartbeatIntervalMs: 200, dropSilentClients: false });
-  // The stall's heartbeats at risk are known from shard 0's second heartbeat on: @discordjs/ws
-  // starts its heartbeat timer, whose period loopguard reads, after the first. With start-up
-  // faster (the code cache), the commands came before it in about one run in three.
+  // The stall's heartbeats at risk are known once shard 0 has sent a heartbeat (its timer, whose
+  // period loopguard reads, starts then); before any, none are named. Waiting for two leaves a
+  // margin: with start-up faster (the code cache), the commands came before the second in about
+  // one run in three, which found no heartbeats when loopguard read the period at the second.
   let beats = 0;
   const beating = new Promise<void>((done) => emulator.on('heartbeat', (shard: unknown) => {
     if (shard === 0 && ++beats === 2) done();

@@ -43,6 +43,15 @@ describe('stalls in discord.js handlers', () => {
     expect(got[0]!.atRisk!.heartbeats[0]!.missed).toBeGreaterThanOrEqual(2);
   });
 
+  it('a stall right after the first heartbeat (before the shard\'s heartbeat timer ever fired) names the heartbeats it held up', async () => {
+    // The spin starts a few ms after the first heartbeat, well before the second is due.
+    const { code, got } = await spinAfterHeartbeats(1);
+    expect(code).toBe(0);
+    expect(got).toHaveLength(1);
+    expect(got[0]).toMatchObject({ handler: { event: 'messageCreate', shard: 0 }, atRisk: { heartbeats: [{ shard: 0, intervalMs: 200 }] } });
+    expect(got[0]!.atRisk!.heartbeats[0]!.missed).toBeGreaterThanOrEqual(2);
+  });
+
   it('a long JSON.parse (no interrupt inside it): the stack where JavaScript resumed, right after it', async () => {
     // Newer V8s parse faster: a low threshold keeps the parse a stall everywhere.
     const { emulator, stop } = await startBot(bot, { env: { LOOPGUARD_STALL_MS: '100' } });
