@@ -243,21 +243,6 @@ function asciiOnly(file) {
 }
 
 /**
- * core/error-stacks.ts finds wrapper code by its lines: from a module's first function to its last
- * (wrappersFrom, wrappersTo). In the bundle each module's functions must still be one run, in order.
- */
-function checkWrapperMarks(text) {
-  const sections = text.split(/^\/\/ (?=src\/)/m).filter((section) => /^function wrappersFrom\d* ?\(/m.test(section));
-  if (sections.length === 0) throw new Error('build: no module with wrapper marks found in dist/loopguard.js');
-  for (const section of sections) {
-    const functions = [...section.matchAll(/^(?:async )?function\*? ?([\w$]+)/gm)].map((m) => m[1]);
-    if (!/^wrappersFrom\d*$/.test(functions[0]) || !/^wrappersTo\d*$/.test(functions.at(-1))) {
-      throw new Error(`build: ${section.split('\n')[0]}: wrappersFrom and wrappersTo are no longer its first and last functions in the bundle (${functions.join(', ')})`);
-    }
-  }
-}
-
-/**
  * A bundle gives one of two functions of the same name another (`consoleSink2`): what the public
  * API exports must keep its own, which stack traces and `.name` show. Rename the internal one.
  */
@@ -304,7 +289,6 @@ async function main() {
 
   for (const file of [bundleFile, bootFile, otelFile, ...apart.map((b) => path.join(dist, b.file)), testingFile, cliFile, path.join(dist, 'thread', 'entry.js')]) asciiOnly(file);
   fs.writeFileSync(bundleFile, keepRethrowComment(fs.readFileSync(bundleFile, 'utf8'), bundleFile));
-  checkWrapperMarks(fs.readFileSync(bundleFile, 'utf8'));
 
   const { entries } = require(bundleFile);
   const publicApis = { index: entries.index(), otel: entries.otel(), testing: require(testingFile) };

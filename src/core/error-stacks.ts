@@ -1,12 +1,15 @@
-import { captureFrames, fileOf, isOwnFile } from './call-sites';
+import { isOwnFile } from './call-sites';
 
 /*
  * An error thrown through a wrapper (ENOENT from readFileSync, a failed execSync) must read as it
  * would without loopguard: no frame of loopguard's, and the same frames of the app's at the same
  * Error.stackTraceLimit — loopguard's frames took places in it, pushing the app's own out. The
- * outermost wrapper on the stack rebuilds it once: the frames below it (Node's own, e.g.
- * `Object.openSync (node:fs)`) without loopguard's, then the frames above it read again. Only
- * when something is thrown: the path of a call that returns is untouched.
+ * innermost wrapper it passes rebuilds it, once: the frames below that wrapper (Node's own, e.g.
+ * `Object.openSync (node:fs)`) without loopguard's, then the frames above it read again, which
+ * are all still on the stack there. Not an outer one: the frames between two wrappers (a module
+ * whose own require fails) are gone by the time the outer one sees the error, and code between
+ * them may catch it (and print its stack) before it gets there. Only when something is thrown:
+ * the path of a call that returns is untouched.
  */
 
 const frameLine = /^\s+at /;
@@ -18,65 +21,6 @@ function ownLine(line: string): boolean {
   if (m === null) return false;
   const file = (m[1] as string).replace(/^file:\/\//, '');
   return isOwnFile(file);
-}
-
-/*
- * Where the wrappers of the app's calls are (guard/judging, guard/module-load): spans of lines,
- * not files, since built every module of loopguard's is in one file (dist/loopguard.js). A
- * module's functions stay in their order there, so its first and last function mark the span.
- * Positions are V8's raw ones, for the marks and the frames alike.
- */
-interface Span {
-  file: string;
-  first: number;
-  last: number;
-}
-const wrapperSpans: Span[] = [];
-/** The marks of modules whose span is not read yet: a stack is read for each, when one is first needed. */
-const unread: (readonly [() => Position | undefined, () => Position | undefined])[] = [];
-
-interface Position {
-  file: string;
-  line: number;
-}
-
-/** The file and line `fn` was called from. */
-function callerLine(fn: Function): Position | undefined {
-  const frame = captureFrames(fn, 1)[0];
-  const file = frame === undefined ? undefined : fileOf(frame);
-  const line = frame?.getLineNumber();
-  return file === undefined || line === null || line === undefined ? undefined : { file, line };
-}
-
-/** Called by a mark function: where it is. */
-export function wrapperCodeMark(): Position | undefined {
-  return callerLine(wrapperCodeMark);
-}
-
-/** The lines from the mark `first` (a module's first function) to `last` (its last one) are wrapper code. */
-export function wrapperCode(first: () => Position | undefined, last: () => Position | undefined): void {
-  unread.push([first, last]);
-}
-
-function spans(): readonly Span[] {
-  for (const [first, last] of unread.splice(0)) {
-    const from = first();
-    const to = last();
-    if (from !== undefined && to !== undefined && from.file === to.file) wrapperSpans.push({ file: from.file, first: from.line, last: to.line });
-  }
-  return wrapperSpans;
-}
-
-/** Whether another wrapper is further out on the stack (that one rebuilds the stack). */
-function nested(wrapper: Function): boolean {
-  const known = spans();
-  for (const frame of captureFrames(wrapper, 64)) {
-    const file = fileOf(frame);
-    const line = frame.getLineNumber();
-    if (file === undefined || line === null) continue;
-    for (const span of known) if (span.file === file && line >= span.first && line <= span.last) return true;
-  }
-  return false;
 }
 
 /**
@@ -105,49 +49,179 @@ function asPatched(line: string, lines: readonly string[], at: number): string {
   return name === undefined || name === '<anonymous>' ? line : line.replace('.<anonymous> (node:', `.${name} (node:`);
 }
 
+/** What the innermost wrapper an error passed saw of it: enough to rebuild its stack later. */
+interface Passed {
+  /** The frames above that wrapper, captured as it passed the error on (formatted when read). */
+  readonly above: { stack?: unknown };
+  readonly limit: unknown;
+  readonly name: string;
+  readonly key: string | undefined;
+  readonly enumerable: boolean;
+  /** The wrappers further out that the error passed, innermost first: their names and keys. */
+  readonly outer: [string, string | undefined][];
+}
+
+/** Errors rebuilt already, or found without loopguard's frames: wrappers further out leave them. */
+const seen = new WeakSet<Error>();
+/** Errors whose rebuilding waits for the first read of their stack. */
+const waiting = new WeakMap<Error, Passed>();
+/** Rebuilt errors' lines that ran right below an outer wrapper of loopguard's (see namedOuter). */
+const belowOuter = new WeakMap<Error, number[]>();
+
+/**
+ * V8's own accessor of an error's `stack` (Node 22 and newer: each error's own getter and setter,
+ * which formats its frames at the first read); undefined where `stack` is a data property (Node 20).
+ */
+const v8Stack = ((): { get: () => unknown; set: (value: unknown) => void } | undefined => {
+  const d = Object.getOwnPropertyDescriptor(new Error(), 'stack');
+  return d?.get !== undefined && d.set !== undefined ? { get: d.get, set: d.set } : undefined;
+})();
+
 /**
  * Rebuilds `error`'s stack as it would have been without loopguard (see above). `key`: the
  * property the app called (the wrapper mimics the original's name). Never throws.
+ *
+ * Where V8 formats the stack at its first read (Node 22+), so does this: the frames above the
+ * wrapper are captured now, while they are on the stack, and the error's `stack` accessor gives
+ * way to one of loopguard's until the first read or write, which puts V8's back with the rebuilt
+ * text. An error that nobody reads (a library trying an optional package) then costs no
+ * formatting, as without loopguard. On Node 20 the stack is a string already: rebuilt now.
  */
 export function withoutOwnFrames(error: unknown, wrapper: Function, key?: string): void {
   try {
-    if (!(error instanceof Error) || nested(wrapper)) return;
-    const stack = error.stack;
-    if (typeof stack !== 'string') return;
-    const lines = stack.split('\n');
-    const firstFrame = lines.findIndex((l) => frameLine.test(l));
-    if (firstFrame < 0 || !lines.some(ownLine)) return;
+    if (!(error instanceof Error)) return;
+    const passed = waiting.get(error);
+    if (passed !== undefined) {
+      passed.outer.push([wrapper.name, key]);
+      return;
+    }
+    if (seen.has(error)) {
+      nameOuter(error, wrapper.name, key);
+      return;
+    }
+    seen.add(error);
+    const own = Object.getOwnPropertyDescriptor(error, 'stack');
+    if (own === undefined) return;
     const limit = Error.stackTraceLimit;
-    const holder: { stack?: unknown } = {};
-    try {
-      // Deeper than the limit: loopguard's frames above the wrapper (a handler's) are dropped.
-      Error.stackTraceLimit = (typeof limit === 'number' && Number.isFinite(limit) ? limit : 10) + 32;
-    } catch {
-      // frozen (--frozen-intrinsics): read what the limit gives
+    const p: Passed = { above: captureAbove(wrapper, limit), limit, name: wrapper.name, key, enumerable: own.enumerable === true, outer: [] };
+    if (v8Stack !== undefined && own.get === v8Stack.get && own.set === v8Stack.set && own.configurable === true) {
+      waiting.set(error, p);
+      Object.defineProperty(error, 'stack', { get: readStack, set: writeStack, enumerable: own.enumerable === true, configurable: true });
+      return;
     }
-    try {
-      Error.captureStackTrace(holder, wrapper);
-    } finally {
-      try {
-        Error.stackTraceLimit = limit;
-      } catch {
-        // frozen
-      }
-    }
-    const aboveAll = typeof holder.stack === 'string' ? holder.stack.split('\n').filter((l) => frameLine.test(l)) : [];
-    const above = aboveAll.flatMap((l, i) => (ownLine(l) ? [] : [asPatched(l, aboveAll, i)]));
-    const below: string[] = [];
-    const frames = lines.slice(firstFrame);
-    for (const [i, line] of frames.entries()) {
-      if (above.length > 0 && line === above[0]) break;
-      if (ownLine(line)) continue;
-      const next = frames[i + 1];
-      below.push(next !== undefined && ownLine(next) ? asPatched(asCalled(line, wrapper.name, key), frames, i) : line);
-    }
-    const all = [...below, ...above];
-    const kept = typeof limit === 'number' && Number.isFinite(limit) && limit >= 0 ? all.slice(0, limit) : all;
-    error.stack = [...lines.slice(0, firstFrame), ...kept].join('\n');
+    const r = rebuilt(error.stack, p);
+    if (r === undefined) return;
+    error.stack = r.stack;
+    if (r.outerAt.length > 0) belowOuter.set(error, r.outerAt);
   } catch {
     // A frozen error, a stack that is not ours to rewrite: it stays as it was.
   }
+}
+
+/** The frames above `wrapper`, deeper than the limit: loopguard's among them (outer wrappers, a handler's) are dropped. */
+function captureAbove(wrapper: Function, limit: unknown): { stack?: unknown } {
+  const holder: { stack?: unknown } = {};
+  try {
+    Error.stackTraceLimit = (typeof limit === 'number' && Number.isFinite(limit) ? limit : 10) + 32;
+  } catch {
+    // frozen (--frozen-intrinsics): read what the limit gives
+  }
+  try {
+    Error.captureStackTrace(holder, wrapper);
+  } finally {
+    try {
+      Error.stackTraceLimit = limit as number;
+    } catch {
+      // frozen
+    }
+  }
+  return holder;
+}
+
+/** V8's accessor again, as the error had it: after this, reads and writes are V8's own. */
+function restore(error: Error, p: Passed): void {
+  waiting.delete(error);
+  Object.defineProperty(error, 'stack', { get: v8Stack?.get, set: v8Stack?.set, enumerable: p.enumerable, configurable: true });
+}
+
+/** The first read of a passed error's stack: V8 formats it, then it is rebuilt once. */
+function readStack(this: Error): unknown {
+  const p = waiting.get(this);
+  if (p !== undefined) restore(this, p);
+  const stack = v8Stack?.get.call(this);
+  if (p === undefined) return stack;
+  try {
+    const r = rebuilt(stack, p);
+    if (r === undefined) return stack;
+    let text = r.stack;
+    for (const [name, key] of p.outer) text = namedOuter(text, r.outerAt, name, key);
+    v8Stack?.set.call(this, text);
+    if (r.outerAt.length > 0) belowOuter.set(this, r.outerAt);
+    return text;
+  } catch {
+    return stack;
+  }
+}
+
+/** A write before any read: the app's text, as V8 would keep it. */
+function writeStack(this: Error, value: unknown): void {
+  const p = waiting.get(this);
+  if (p !== undefined) restore(this, p);
+  v8Stack?.set.call(this, value);
+}
+
+/**
+ * The stack text without loopguard's frames, and the lines of it that ran right below an outer
+ * wrapper of loopguard's; undefined when there is nothing to rebuild.
+ */
+function rebuilt(stack: unknown, p: Passed): { stack: string; outerAt: number[] } | undefined {
+  if (typeof stack !== 'string') return undefined;
+  const lines = stack.split('\n');
+  const firstFrame = lines.findIndex((l) => frameLine.test(l));
+  if (firstFrame < 0 || !lines.some(ownLine)) return undefined;
+  const aboveAll = typeof p.above.stack === 'string' ? p.above.stack.split('\n').filter((l) => frameLine.test(l)) : [];
+  const above: string[] = [];
+  const outerAt: number[] = [];
+  for (const [i, line] of aboveAll.entries()) {
+    if (ownLine(line)) continue;
+    const next = aboveAll[i + 1];
+    if (next !== undefined && ownLine(next)) outerAt.push(above.length);
+    above.push(asPatched(line, aboveAll, i));
+  }
+  const below: string[] = [];
+  const frames = lines.slice(firstFrame);
+  for (const [i, line] of frames.entries()) {
+    if (above.length > 0 && line === above[0]) break;
+    if (ownLine(line)) continue;
+    const next = frames[i + 1];
+    below.push(next !== undefined && ownLine(next) ? asPatched(asCalled(line, p.name, p.key), frames, i) : line);
+  }
+  const { limit } = p;
+  const all = [...below, ...above];
+  const kept = typeof limit === 'number' && Number.isFinite(limit) && limit >= 0 ? all.slice(0, limit) : all;
+  const at = outerAt.map((n) => firstFrame + below.length + n).filter((n) => n < firstFrame + kept.length);
+  return { stack: [...lines.slice(0, firstFrame), ...kept].join('\n'), outerAt: at };
+}
+
+/**
+ * An outer wrapper's part: its original's line (the first of `at` that it names), if the app
+ * called it by another name (see asCalled). That line is then taken from `at`.
+ */
+function namedOuter(stack: string, at: number[], name: string, key: string | undefined): string {
+  if (key === undefined || key === name) return stack;
+  const lines = stack.split('\n');
+  const i = at.findIndex((n) => asCalled(lines[n] as string, name, key) !== lines[n]);
+  if (i < 0) return stack;
+  const n = at[i] as number;
+  lines[n] = asCalled(lines[n] as string, name, key);
+  at.splice(i, 1);
+  return lines.join('\n');
+}
+
+/** namedOuter, for an error rebuilt already. */
+function nameOuter(error: Error, name: string, key: string | undefined): void {
+  const at = belowOuter.get(error);
+  if (at === undefined || key === undefined || key === name || typeof error.stack !== 'string') return;
+  const stack = namedOuter(error.stack, at, name, key);
+  if (stack !== error.stack) error.stack = stack;
 }

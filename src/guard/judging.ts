@@ -1,6 +1,6 @@
 import { now } from '../core/clock';
 import { handlerStorage, type HandlerContext } from '../core/context';
-import { withoutOwnFrames, wrapperCode, wrapperCodeMark } from '../core/error-stacks';
+import { withoutOwnFrames } from '../core/error-stacks';
 import { rethrow } from '../core/rethrow';
 import type { AnyFunction } from '../core/patch';
 import type { Guard } from './guard';
@@ -11,26 +11,23 @@ import type { Guard } from './guard';
  */
 
 const storage = handlerStorage;
-wrapperCode(wrappersFrom, wrappersTo);
-
-/** This file's first function: its functions are wrapper code (core/error-stacks.ts). */
-function wrappersFrom(): ReturnType<typeof wrapperCodeMark> {
-  return wrapperCodeMark();
-}
-
 /** What a wrapper does with a call inside a handler (or anywhere, with `scope: all`). */
 export type Judged = (self: unknown, args: IArguments, handler: HandlerContext | undefined, wrapper: AnyFunction) => unknown;
 
 /**
- * The one wrapper prologue: outside handlers, one context lookup and the original; inside, `judged`.
- * An inactive guard (uninstalled, mode off) leaves every call to the original there too.
+ * Whether a call is judged, given the handler it runs in (one context lookup): inside handlers, or
+ * anywhere with `scope: all`; never by an inactive guard (uninstalled, mode off).
  */
+export function judges(guard: Guard, handler: HandlerContext | undefined): boolean {
+  return (handler !== undefined || guard.judgesAll) && guard.active;
+}
+
+/** The one wrapper prologue: outside handlers, one context lookup and the original; inside, `judged`. */
 export function judgingWrapper(guard: Guard, original: AnyFunction, judged: Judged, key?: string): AnyFunction {
   const wrapper = function (this: unknown): unknown {
     try {
       const handler = storage.getStore();
-      if (handler === undefined && !guard.judgesAll) return Reflect.apply(original, this, arguments);
-      if (!guard.active) return Reflect.apply(original, this, arguments);
+      if (!judges(guard, handler)) return Reflect.apply(original, this, arguments);
       return judged(this, arguments, handler, wrapper);
     } catch (error) {
       withoutOwnFrames(error, wrapper, key);
@@ -77,9 +74,4 @@ export function passThrough(guard: Guard, original: AnyFunction, self: unknown, 
   } finally {
     guard.depth--;
   }
-}
-
-/** This file's last function (see wrappersFrom). */
-function wrappersTo(): ReturnType<typeof wrapperCodeMark> {
-  return wrapperCodeMark();
 }

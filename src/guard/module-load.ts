@@ -1,46 +1,39 @@
 import { callersOf } from '../core/call-sites';
 import { now, timeOrigin } from '../core/clock';
-import type { HandlerContext } from '../core/context';
-import { withoutOwnFrames, wrapperCode, wrapperCodeMark } from '../core/error-stacks';
+import { handlerStorage as storage, type HandlerContext } from '../core/context';
+import { withoutOwnFrames } from '../core/error-stacks';
 import { rethrow } from '../core/rethrow';
 import type { AnyFunction } from '../core/patch';
 import { describeLoad, isAllowedSite } from './describe';
 import type { Guard, LoadFrame } from './guard';
-import { judgingWrapper } from './judging';
+import { judges } from './judging';
 
 type RequireFn = (this: unknown, id: string) => unknown;
-
-wrapperCode(wrappersFrom, wrappersTo);
-
-/** This file's first function: its functions are wrapper code (core/error-stacks.ts). */
-function wrappersFrom(): ReturnType<typeof wrapperCodeMark> {
-  return wrapperCodeMark();
-}
 
 /**
  * Wraps Module.prototype.require. Inside a handler, a require is one call: the files it reads
  * (and blocking calls its modules make while they load) are reported once, as a `module-load`,
  * and only when the require really went to disk (a cached require reads nothing). Every require
  * is told to the guard's require listeners before and its load listeners after (lazy builtins are
- * wrapped when the app loads them).
+ * wrapped when the app loads them). One function, not a judging wrapper inside another: a library
+ * requires hundreds of files at start-up, and each frame and listener loop is paid at each.
  */
 export function requireWrapper(guard: Guard, original: RequireFn): RequireFn {
-  const judged = judgingWrapper(guard, original as AnyFunction, (self, args, handler, wrapper) => {
-    if (guard.depth > 0 || handler?.allowBlocking === true) return Reflect.apply(original, self, args);
-    return judgedRequire(guard, original, self, args, String(args[0]), handler, wrapper);
-  });
   const wrapper = function (this: unknown, id: string): unknown {
     const before = guard.requireListeners.items;
-    if (before.length > 0) for (const listener of before) listener(id, this);
+    for (let i = 0; i < before.length; i++) before[i]!(id, this);
     let loaded: unknown;
     try {
-      loaded = Reflect.apply(judged, this, arguments);
+      const handler = storage.getStore();
+      loaded = judges(guard, handler) && guard.depth === 0 && handler?.allowBlocking !== true
+        ? judgedRequire(guard, original, this, arguments, String(id), handler, wrapper as AnyFunction)
+        : Reflect.apply(original, this, arguments);
     } catch (error) {
       withoutOwnFrames(error, wrapper);
       rethrow(error);
     }
-    const listeners = guard.loadListeners.items;
-    if (listeners.length > 0) for (const listener of listeners) listener(id, loaded);
+    const after = guard.loadListeners.items;
+    for (let i = 0; i < after.length; i++) after[i]!(id, loaded);
     return loaded;
   };
   return wrapper;
@@ -77,9 +70,4 @@ function reportLoad(guard: Guard, frame: LoadFrame, handler: HandlerContext | un
   } catch (error) {
     guard.bus.fail(error, 'reporting a module load');
   }
-}
-
-/** This file's last function (see wrappersFrom). */
-function wrappersTo(): ReturnType<typeof wrapperCodeMark> {
-  return wrapperCodeMark();
 }

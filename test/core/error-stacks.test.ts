@@ -42,10 +42,9 @@ describe('withoutOwnFrames', () => {
     ]);
   });
 
-  it('a wrapped call inside another: the outermost wrapper rebuilds the stack, once (wrapper code is found by its lines, also in the bundle)', () => {
+  it('a wrapped call inside another: the innermost wrapper rebuilds the stack, and the outer one names its original as the app called it', () => {
     const guard = { judgesAll: false, active: true } as unknown as Guard;
     const judged = (): unknown => undefined;
-    const api: Record<string, () => void> = {};
     const wrap = (original: AnyFunction, key: string) => {
       const wrapper = judgingWrapper(guard, original, judged, key);
       mimic(wrapper, original);
@@ -54,20 +53,21 @@ describe('withoutOwnFrames', () => {
     function innerOriginal(): void {
       throw new Error('inner');
     }
+    const api: Record<string, () => void> = {};
     function syncWork(): void {
       (api.innerKey as () => void)();
     }
     api.innerKey = wrap(innerOriginal, 'innerKey');
     api.outerKey = wrap(syncWork, 'outerKey');
-    let stack = '';
+    let stack: string[] = [];
     try {
       api.outerKey();
     } catch (error) {
-      stack = (error as Error).stack ?? '';
+      stack = ((error as Error).stack ?? '').split('\n');
     }
-    expect(stack).toContain('at Object.innerOriginal (');
-    // The outer wrapper's frame below it is named as the app called it, as V8 would without it.
-    expect(stack).toContain('at Object.syncWork [as outerKey] (');
-    expect(stack).not.toContain(join(root, 'src'));
+    // As plain Node prints the same calls in a script (this file's transform changes how V8 names
+    // its own functions, so it is not compared with an unwrapped run here).
+    expect(stack.slice(0, 3)).toEqual(['Error: inner', expect.stringContaining('at Object.innerOriginal [as innerKey] ('), expect.stringContaining('at Object.syncWork [as outerKey] (')]);
+    expect(stack.join('\n')).not.toContain(join(root, 'src'));
   });
 });
