@@ -5,7 +5,6 @@ import type { Hook as IitmHook } from 'import-in-the-middle';
 import { outsideHandlers } from '../core/context';
 import { isMainThread } from '../core/main-thread';
 import { appEntry, isEsModule, moduleChannels, onImport } from '../core/modules';
-import { isFileRequest } from '../core/packages';
 import type { Undo } from '../core/undo';
 
 /*
@@ -71,7 +70,7 @@ let registered = false;
  * an ES module (see whenEsmReached). `onUnhooked`: this Node cannot hook them in-thread, and the
  * app is an ES module (it may import them).
  */
-/** Calls `listener` before each require() of the app's, with the requiring module; returns the undo. */
+/** Calls `listener` before each require() of a package or builtin the app makes, with the requiring module; returns the undo. */
 export type WatchRequires = (listener: (id: string, parent: unknown) => void) => Undo;
 
 export function hookEsmPackages(hooks: readonly EsmHook[], onUnhooked: (packages: readonly string[]) => void, watchRequires: WatchRequires): Undo | undefined {
@@ -114,8 +113,8 @@ function whenEsmReached(packages: readonly string[], watchRequires: WatchRequire
     stop();
     outsideHandlers(reached);
   };
+  // Told of packages' and builtins' requires only (guard.ts): a file of the app's is none of these.
   const stopRequires = watchRequires((id, parent) => {
-    if (isFileRequest(id)) return;
     try {
       // The package itself or a file of it (`name/sub`), without a string made per require.
       if (!packages.some((p) => id.startsWith(p) && (id.length === p.length || id.charCodeAt(p.length) === 47))) return;
