@@ -138,36 +138,54 @@ function captureAbove(wrapper: Function, limit: unknown): { stack?: unknown } {
   return holder;
 }
 
-/** V8's accessor again, as the error had it: after this, reads and writes are V8's own. */
-function restore(error: Error, p: Passed): void {
-  waiting.delete(error);
-  Object.defineProperty(error, 'stack', { get: v8Stack?.get, set: v8Stack?.set, enumerable: p.enumerable, configurable: true });
+/**
+ * V8's accessor again, as the error had it, holding `text`: after this, reads and writes are V8's
+ * own. An error frozen or sealed meanwhile keeps loopguard's accessor, which then gives `text`
+ * (V8's own would have kept its text on a frozen error as well).
+ */
+function putBack(error: Error, p: Passed, text: unknown): void {
+  try {
+    Object.defineProperty(error, 'stack', { get: v8Stack?.get, set: v8Stack?.set, enumerable: p.enumerable, configurable: true });
+    v8Stack?.set.call(error, text);
+  } catch {
+    kept.set(error, text);
+  }
 }
+
+/** The stack text of errors frozen before their first read (see putBack). */
+const kept = new WeakMap<Error, unknown>();
 
 /** The first read of a passed error's stack: V8 formats it, then it is rebuilt once. */
 function readStack(this: Error): unknown {
   const p = waiting.get(this);
-  if (p !== undefined) restore(this, p);
+  if (p === undefined) return kept.has(this) ? kept.get(this) : v8Stack?.get.call(this);
+  waiting.delete(this);
   const stack = v8Stack?.get.call(this);
-  if (p === undefined) return stack;
+  let text = stack;
   try {
     const r = rebuilt(stack, p);
-    if (r === undefined) return stack;
-    let text = r.stack;
-    for (const [name, key] of p.outer) text = namedOuter(text, r.outerAt, name, key);
-    v8Stack?.set.call(this, text);
-    if (r.outerAt.length > 0) belowOuter.set(this, r.outerAt);
-    return text;
+    if (r !== undefined) {
+      text = r.stack;
+      for (const [name, key] of p.outer) text = namedOuter(text as string, r.outerAt, name, key);
+      if (r.outerAt.length > 0) belowOuter.set(this, r.outerAt);
+    }
   } catch {
-    return stack;
+    // not ours to rewrite: V8's text
   }
+  putBack(this, p, text);
+  return text;
 }
 
 /** A write before any read: the app's text, as V8 would keep it. */
 function writeStack(this: Error, value: unknown): void {
   const p = waiting.get(this);
-  if (p !== undefined) restore(this, p);
-  v8Stack?.set.call(this, value);
+  if (p === undefined) {
+    if (kept.has(this)) kept.set(this, value);
+    else v8Stack?.set.call(this, value);
+    return;
+  }
+  waiting.delete(this);
+  putBack(this, p, value);
 }
 
 /**
