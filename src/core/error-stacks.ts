@@ -68,14 +68,27 @@ const waiting = new WeakMap<Error, Passed>();
 /** Rebuilt errors' lines that ran right below an outer wrapper of loopguard's (see namedOuter). */
 const belowOuter = new WeakMap<Error, number[]>();
 
+interface StackAccessor {
+  get(): unknown;
+  set(value: unknown): void;
+}
+
+/** V8's accessor, once asked (see v8StackAccessor); null where there is none. A fact of this V8, never reset. */
+let v8Stack: StackAccessor | null | undefined;
+
 /**
  * V8's own accessor of an error's `stack` (Node 22 and newer: each error's own getter and setter,
  * which formats its frames at the first read); undefined where `stack` is a data property (Node 20).
+ * Asked at the first error a wrapper passes, not at load: on Node 20 reading the descriptor formats
+ * a stack, which cost `-e 0` 2.2 M instructions.
  */
-const v8Stack = ((): { get: () => unknown; set: (value: unknown) => void } | undefined => {
-  const d = Object.getOwnPropertyDescriptor(new Error(), 'stack');
-  return d?.get !== undefined && d.set !== undefined ? { get: d.get, set: d.set } : undefined;
-})();
+function v8StackAccessor(): StackAccessor | undefined {
+  if (v8Stack === undefined) {
+    const d = Object.getOwnPropertyDescriptor(new Error(), 'stack');
+    v8Stack = d?.get !== undefined && d.set !== undefined ? { get: d.get, set: d.set } : null;
+  }
+  return v8Stack ?? undefined;
+}
 
 /**
  * Rebuilds `error`'s stack as it would have been without loopguard (see above). `key`: the
@@ -104,7 +117,8 @@ export function withoutOwnFrames(error: unknown, wrapper: Function, key?: string
     if (own === undefined) return;
     const limit = Error.stackTraceLimit;
     const p: Passed = { above: captureAbove(wrapper, limit), limit, name: wrapper.name, key, enumerable: own.enumerable === true, outer: [] };
-    if (v8Stack !== undefined && own.get === v8Stack.get && own.set === v8Stack.set && own.configurable === true) {
+    const v8 = v8StackAccessor();
+    if (v8 !== undefined && own.get === v8.get && own.set === v8.set && own.configurable === true) {
       waiting.set(error, p);
       Object.defineProperty(error, 'stack', { get: readStack, set: writeStack, enumerable: own.enumerable === true, configurable: true });
       return;
