@@ -120,13 +120,12 @@ export function withoutOwnFrames(error: unknown, wrapper: Function, key?: string
     const v8 = v8StackAccessor();
     if (v8 !== undefined && own.get === v8.get && own.set === v8.set && own.configurable === true) {
       waiting.set(error, p);
-      Object.defineProperty(error, 'stack', { get: readStack, set: writeStack, enumerable: own.enumerable === true, configurable: true });
+      Object.defineProperty(error, 'stack', { get: readStack, set: writeStack, enumerable: p.enumerable, configurable: true });
       return;
     }
-    const r = rebuilt(error.stack, p);
-    if (r === undefined) return;
-    error.stack = r.stack;
-    if (r.outerAt.length > 0) belowOuter.set(error, r.outerAt);
+    const stack = error.stack;
+    const text = rebuiltText(error, stack, p);
+    if (text !== stack) error.stack = text as string; // a rebuilt text is a string
   } catch {
     // A frozen error, a stack that is not ours to rewrite: it stays as it was.
   }
@@ -174,20 +173,26 @@ function readStack(this: Error): unknown {
   const p = waiting.get(this);
   if (p === undefined) return kept.has(this) ? kept.get(this) : v8Stack?.get.call(this);
   waiting.delete(this);
-  const stack = v8Stack?.get.call(this);
-  let text = stack;
-  try {
-    const r = rebuilt(stack, p);
-    if (r !== undefined) {
-      text = r.stack;
-      for (const [name, key] of p.outer) text = namedOuter(text as string, r.outerAt, name, key);
-      if (r.outerAt.length > 0) belowOuter.set(this, r.outerAt);
-    }
-  } catch {
-    // not ours to rewrite: V8's text
-  }
+  const text = rebuiltText(this, v8Stack?.get.call(this), p);
   putBack(this, p, text);
   return text;
+}
+
+/**
+ * `error`'s stack text rebuilt (with the names of the outer wrappers it passed since), or `stack`
+ * as it is when there is nothing to rebuild. Remembers which lines outer wrappers may still name.
+ */
+function rebuiltText(error: Error, stack: unknown, p: Passed): unknown {
+  try {
+    const r = rebuilt(stack, p);
+    if (r === undefined) return stack;
+    let text = r.stack;
+    for (const [name, key] of p.outer) text = namedOuter(text, r.outerAt, name, key);
+    if (r.outerAt.length > 0) belowOuter.set(error, r.outerAt);
+    return text;
+  } catch {
+    return stack; // not ours to rewrite: V8's text
+  }
 }
 
 /** A write before any read: the app's text, as V8 would keep it. */
