@@ -53,9 +53,10 @@ describe('requireWrapper', () => {
     expect(heard).toEqual(['after ./second.js']);
   });
 
-  it('an id that is not a string reaches Node\'s require as it is (Node fails it with its own error)', () => {
-    const { loads, require } = setup();
+  it('an id that is not a string reaches Node\'s require as it is (Node fails it with its own error), and the listeners, which must bear it', () => {
+    const { heard, loads, require } = setup();
     require(123);
     expect(loads).toEqual(['123']);
+    expect(heard).toEqual(['before 123', 'after 123']);
   });
 });
