@@ -86,9 +86,17 @@ function mapOf(name: string, file: string, disk: boolean): SourceMap | undefined
   return remember(maps, mapCap, file, map ?? null) ?? undefined;
 }
 
+/**
+ * Whether Node keeps source maps now: it caches a module's map only while they are on
+ * (--enable-source-maps, process.setSourceMapsEnabled, module.setSourceMapsSupport: tsx) or while
+ * it collects coverage. Otherwise findSourceMap has nothing to find, and its first call loads
+ * Node's source map modules: some 0.4 ms of a site's first report.
+ */
+const nodeKeepsMaps = (): boolean => process.sourceMapsEnabled === true || process.env['NODE_V8_COVERAGE'] !== undefined;
+
 /** The map Node keeps for a module (by path for CommonJS, by URL for ESM). */
 function nodeMap(name: string, file: string): SourceMap | undefined {
-  if (typeof findSourceMap !== 'function') return undefined; // Bun, Deno
+  if (typeof findSourceMap !== 'function' || !nodeKeepsMaps()) return undefined; // Bun, Deno: no findSourceMap
   try {
     return findSourceMap(name) ?? (name === file && isAbsolute(file) ? findSourceMap(pathToFileURL(file).href) : findSourceMap(file));
   } catch {
@@ -174,6 +182,13 @@ function readText(path: string): string | undefined {
   }
 }
 
+/**
+ * Node 20 and newer install a formatter of their own (lib/internal/errors.js), which maps only
+ * what module.findSourceMap knows, asked above: asking it too cost each new site's first report
+ * about 0.3 ms (a frame formatted in a context of its own, as blocking allowed) for nothing.
+ */
+const isNodesOwn = (prepare: Function): boolean => prepare.name === 'ErrorPrepareStackTrace';
+
 /** A formatted frame's position: `at fn (file:line:col)` or `at file:line:col`. */
 const framePosition = /^\s*at (?:.*? \()?(.+?):(\d+):(\d+)\)?\s*$/;
 
@@ -185,7 +200,7 @@ const framePosition = /^\s*at (?:.*? \()?(.+?):(\d+):(\d+)\)?\s*$/;
  */
 function askInstalled(frame: NodeJS.CallSite, file: string, line: number, column: number): Origin | undefined {
   const prepare: unknown = Error.prepareStackTrace;
-  if (typeof prepare !== 'function') return undefined;
+  if (typeof prepare !== 'function' || isNodesOwn(prepare)) return undefined;
   const text: unknown = allowBlocking(() => (prepare as (e: Error, f: NodeJS.CallSite[]) => unknown)(
     Object.assign(Object.create(Error.prototype) as Error, { name: 'Error', message: '' }), [frame]));
   if (typeof text !== 'string') return undefined;
