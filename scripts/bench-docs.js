@@ -288,15 +288,19 @@ function runBlock(all) {
   if (all.length === 0) return undefined;
   const dates = all.map((r) => r.date).sort();
   const day = (d) => d.slice(0, 10);
-  const m = all[0].machine;
   const loads = all.map((r) => r.machine.loadAverage[0]);
+  // The machine under a workplace can change between runs: each one named, with what ran on it.
+  const machineOf = (r) => `${r.machine.cores} cores (${r.machine.cpu}), ${r.machine.memoryGiB} GiB, ${r.machine.platform}`;
+  const machines = [...new Set(all.map(machineOf))];
+  const benchesOn = (m) => [...new Set(all.filter((r) => machineOf(r) === m).map((r) => (r.bench === 'flood' ? 'the flood' : r.bench)))].join(' and ');
+  const where = machines.length === 1 ? `this project's machine: ${machines[0]}` : `this project's machines: ${machines.map((m) => `${m} (${benchesOn(m)})`).join('; ')}`;
   const floods = all.filter((r) => r.bench === 'flood');
   const startups = all.filter((r) => r.bench === 'startup');
   const parts = [];
   if (floods.length) parts.push(`the flood with ${plural(floods[0].rounds, 'round')} of ${floods[0].count} messages`);
   if (startups.length) parts.push(`start-up with ${plural(startups[0].rounds, 'round')} of processes and ${startups[0].botRounds} of bots (RSS ${startups[0].idleMs / 1000} s after READY)`);
-  return `The figures below are from one run on ${day(dates[0])}${day(dates.at(-1)) !== day(dates[0]) ? ` to ${day(dates.at(-1))}` : ''} `
-    + `(${dates[0].slice(11, 16)}–${dates.at(-1).slice(11, 16)} UTC) on this project's machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, ${m.platform}, `
+  return `The figures below are from runs on ${day(dates[0])}${day(dates.at(-1)) !== day(dates[0]) ? ` to ${day(dates.at(-1))}` : ''} `
+    + `(${dates[0].slice(11, 16)}–${dates.at(-1).slice(11, 16)} UTC) on ${where}, `
     + `shared with other work (1-minute load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} when each Node's run began); `
     + `${parts.join('; ')}; Node ${[...new Set([...all].sort((a, b) => a.major - b.major).map((r) => r.node))].join(', ')}.`;
 }

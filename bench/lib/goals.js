@@ -20,7 +20,9 @@ function judge({ text, stat, op, goal, format }) {
   const margin = Math.abs(stat.median - goal);
   const straddles = stat.min < goal && stat.max > goal;
   const shown = format(stat.median);
-  const by = format(margin).replace('×', '');
+  const rounded = format(margin).replace('×', '');
+  // A margin that the format rounds to nothing still decides met or not: said as under its last digit.
+  const by = margin > 0 && !/[1-9]/.test(rounded) ? `less than ${rounded.replace(/0(?=\D*$)/, '1')}` : rounded;
   const goalText = `${op === '<=' ? '≤' : '≥'} ${format(goal)}`;
   const spread = stat.n > 1 ? `rounds ${format(stat.min)}–${format(stat.max)}, n=${stat.n}; ` : '';
   const sentence = `${text}: ${shown} (${spread}goal ${goalText}) — `
