@@ -3,7 +3,7 @@
  * that makes the same blocking call in every one of thousands of events per second would pay it
  * every time. So per API and handler kind (source + event), the first `hot` calls (the
  * sampleAbove setting) of each second read the stack, and below that rate every call is exact.
- * After that, call n of the second reads it with probability tail / n: about
+ * After that, a call reads it with a chance of about tail / n (n: its number in the second): about
  * hot + tail · ln(rate / hot) reads a second. `tail` is `hot` while the reads find different
  * lines, and halves with every `readsPerHalving` reads in a row at one line, down to
  * `quietFloor`: a handler kind that makes its call at one line reads about 50 + 4 · ln(rate / 50)
@@ -15,15 +15,19 @@
  * site each read went to (`sawSite`).
  *
  * Timing a call (two clock reads) is the larger part of what is left: 0.2–0.5 µs where the clock
- * is a paravirtual one. So the unsampled calls are timed the same way, with `timedPerRead` times
- * the stack reads' rate: the first hot · timedPerRead calls of a second, then call n with
- * probability hot · timedPerRead / n. A timed call's time counts with the weight of the untimed
- * calls it stands for (Horvitz–Thompson: the sum is an unbiased estimate of all the calls' time,
- * for the reports and the watchdog alike). Only fast calls go untimed: a timed call of
- * `slowCallMs` or more has the next `slowRun` calls of the state timed, and a site that stays
- * slow renews that run at each of them, so the largest calls of a slow site are all seen. One
- * slow call at a fast site (a garbage collection inside it) costs `slowRun` timed calls; it used
- * to time the rest of the second: in the flood benchmark, nearly every call.
+ * is a paravirtual one. So the unsampled calls are timed the same way, `timedPerRead` times as
+ * often: every call up to hot · timedPerRead (T) in a second, then calls in (T·2^b, T·2^(b+1)]
+ * each with the chance ln 2 / 2^b (about T / n, and T · ln 2 timed calls in each such block), and
+ * a timed call reads the stack with the chance tail / T. Which call is timed next is drawn when
+ * the last one is (a geometric gap, drawn again at a block's end: the same chances as a draw per
+ * call), so a call in between costs an increment and a comparison, no random number. A timed
+ * call's time counts with the weight of the untimed calls it stands for (Horvitz–Thompson: the
+ * sum is an unbiased estimate of all the calls' time, for the reports and the watchdog alike).
+ * Only fast calls go untimed: a timed call of `slowCallMs` or more has the next `slowRun` calls
+ * of the state timed, and a site that stays slow renews that run at each of them, so the largest
+ * calls of a slow site are all seen. One slow call at a fast site (a garbage collection inside it)
+ * costs `slowRun` timed calls; it used to time the rest of the second: in the flood benchmark,
+ * nearly every call.
  */
 
 export interface SamplingState {
@@ -48,6 +52,14 @@ export interface SamplingState {
   streak: number;
   /** xorshift32's state: the state's own random numbers (Math.random costs 30-60 ns more a call here). */
   seed: number;
+  /**
+   * The next call of the window that is timed, drawn at the last timed one; the calls before it
+   * are untimed. 0: not drawn (each call is decided as it comes: the window's first calls, a slow
+   * call's run, every call timed).
+   */
+  nextTimed: number;
+  /** The chance with which `nextTimed` was drawn: its weight comes from it. */
+  nextChance: number;
 }
 
 /** Timed calls per stack read, in the sampled part of a second. */
@@ -76,31 +88,74 @@ export function newSamplingState(): SamplingState {
   const seed = (Math.random() * 0xffffffff) | 1;
   return {
     windowStart: 0, windowCalls: 0, timeAllTo: 0, timeEvery: false, unsampledCount: 0, unsampledMs: 0, unsampledMax: 0, lastSite: undefined, streak: 0, seed,
+    nextTimed: 0, nextChance: 1,
   };
 }
 
 /**
  * What this call does, decided before it runs: `readStack`, `untimed`, or else it is timed
  * without a stack and the answer is its weight (1 / the chance that a call that does not read the
- * stack is timed). `hot` from the settings. One random number decides both (xorshift32, seeded
- * from Math.random per state: a sampling decision needs no more).
+ * stack is timed). `hot` from the settings. Small, so that it is inlined: most calls of a hot site
+ * end at its first comparison.
  */
 export function pick(state: SamplingState, hot: number): number {
   const n = ++state.windowCalls;
+  if (n < state.nextTimed) return untimed;
+  return decide(state, hot, n);
+}
+
+function decide(state: SamplingState, hot: number, n: number): number {
   if (n <= hot) return readStack;
+  const tail = tailOf(state, hot);
+  const timed = hot * timedPerRead;
+  if (n <= timed || n <= state.timeAllTo || state.timeEvery) {
+    state.nextTimed = 0;
+    return uniform(state) * n < tail ? readStack : 1;
+  }
+  if (state.nextTimed === 0) {
+    // The sampled part begins (or again, after a slow call's run): this call is drawn too.
+    drawNext(state, n - 1, timed);
+    if (n < state.nextTimed) return untimed;
+  }
+  // The call drawn: timed, and it reads the stack with the chance tail / T.
+  const chance = state.nextChance;
+  drawNext(state, n, timed);
+  const read = tail / timed;
+  if (uniform(state) < read) return readStack;
+  // Timed and not read: chance · (1 − read), among the calls that do not read, 1 − chance · read.
+  return (1 - chance * read) / (chance * (1 - read));
+}
+
+/**
+ * Draws the next timed call after call `after` (past `timed`): in the block (T·2^b, T·2^(b+1)]
+ * each call with the chance ln 2 / 2^b, so the gap is geometric; a gap past the block's end is
+ * drawn again from there with the next block's chance (each call's own chance is memoryless).
+ */
+function drawNext(state: SamplingState, after: number, timed: number): void {
+  let at = after;
+  for (;;) {
+    let end = 2 * timed;
+    while (end <= at) end *= 2;
+    const chance = (2 * timed * Math.LN2) / end;
+    // 1 − uniform is in (0, 1]: its log is finite.
+    const gap = 1 + Math.floor(Math.log(1 - uniform(state)) / Math.log(1 - chance));
+    if (at + gap <= end) {
+      state.nextTimed = at + gap;
+      state.nextChance = chance;
+      return;
+    }
+    at = Math.floor(end);
+  }
+}
+
+/** Uniform on [0, 1) from the state's xorshift32: a sampling decision needs no more. */
+function uniform(state: SamplingState): number {
   let x = state.seed;
   x ^= x << 13;
   x ^= x >>> 17;
   x ^= x << 5;
   state.seed = x;
-  // Uniform on [0, n): the 32 bits as a fraction of 2^32.
-  const r = (x >>> 0) * 2.3283064365386963e-10 * n;
-  const tail = tailOf(state, hot);
-  if (r < tail) return readStack;
-  const timed = hot * timedPerRead;
-  if (n <= timed || n <= state.timeAllTo || state.timeEvery) return 1;
-  // r is uniform on [tail, n) here: timed with probability (timed - tail) / (n - tail).
-  return r < timed ? (n - tail) / (timed - tail) : untimed;
+  return (x >>> 0) * 2.3283064365386963e-10;
 }
 
 /** The reads of a second's tail (see the top of this file). */
@@ -122,12 +177,18 @@ export function sawSite(state: SamplingState, site: object | undefined): void {
  */
 export function sawTime(state: SamplingState, start: number, durationMs: number, timeEvery: boolean): void {
   state.timeEvery = timeEvery;
-  if (start - state.windowStart >= 1000) {
-    state.windowStart = start;
-    state.windowCalls = 0;
-    state.timeAllTo = 0;
-  }
+  if (start - state.windowStart >= 1000) newWindow(state, start);
   if (durationMs >= slowCallMs) state.timeAllTo = state.windowCalls + slowRun;
+  // A slow call's run, or every call timed: each call is decided as it comes again.
+  if (state.timeAllTo > state.windowCalls || timeEvery) state.nextTimed = 0;
+}
+
+/** A second's window starts at `start` (ms): its first calls read the stack again. */
+export function newWindow(state: SamplingState, start: number): void {
+  state.windowStart = start;
+  state.windowCalls = 0;
+  state.timeAllTo = 0;
+  state.nextTimed = 0;
 }
 
 /**

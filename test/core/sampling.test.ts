@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  countUnsampled, newSamplingState, pick, quietFloor, readStack, readsPerHalving, sawSite, sawTime, slowCallMs, slowRun, timedPerRead,
+  countUnsampled, newSamplingState, newWindow, pick, quietFloor, readStack, readsPerHalving, sawSite, sawTime, slowCallMs, slowRun, timedPerRead,
   untimed, type SamplingState,
 } from '../../src/core/sampling';
 
@@ -65,6 +65,62 @@ describe('pick', () => {
       const p = pick(state, hot);
       expect(p === readStack || p === untimed || p > 1).toBe(true);
     }
+  });
+  it('draws no random number for an untimed call: the next timed call is drawn at the last one', () => {
+    const state = newSamplingState();
+    let untimedCalls = 0;
+    let drew = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const seed = state.seed;
+      if (pick(state, hot) === untimed) {
+        untimedCalls++;
+        if (state.seed !== seed) drew++;
+      }
+    }
+    expect(untimedCalls).toBeGreaterThan(15_000);
+    // The sampled part's first call draws its own fate and the next timed call's: it may be untimed.
+    expect(drew).toBeLessThanOrEqual(1);
+  });
+  it('times each call past hot × timedPerRead with its chance, ln 2 / 2^b in (T·2^b, T·2^(b+1)], at both ends of a block', () => {
+    const T = hot * timedPerRead;
+    const blocks = [1, 2, 3];
+    // The first and the last 20 calls of each block: a gap drawn across a block's end must not carry its chance over.
+    const edges = blocks.map(() => ({ first: 0, last: 0 }));
+    const windows = 1000;
+    const state = newSamplingState();
+    for (let w = 0; w < windows; w++) {
+      newWindow(state, 1000 * (w + 1));
+      for (let n = 1; n <= 16 * T; n++) {
+        if (pick(state, hot) === untimed || n <= 2 * T) continue;
+        const b = Math.ceil(Math.log2(n / T)) - 1;
+        const start = T * 2 ** b;
+        if (n <= start + 20) edges[b - 1].first++;
+        else if (n > 2 * start - 20) edges[b - 1].last++;
+      }
+    }
+    for (const [i, b] of blocks.entries()) {
+      const trials = 20 * windows;
+      // 20,000 trials a chance: about 2–4 % spread.
+      expect(edges[i].first / trials / (Math.LN2 / 2 ** b)).toBeGreaterThan(0.88);
+      expect(edges[i].first / trials / (Math.LN2 / 2 ** b)).toBeLessThan(1.12);
+      expect(edges[i].last / trials / (Math.LN2 / 2 ** b)).toBeGreaterThan(0.88);
+      expect(edges[i].last / trials / (Math.LN2 / 2 ** b)).toBeLessThan(1.12);
+    }
+  });
+  it('weighs the timed calls so that they stand for every call that does not read the stack', () => {
+    let weights = 0;
+    let notRead = 0;
+    const state = newSamplingState();
+    for (let w = 0; w < 50; w++) {
+      newWindow(state, 1000 * (w + 1));
+      for (let n = 0; n < 20_000; n++) {
+        const p = pick(state, hot);
+        if (p === readStack) continue;
+        notRead++;
+        if (p !== untimed) weights += p;
+      }
+    }
+    expect(Math.abs(weights / notRead - 1)).toBeLessThan(0.03);
   });
   it('reads every stack with sampleAbove off (hot = Infinity)', () => {
     const state = newSamplingState();
@@ -171,7 +227,7 @@ describe('the tail of quiet handler kinds', () => {
       const s = newSamplingState();
       let reads = 0;
       for (let w = 0; w < 40; w++) {
-        s.windowCalls = 0;
+        newWindow(s, 1000 * (w + 1));
         s.streak = streak;
         for (let i = 0; i < 20_000; i++) if (pick(s, hot) === readStack && i >= hot) reads++;
       }
