@@ -88,8 +88,12 @@ function timedCallOf(
 
 /** Handler kinds are few in practice; past the cap (event names made of ids?) calls are exact. */
 function samplingOf(g: GuardedApi, handler: HandlerContext): SamplingState | undefined {
-  let sampling = g.sampling.get(handler.kind);
-  if (sampling === undefined && g.sampling.size < samplingCap) g.sampling.set(handler.kind, sampling = newSamplingState());
+  const kind = handler.kind;
+  if (kind === g.lastKind) return g.lastSampling;
+  let sampling = g.sampling.get(kind);
+  if (sampling === undefined && g.sampling.size < samplingCap) g.sampling.set(kind, sampling = newSamplingState());
+  g.lastKind = kind;
+  g.lastSampling = sampling;
   return sampling;
 }
 

@@ -207,6 +207,13 @@ describe('sampling of hot sites', () => {
     expect(counts.sort()).toEqual([[250, false], [750, false]]);
     configure({ sampleAbove: 50 });
   });
+  it('keeps each handler kind\'s calls in its own state, also while two kinds take turns', () => {
+    const events = [`turns-a${++n}`, `turns-b${n}`];
+    for (let i = 0; i < 300; i++) for (const event of events) runInHandler({ source: 'test', event }, () => fs.existsSync(file));
+    const existsSync = ownRuntime().guardedApis.find((g) => g.entry.api === 'fs.existsSync')!;
+    const calls = events.map((event) => [...existsSync.sampling].find(([kind]) => kind.endsWith(`\0${event}`))?.[1].windowCalls);
+    expect(calls).toEqual([300, 300]);
+  });
   it('keeps at most 1000 sampling states per API, however many handler kinds there are', () => {
     for (let i = 0; i < 1500; i++) runInHandler({ source: 'test', event: `kind-${i}` }, () => fs.existsSync(file));
     const existsSync = ownRuntime().guardedApis.find((g) => g.entry.api === 'fs.existsSync')!;
