@@ -3,7 +3,8 @@
 //   npm run bench            (builds first)
 //   CALL_NODES="20 22 24 26" the Node majors to run on (default: this one); results in
 //                            bench/results/calls-<major>.json (scripts/bench-docs.js reads them)
-//   BENCH_ROUNDS (25), BENCH_BATCH (20000)
+//   BENCH_ROUNDS (101: a run takes about half a minute a Node, and its ratios move by 0.02-0.03
+//   from run to run at 25), BENCH_BATCH (20000)
 // Fast path: a wrapped call outside any handler (goal: at most 1.03× the raw call).
 // Repeated report: a wrapped call inside a handler at a site that is already known, sampled as by
 // default (goal: at most 1.2× a bare context lookup plus the raw call), beside the same call with
@@ -48,7 +49,7 @@ function measure() {
   fs.writeFileSync(small, JSON.stringify({ guild: '1', prefix: '!', owners: ['2', '3'], text: 'x'.repeat(80) }));
   const missing = path.join(dir, 'missing');
 
-  const rounds = Number(process.env.BENCH_ROUNDS ?? 25);
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 101);
   const batch = Number(process.env.BENCH_BATCH ?? 20000);
 
   function time(fn, n = batch) {

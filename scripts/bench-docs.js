@@ -208,7 +208,7 @@ function readmeBlock(floods, startups, profiles) {
     return d ? `${d.median < 0 ? '−' : '+'}${Math.abs(d.median).toFixed(rss ? 1 : 0)} ${rss ? 'MB' : 'ms'}` : '—';
   };
   const out = [
-    `Measured ${runDates(all)} on this project's shared 2-core machine (\`npm run bench:flood\`, \`bench:startup\`, \`bench\`, \`bench:soak\`, \`bench:profile\`, then \`bench:docs\`; `
+    `Measured ${runDates([...all, ...calls, ...soaks, ...profiles])} on this project's shared 2-core machine (\`npm run bench:flood\`, \`bench:startup\`, \`bench\`, \`bench:soak\`, \`bench:profile\`, then \`bench:docs\`; `
       + 'every figure with its spread over rounds: [docs/performance.md](docs/performance.md)). A real discord.js bot flooded with MESSAGE_CREATE by the '
       + 'emulator; CPU per message against the same bot without the tool, in the same run:',
     '',
