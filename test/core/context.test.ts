@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { allowBlocking, currentHandler, eventContext, handlerStorage, HandlerState, newHandlerContext, outsideHandlers, type HandlerContext } from '../../src/core/context';
 
 /* A handler context per handled event: what it shows, read only when asked. */
@@ -21,6 +21,20 @@ describe('an event\'s handler context', () => {
     expect(Object.values(context as object)).not.toContain(message);
   });
 
+  it('reads no clock as it is made: most handled events are never asked when they started', () => {
+    const dateNow = vi.spyOn(Date, 'now');
+    const performanceNow = vi.spyOn(performance, 'now');
+    try {
+      const context = eventContext('lib', 'messageCreate', () => ({}), {}, undefined);
+      handlerStorage.run(context, () => currentHandler());
+      expect(dateNow).not.toHaveBeenCalled();
+      expect(performanceNow).not.toHaveBeenCalled();
+    } finally {
+      dateNow.mockRestore();
+      performanceNow.mockRestore();
+    }
+  });
+
   it('has no attributes, and no error, when reading them throws (an app getter)', () => {
     const context = eventContext('lib', 'e', () => { throw new Error('getter'); }, {}, undefined);
     expect(context.attributes).toEqual({});
@@ -37,10 +51,10 @@ describe('an event\'s handler context', () => {
     expect(JSON.parse(shown[1]!)).toMatchObject({ source: 'lib', event: 'e', attributes: { guildId: 'g' }, allowBlocking: false });
   });
 
-  it('allowBlocking keeps the handler (its id, start and attributes) with blocking accepted', () => {
+  it('allowBlocking keeps the handler (its id and attributes) with blocking accepted', () => {
     const context = eventContext('lib', 'e', () => ({ guildId: 'g' }), {}, undefined);
     const inside = handlerStorage.run(context, () => allowBlocking(() => currentHandler()));
-    expect(inside).toMatchObject({ id: context.id, startedAt: context.startedAt, source: 'lib', event: 'e', kind: context.kind, allowBlocking: true, attributes: { guildId: 'g' } });
+    expect(inside).toMatchObject({ id: context.id, source: 'lib', event: 'e', kind: context.kind, allowBlocking: true, attributes: { guildId: 'g' } });
     expect(context.allowBlocking).toBe(false);
   });
 
@@ -63,7 +77,7 @@ describe('an event\'s handler context', () => {
     expect(JSON.stringify(a)).not.toContain('span of a');
     expect(inspect(a)).not.toContain('span of a');
     // A context of another copy of loopguard (a plain object) keeps state too.
-    const foreign: HandlerContext = { id: 0, source: 'lib', event: 'e', attributes: {}, startedAt: 0, allowBlocking: false, kind: 'lib\0e' };
+    const foreign: HandlerContext = { id: 0, source: 'lib', event: 'e', attributes: {}, allowBlocking: false, kind: 'lib\0e' };
     spans.set(foreign, 'foreign');
     expect(spans.get(foreign)).toBe('foreign');
   });

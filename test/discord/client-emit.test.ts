@@ -87,7 +87,7 @@ describe('client events emitted inside a handler', () => {
 
 describe('how a part of a handler is said', () => {
   it('with the framework\'s words after the source; a handler with no part as before', () => {
-    const root = { id: 1, source: 'discord.js', event: 'interactionCreate', attributes: { commandName: 'hash' }, startedAt: 0, allowBlocking: false, kind: '' };
+    const root = { id: 1, source: 'discord.js', event: 'interactionCreate', attributes: { commandName: 'hash' }, allowBlocking: false, kind: '' };
     expect(describeHandler(handlerSummary(root))).toBe('handler "interactionCreate" (discord.js)');
     const part = { ...root, attributes: { ...root.attributes, framework: 'sapphire', store: 'commands', piece: 'hash', run: 'chatInputRun' }, origin: root };
     expect(describeHandler(handlerSummary(part))).toBe('handler "interactionCreate" (discord.js; sapphire commands "hash" chatInputRun)');
