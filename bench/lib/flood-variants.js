@@ -106,10 +106,16 @@ if (before) {
   });
 }
 
-/** An earlier build by its commit and the commit's day (a git checkout), else by its folder's name. */
+/**
+ * An earlier build by its commit and the commit's day (the root of a git checkout), else by its
+ * folder's name (a folder inside this checkout is not this checkout's commit).
+ */
 function buildName(folder) {
-  const git = spawnSync('git', ['-C', folder, 'log', '-1', '--format=%h, %cs'], { encoding: 'utf8' });
-  return git.status === 0 && git.stdout.trim() !== '' ? git.stdout.trim() : path.basename(folder);
+  const git = (...args) => spawnSync('git', ['-C', folder, ...args], { encoding: 'utf8' });
+  const top = git('rev-parse', '--show-toplevel');
+  if (top.status !== 0 || path.resolve(top.stdout.trim()) !== path.resolve(folder)) return path.basename(folder);
+  const log = git('log', '-1', '--format=%h, %cs');
+  return log.status === 0 && log.stdout.trim() !== '' ? log.stdout.trim() : path.basename(folder);
 }
 
 // FLOOD_VARIANTS (JSON, { "name": { "args": [...], "env": {...} } }): more variants, for
