@@ -183,6 +183,11 @@ export function sawTime(state: SamplingState, start: number, durationMs: number,
   if (state.timeAllTo > state.windowCalls || timeEvery) state.nextTimed = 0;
 }
 
+/** The settings changed (sampleAbove): the next call is decided as it comes, and the next timed one drawn again. */
+export function redraw(state: SamplingState): void {
+  state.nextTimed = 0;
+}
+
 /** A second's window starts at `start` (ms): its first calls read the stack again. */
 export function newWindow(state: SamplingState, start: number): void {
   state.windowStart = start;

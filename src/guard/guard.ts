@@ -2,7 +2,7 @@ import type { ApiEntry } from '../apis/types';
 import { List, type Bus } from '../core/bus';
 import type { Settings } from '../config/settings';
 import { compileMatchers, nameMatcher, pathMatcher } from '../core/glob';
-import type { SamplingState } from '../core/sampling';
+import { redraw, type SamplingState } from '../core/sampling';
 
 /** A wrapped API as the guard uses it: the table entry plus what settings decided about it. */
 export interface GuardedApi {
@@ -78,7 +78,11 @@ export class Guard {
     this.settings = settings;
     this.active = settings.mode !== 'off';
     this.strict = settings.mode === 'strict';
-    this.sampleAbove = settings.sampleAbove;
+    if (settings.sampleAbove !== this.sampleAbove) {
+      // The next timed call of each hot site was drawn for the old rate: drawn again.
+      for (const g of this.apis) for (const sampling of g.sampling.values()) redraw(sampling);
+      this.sampleAbove = settings.sampleAbove;
+    }
     this.judgesAll = this.active && this.afterStartup && settings.scope === 'all';
     this.allowedSite = compileMatchers(settings.allowSites, pathMatcher);
     const allowedApi = compileMatchers(settings.allowApis, nameMatcher);
