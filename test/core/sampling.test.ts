@@ -100,18 +100,19 @@ describe('pick', () => {
     }
     for (const [i, b] of blocks.entries()) {
       const trials = 20 * windows;
-      // 20,000 trials a chance: about 2–4 % spread.
-      expect(edges[i].first / trials / (Math.LN2 / 2 ** b)).toBeGreaterThan(0.88);
-      expect(edges[i].first / trials / (Math.LN2 / 2 ** b)).toBeLessThan(1.12);
-      expect(edges[i].last / trials / (Math.LN2 / 2 ** b)).toBeGreaterThan(0.88);
-      expect(edges[i].last / trials / (Math.LN2 / 2 ** b)).toBeLessThan(1.12);
+      // 20,000 trials a chance: 1–2.5 % spread (600 of these measured: at most 6.5 % off). A gap
+      // that keeps its chance past a block's end puts the third block's first calls 25 % over.
+      expect(edges[i].first / trials / (Math.LN2 / 2 ** b)).toBeGreaterThan(0.85);
+      expect(edges[i].first / trials / (Math.LN2 / 2 ** b)).toBeLessThan(1.15);
+      expect(edges[i].last / trials / (Math.LN2 / 2 ** b)).toBeGreaterThan(0.85);
+      expect(edges[i].last / trials / (Math.LN2 / 2 ** b)).toBeLessThan(1.15);
     }
   });
   it('weighs the timed calls so that they stand for every call that does not read the stack', () => {
     let weights = 0;
     let notRead = 0;
     const state = newSamplingState();
-    for (let w = 0; w < 50; w++) {
+    for (let w = 0; w < 150; w++) {
       newWindow(state, 1000 * (w + 1));
       for (let n = 0; n < 20_000; n++) {
         const p = pick(state, hot);
@@ -120,7 +121,9 @@ describe('pick', () => {
         if (p !== untimed) weights += p;
       }
     }
-    expect(Math.abs(weights / notRead - 1)).toBeLessThan(0.03);
+    // One window's sum spreads by about 6 % (the late calls weigh up to 2^6 / ln 2); 150 by 0.5 %.
+    // Weights that leave out the chance of a read (1 / chance) are 24 % under.
+    expect(Math.abs(weights / notRead - 1)).toBeLessThan(0.04);
   });
   it('reads every stack with sampleAbove off (hot = Infinity)', () => {
     const state = newSamplingState();
