@@ -287,7 +287,6 @@ function runDates(all) {
 function runBlock(all) {
   if (all.length === 0) return undefined;
   const dates = all.map((r) => r.date).sort();
-  const day = (d) => d.slice(0, 10);
   const loads = all.map((r) => r.machine.loadAverage[0]);
   // The machine under a workplace can change between runs: each one named, with what ran on it.
   const machineOf = (r) => `${r.machine.cores} cores (${r.machine.cpu}), ${r.machine.memoryGiB} GiB, ${r.machine.platform}`;
@@ -299,7 +298,7 @@ function runBlock(all) {
   const parts = [];
   if (floods.length) parts.push(`the flood with ${plural(floods[0].rounds, 'round')} of ${floods[0].count} messages`);
   if (startups.length) parts.push(`start-up with ${plural(startups[0].rounds, 'round')} of processes and ${startups[0].botRounds} of bots (RSS ${startups[0].idleMs / 1000} s after READY)`);
-  return `The figures below are from runs on ${day(dates[0])}${day(dates.at(-1)) !== day(dates[0]) ? ` to ${day(dates.at(-1))}` : ''} `
+  return `The figures below are from runs ${runDates(all)} `
     + `(${dates[0].slice(11, 16)}–${dates.at(-1).slice(11, 16)} UTC) on ${where}, `
     + `shared with other work (1-minute load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} when each Node's run began); `
     + `${parts.join('; ')}; Node ${[...new Set([...all].sort((a, b) => a.major - b.major).map((r) => r.node))].join(', ')}.`;
@@ -357,7 +356,7 @@ function mergeLines(old, fresh) {
 function runText(old) {
   const fresh = runBlock([...floods, ...startups]);
   if (complete || fresh === undefined || old === undefined) return fresh;
-  const again = fresh.replace(/^The figures below are from one run on /, 'Measured again on ').replace(/ \(1-minute load average/, ' (load average');
+  const again = fresh.replace(/^The figures below are from runs on /, 'Measured again on ').replace(/ \(1-minute load average/, ' (load average');
   return [...old.split('\n').filter((l) => !l.startsWith('Measured again on ')), '', again].join('\n').replace(/\n{3,}/g, '\n\n');
 }
 
