@@ -108,10 +108,8 @@ function decide(state: SamplingState, hot: number, n: number): number {
   if (n <= hot) return readStack;
   const tail = tailOf(state, hot);
   const timed = hot * timedPerRead;
-  if (n <= timed || n <= state.timeAllTo || state.timeEvery) {
-    state.nextTimed = 0;
-    return uniform(state) * n < tail ? readStack : 1;
-  }
+  // Each call decided as it comes (nothing is drawn ahead here: whatever starts this redraws).
+  if (n <= timed || n <= state.timeAllTo || state.timeEvery) return uniform(state) * n < tail ? readStack : 1;
   if (state.nextTimed === 0) {
     // The sampled part begins (or again, after a slow call's run): this call is drawn too.
     drawNext(state, n - 1, timed);
@@ -180,10 +178,13 @@ export function sawTime(state: SamplingState, start: number, durationMs: number,
   if (start - state.windowStart >= 1000) newWindow(state, start);
   if (durationMs >= slowCallMs) state.timeAllTo = state.windowCalls + slowRun;
   // A slow call's run, or every call timed: each call is decided as it comes again.
-  if (state.timeAllTo > state.windowCalls || timeEvery) state.nextTimed = 0;
+  if (state.timeAllTo > state.windowCalls || timeEvery) redraw(state);
 }
 
-/** The settings changed (sampleAbove): the next call is decided as it comes, and the next timed one drawn again. */
+/**
+ * The next call is decided as it comes, and the next timed one drawn again: a new second, a slow
+ * call's run, every call timed, or new settings (sampleAbove).
+ */
 export function redraw(state: SamplingState): void {
   state.nextTimed = 0;
 }
@@ -193,7 +194,7 @@ export function newWindow(state: SamplingState, start: number): void {
   state.windowStart = start;
   state.windowCalls = 0;
   state.timeAllTo = 0;
-  state.nextTimed = 0;
+  redraw(state);
 }
 
 /**
