@@ -4,7 +4,7 @@ import { stackOf } from '../core/call-sites';
 import { epochNow } from '../core/clock';
 import { outsideHandlers, type HandlerContext } from '../core/context';
 import type { Occurrence, UnsampledCall } from '../core/occurrence';
-import type { Observation, Report, Sink, SiteTotal, Summary } from '../core/reports';
+import type { HandlerObserver, Observation, Report, Sink, SiteTotal, Summary } from '../core/reports';
 import { sawSite, type SamplingState } from '../core/sampling';
 import { reportOf } from './build';
 import { docsFor } from './docs';
@@ -153,9 +153,7 @@ export class Dispatcher {
   addSink(sink: Sink): () => void {
     this.sinks.push(sink);
     if (sink.observe !== undefined) this.observing.push(sink);
-    const name = sink.name;
-    const unobserve = sink.handlers === undefined ? undefined
-      : this.bus.handlerObservers.add({ observer: sink.handlers, onError: (error, where) => this.countFailure(error, `${where} (${name})`) });
+    const unobserve = sink.handlers === undefined ? undefined : this.follow(sink.name, sink.handlers);
     return () => {
       unobserve?.();
       for (const list of [this.sinks, this.observing]) {
@@ -163,6 +161,11 @@ export class Dispatcher {
         if (at >= 0) list.splice(at, 1);
       }
     };
+  }
+
+  /** Follows handlers with `observer` (of the sink named `name`, for its failures) until the returned undo. */
+  follow(name: string, observer: HandlerObserver): () => void {
+    return this.bus.handlerObservers.add({ observer, onError: (error, where) => this.countFailure(error, `${where} (${name})`) });
   }
 
   /** Counts a failure inside loopguard; the first one is explained once on stderr (unless `explain` is false: said already). */

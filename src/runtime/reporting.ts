@@ -75,7 +75,7 @@ export class Reporting {
     const wanted = new Map<SettingSlot, { key: string; make: () => Sink }>();
     if (settings.console) wanted.set('console', { key: 'on', make: () => makeConsoleSink({}, this.linesFor) });
     // The API is loaded once an SDK registers (no SDK can register without it).
-    if (settings.otel !== 'off' && !otelClaimed) wanted.set('otel', { key: 'on', make: () => otelSinkWhenRegistered((error) => this.bus.fail(error, 'starting OpenTelemetry')) });
+    if (settings.otel !== 'off' && !otelClaimed) wanted.set('otel', { key: 'on', make: () => otelSinkWhenRegistered((error) => this.bus.fail(error, 'starting OpenTelemetry'), (observer) => this.dispatcher.follow('opentelemetry', observer)) });
     const file = settings.reportFile;
     if (file !== undefined) {
       wanted.set('file', {

@@ -1,5 +1,6 @@
-import type { Sink } from '../../core/reports';
+import type { HandlerObserver, Sink } from '../../core/reports';
 import { outsideHandlers } from '../../core/context';
+import type { Undo } from '../../core/undo';
 import { takesUnsampled } from '../../report/dispatcher';
 import { atDoublingCounts } from './doubling';
 
@@ -8,8 +9,9 @@ import { atDoublingCounts } from './doubling';
  * a tracer or meter provider. Until then neither @opentelemetry/api nor the sink's own modules load: it would be most of what
  * loopguard's start-up costs, for a bot that never registers an SDK. Every
  * copy of the API 1.x keeps the registered providers in one global registry under a Symbol.for
- * key; it is read every second, and at the 1st, 2nd, 4th, 8th… handler start (an SDK preloaded
- * after loopguard is in time for the first event).
+ * key; it is read every second, and at the 1st, 2nd, 4th… 1,024th handler start (an SDK preloaded
+ * after loopguard is in time for the first event). After that, and until an SDK comes, the sink
+ * follows no handler: a bot that never registers one pays nothing per event for it.
  */
 
 const registryKey = Symbol.for('opentelemetry.js.api.1');
@@ -21,16 +23,28 @@ function sdkRegistered(): boolean {
   return registry !== undefined && (registry.trace !== undefined || registry.metrics !== undefined);
 }
 
+/** Handler starts at which the registry is read: the 1st, 2nd, 4th… 1,024th (then the timer alone looks). */
+const startLooks = 11;
+
+/** Follows handlers with `observer` until the returned undo (the dispatcher's `follow`). */
+export type Follow = (observer: HandlerObserver) => Undo;
+
 /** The sink's modules load with the API they use, once an SDK is there. */
 const loadedSink = (): Sink => (require('./sink') as typeof import('./sink')).otelSink();
 
 /**
  * `onError`: the sink could not be made (the API cannot be loaded from here); it is not tried
- * again. `make`: the sink (tests, which run the TypeScript sources, pass otelSink itself).
+ * again. `follow`: how it follows handlers (its own looks, then the made sink's spans). `make`:
+ * the sink (tests, which run the TypeScript sources, pass otelSink itself).
  */
-export function otelSinkWhenRegistered(onError: (error: unknown) => void, make: () => Sink = loadedSink): Sink {
+export function otelSinkWhenRegistered(onError: (error: unknown) => void, follow: Follow, make: () => Sink = loadedSink): Sink {
   let sink: Sink | undefined;
   let given = false;
+  let unfollow: Undo | undefined;
+  const followOnly = (observer: HandlerObserver | undefined): void => {
+    unfollow?.();
+    unfollow = observer === undefined ? undefined : follow(observer);
+  };
   const connect = (): Sink | undefined => {
     if (given || !sdkRegistered()) return undefined;
     given = true;
@@ -41,19 +55,28 @@ export function otelSinkWhenRegistered(onError: (error: unknown) => void, make: 
     } catch (error) {
       onError(error);
     }
+    // From here on the made sink's own observer follows handlers (this handler too: see below).
+    followOnly(sink?.handlers);
     return sink;
   };
   const timer = outsideHandlers(() => setInterval(connect, 1000).unref());
-  const lookAtStart = atDoublingCounts(connect);
+  let looks = 0;
+  const lookAtStart = atDoublingCounts(() => {
+    connect();
+    if (!given && ++looks === startLooks) followOnly(undefined);
+  });
   connect();
-  return {
-    name: 'opentelemetry',
-    handlers: {
+  if (!given) {
+    followOnly({
       start(handler) {
-        if (sink === undefined) lookAtStart();
+        lookAtStart();
+        // The handler whose start found the SDK is already its sink's.
         return sink?.handlers?.start(handler);
       },
-    },
+    });
+  }
+  return {
+    name: 'opentelemetry',
     write() {},
     observing: () => sink !== undefined && (sink.observing?.() ?? true),
     counting: () => sink !== undefined && takesUnsampled(sink),
@@ -66,6 +89,7 @@ export function otelSinkWhenRegistered(onError: (error: unknown) => void, make: 
     close(summary) {
       given = true;
       clearInterval(timer);
+      followOnly(undefined);
       sink?.close?.(summary);
     },
   };

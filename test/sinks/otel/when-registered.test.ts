@@ -3,8 +3,9 @@ import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { List } from '../../../src/core/bus';
 import { newHandlerContext } from '../../../src/core/context';
-import type { Sink } from '../../../src/core/reports';
+import type { HandlerObserver, HandlerScope, Sink } from '../../../src/core/reports';
 import { otelSink } from '../../../src/sinks/otel/sink';
 import { otelSinkWhenRegistered } from '../../../src/sinks/otel/when-registered';
 import { CollectingReader } from './support';
@@ -13,7 +14,13 @@ import { CollectingReader } from './support';
 
 const summary = { calls: 0, stopped: 0, blockedMs: 0, sites: [], overflowCalls: 0, internalErrors: 0 };
 let sink: Sink | undefined;
+/** The handler observers the sink follows with, as the dispatcher keeps them. */
+let followed = new List<HandlerObserver>();
+const follow = (observer: HandlerObserver) => followed.add(observer);
+/** A handler starts: what each observer following it returns (as runHandlerEvent asks them). */
+const start = (): (HandlerScope | undefined)[] => followed.items.map((o) => o.start(newHandlerContext('test', 'e', {})));
 afterEach(() => {
+  followed = new List<HandlerObserver>();
   sink?.close?.(summary);
   vi.useRealTimers();
   trace.disable();
@@ -23,20 +30,21 @@ afterEach(() => {
 describe('the OpenTelemetry sink of the settings', () => {
   it('observes nothing and stays out of handlers while no SDK is registered', () => {
     const failed = vi.fn();
-    sink = otelSinkWhenRegistered(failed, otelSink);
+    sink = otelSinkWhenRegistered(failed, follow, otelSink);
     expect(sink.observing?.()).toBe(false);
     expect(sink.counting?.()).toBe(false);
-    expect(sink.handlers?.start(newHandlerContext('test', 'e', {}))).toBeUndefined();
+    expect(start()).toEqual([undefined]);
     expect(failed).not.toHaveBeenCalled();
   });
 
   it('a tracer provider registered after it: the next handler is a span', () => {
-    sink = otelSinkWhenRegistered(vi.fn(), otelSink);
+    sink = otelSinkWhenRegistered(vi.fn(), follow, otelSink);
     const exporter = new InMemorySpanExporter();
     const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
     provider.register();
-    const scope = sink.handlers?.start(newHandlerContext('test', 'e', {}));
+    const [scope] = start();
     expect(scope).toBeDefined();
+    expect(followed.items).toHaveLength(1); // the made sink's own observer, not the looking one
     expect(sink.observing?.()).toBe(true);
     expect(sink.counting?.()).toBe(false); // no meter: unsampled calls count for nothing
     scope?.run(() => undefined);
@@ -46,7 +54,7 @@ describe('the OpenTelemetry sink of the settings', () => {
 
   it('a meter provider registered after it: found within a second, also with no handler running', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-    sink = otelSinkWhenRegistered(vi.fn(), otelSink);
+    sink = otelSinkWhenRegistered(vi.fn(), follow, otelSink);
     const reader = new CollectingReader();
     const provider = new MeterProvider({ readers: [reader] });
     metrics.setGlobalMeterProvider(provider);
@@ -62,12 +70,38 @@ describe('the OpenTelemetry sink of the settings', () => {
     let reads = 0;
     Object.defineProperty(globalThis, key, { configurable: true, get: () => { reads++; return undefined; } });
     try {
-      sink = otelSinkWhenRegistered(vi.fn(), otelSink);
+      sink = otelSinkWhenRegistered(vi.fn(), follow, otelSink);
       reads = 0;
-      for (let i = 0; i < 100; i++) sink.handlers?.start(newHandlerContext('test', 'e', {}));
+      for (let i = 0; i < 100; i++) start();
       expect(reads).toBe(7); // starts 1, 2, 4, 8, 16, 32, 64
     } finally {
       delete (globalThis as Record<symbol, unknown>)[key];
     }
+  });
+
+  it('follows no handler after the 1,024th start without an SDK; one registered later is found by the timer, and its spans follow', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    sink = otelSinkWhenRegistered(vi.fn(), follow, otelSink);
+    for (let i = 0; i < 1023; i++) start();
+    expect(followed.items).toHaveLength(1);
+    start();
+    expect(followed.items).toHaveLength(0); // nothing per event from here on
+    const exporter = new InMemorySpanExporter();
+    const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    provider.register();
+    vi.advanceTimersByTime(1000);
+    expect(followed.items).toHaveLength(1);
+    const [scope] = start();
+    scope?.run(() => undefined);
+    scope?.end?.([]);
+    expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(['test e']);
+    await provider.shutdown();
+  });
+
+  it('follows nothing once closed', () => {
+    sink = otelSinkWhenRegistered(vi.fn(), follow, otelSink);
+    expect(followed.items).toHaveLength(1);
+    sink.close?.(summary);
+    expect(followed.items).toHaveLength(0);
   });
 });
