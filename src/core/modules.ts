@@ -84,19 +84,29 @@ export const moduleChannels: boolean = !onBun && (major >= 24 || (major === 22 &
 const importStart = 'tracing:module.import:start';
 
 /**
- * Calls `fn` at each import() Node starts — also its own import of an ES module entry or of an
- * `--import` preload — before it resolves anything; not at its import of a CommonJS entry (with
- * `--import`, Node 24 imports that too), whose requires are seen one by one. A throw of `fn` is
- * dropped (a subscriber's throw would reach the app). Returns the undo.
+ * Whether a module channel's message is an import whose modules the app's requires do not show:
+ * all but Node's import of a CommonJS entry (with `--import`, Node 24 imports that too).
  */
-export function onImport(fn: () => void): Undo {
+function esmImports(): (message: unknown) => boolean {
   const entry = appEntry();
   const commonJsEntry = entry === undefined || entry.esModule ? undefined : pathToFileURL(resolve(entry.file)).href;
+  return (message) => {
+    const id = (message as { id?: unknown } | null)?.id;
+    return commonJsEntry === undefined || id === undefined || String(id) !== commonJsEntry;
+  };
+}
+
+/**
+ * Calls `fn` at each import() Node starts — also its own import of an ES module entry or of an
+ * `--import` preload — before it resolves anything; not at its import of a CommonJS entry, whose
+ * requires are seen one by one. A throw of `fn` is dropped (a subscriber's throw would reach the
+ * app). Returns the undo.
+ */
+export function onImport(fn: () => void): Undo {
+  const counts = esmImports();
   const listener = (message: unknown): void => {
     try {
-      const id = (message as { id?: unknown } | null)?.id;
-      if (commonJsEntry !== undefined && id !== undefined && String(id) === commonJsEntry) return;
-      fn();
+      if (counts(message)) fn();
     } catch {
       // loopguard's own failure: said by fn where it matters, never thrown into the app
     }
@@ -116,4 +126,41 @@ export function onImported(fn: () => void): Undo {
   const listener = (): void => fn();
   subscribe(importAsyncEnd, listener);
   return () => unsubscribe(importAsyncEnd, listener);
+}
+
+/**
+ * Keeps what `begin()` starts going while an import() (as onImport counts them) started after
+ * this call is unsettled, from its start to its asyncEnd (the same message), and undoes it when
+ * none is. Where Node has no module channels it is never begun: the caller keeps it on instead.
+ * An import that never settles keeps it going. Returns the undo.
+ */
+export function whileImporting(begin: () => Undo): Undo {
+  if (!moduleChannels) return () => {};
+  const counts = esmImports();
+  const unsettled = new Set<unknown>();
+  let end: Undo | undefined;
+  const started = (message: unknown): void => {
+    try {
+      if (!counts(message)) return;
+      unsettled.add(message);
+      end ??= begin();
+    } catch {
+      // never thrown into the app (begin adds an item to a list)
+    }
+  };
+  const settled = (message: unknown): void => {
+    if (!unsettled.delete(message) || unsettled.size > 0) return;
+    const ending = end;
+    end = undefined;
+    ending?.();
+  };
+  subscribe(importStart, started);
+  subscribe(importAsyncEnd, settled);
+  return () => {
+    unsubscribe(importStart, started);
+    unsubscribe(importAsyncEnd, settled);
+    unsettled.clear();
+    end?.();
+    end = undefined;
+  };
 }

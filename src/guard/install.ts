@@ -3,7 +3,7 @@ import { discoverEntries, loadBuiltin, resolveTargets, type Target } from '../ap
 import type { ApiEntry } from '../apis/types';
 import { onBun } from '../core/bun';
 import { groupBy } from '../core/group';
-import { isBuiltinLoaded, isNamespace, nodeLoadList, onImported } from '../core/modules';
+import { isBuiltinLoaded, isNamespace, moduleChannels, nodeLoadList, onImported, whileImporting } from '../core/modules';
 import { isWrapper, markLive, replaceFunction, retiredOriginal, type AnyFunction } from '../core/patch';
 import { isFileRequest, packageOf } from '../core/packages';
 import type { Undo, UndoStack } from '../core/undo';
@@ -70,8 +70,9 @@ export function wrapGetBuiltinModule(guard: Guard, undo: UndoStack): void {
  * loaded, so that a process that never loads child_process or zlib never loads them for
  * loopguard. A require() or process.getBuiltinModule() of one wraps it there. An ES module's
  * import of one is not seen by itself, so Node's list of loaded modules is looked at when a
- * handler starts (one comparison of its length while nothing new was loaded), after an import()
- * (where Node says so) and after a require() that returned an ES module: what was loaded since is
+ * handler starts (one comparison of its length while nothing new was loaded; where Node has module
+ * channels, only while an import() is unsettled), after an import() (where Node says so) and
+ * after a require() that returned an ES module: what was loaded since is
  * wrapped, and the ESM views of builtins are refreshed before any handler calls them. On Bun,
  * which keeps no such list, all are wrapped now.
  */
@@ -109,10 +110,14 @@ export function wrapBuiltins(guard: Guard, declared: readonly ApiEntry[], undo: 
   };
   // Stopped once nothing is pending.
   stops.push(onImported(() => fails('wrapping the builtins an import() loaded', loadedSince)));
-  stops.push(guard.bus.handlerObservers.add({
+  // A handler that starts while an ES module is still evaluated (its top-level await) may meet a
+  // builtin it imported. Where Node says when imports start and settle, handlers are looked at
+  // only while one is unsettled; elsewhere at every start.
+  const lookAtStart = (): Undo => guard.bus.handlerObservers.add({
     observer: { start: () => (loadedSince(), undefined) },
     onError: (error, where) => guard.bus.fail(error, where),
-  }));
+  });
+  stops.push(moduleChannels ? whileImporting(lookAtStart) : lookAtStart());
   stops.push(guard.loadListeners.add((id, exports) => {
     // Most requires load a file and no builtin: Node's list of loaded modules has not grown.
     if (nodeLoadList.length === seen && isFileRequest(id)) return;

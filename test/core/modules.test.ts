@@ -1,6 +1,8 @@
+import { channel } from 'node:diagnostics_channel';
 import { mkdirSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { appEntry, isEsModule } from '../../src/core/modules';
+import { appEntry, isEsModule, moduleChannels, whileImporting } from '../../src/core/modules';
 import { Scratch } from '../support/scratch';
 
 const scratches: Scratch[] = [];
@@ -55,5 +57,69 @@ describe('appEntry', () => {
     expect(appEntry()).toBe(appEntry());
     process.argv[1] = s.path('app.cjs');
     expect(appEntry()).toEqual({ file: s.path('app.cjs'), esModule: false });
+  });
+});
+
+describe('whileImporting', () => {
+  const start = channel('tracing:module.import:start');
+  const asyncEnd = channel('tracing:module.import:asyncEnd');
+  const argv1 = process.argv[1];
+  afterEach(() => {
+    process.argv[1] = argv1 as string;
+  });
+
+  it.runIf(moduleChannels)('keeps what it began from the first import\'s start to the last one\'s asyncEnd, the same messages', () => {
+    let begun = 0;
+    let ended = 0;
+    const undo = whileImporting(() => {
+      begun++;
+      return () => ended++;
+    });
+    try {
+      const a = { url: './a.mjs' };
+      const b = { url: './b.mjs' };
+      start.publish(a);
+      start.publish(b);
+      expect([begun, ended]).toEqual([1, 0]);
+      asyncEnd.publish({ url: './a.mjs' }); // not a message it saw start
+      asyncEnd.publish(a);
+      expect([begun, ended]).toEqual([1, 0]);
+      asyncEnd.publish(b);
+      expect([begun, ended]).toEqual([1, 1]);
+      start.publish(a);
+      expect([begun, ended]).toEqual([2, 1]);
+    } finally {
+      undo();
+    }
+    expect(ended).toBe(2); // the undo ends what is going
+  });
+
+  it.runIf(moduleChannels)('leaves out Node\'s import of a CommonJS entry, whose requires are seen one by one', () => {
+    const s = folder();
+    process.argv[1] = s.file('app.cjs', '');
+    let begun = 0;
+    const undo = whileImporting(() => {
+      begun++;
+      return () => {};
+    });
+    try {
+      start.publish({ id: pathToFileURL(process.argv[1]).href });
+      expect(begun).toBe(0);
+      start.publish({ id: pathToFileURL(s.path('other.mjs')).href });
+      expect(begun).toBe(1);
+    } finally {
+      undo();
+    }
+  });
+
+  it.runIf(!moduleChannels)('begins nothing where Node has no module channels (the caller keeps it on)', () => {
+    let begun = 0;
+    const undo = whileImporting(() => {
+      begun++;
+      return () => {};
+    });
+    start.publish({ url: './a.mjs' });
+    undo();
+    expect(begun).toBe(0);
   });
 });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaults, settingsFromOptions } from '../../src/config/settings';
+import { moduleChannels } from '../../src/core/modules';
 import { runHandled } from '../../src/handlers/lifecycle';
 import { Runtime } from '../../src/runtime/runtime';
 import { OtlpReceiver } from '../support/otlp-receiver';
@@ -27,12 +28,12 @@ afterEach(() => {
  * Installed as in a CommonJS app: vitest's own entry is an ES module, for which Node 20 says at
  * install that the ES module builds of some packages are not hooked, and a warning starts reporting.
  */
-function installed(): Runtime {
+function installed(settings = quiet): Runtime {
   const entry = process.argv[1];
   process.argv[1] = resolve(__dirname, '../fixtures/apps/cjs-app.js');
   try {
     runtime = new Runtime();
-    runtime.install(quiet);
+    runtime.install(settings);
   } finally {
     process.argv[1] = entry;
   }
@@ -71,6 +72,17 @@ describe('reporting', () => {
     runtime.addSink({ name: 'mine', write: (report) => reports.push(report) });
     expect(runtime.bus.occurrences.items.length).toBeGreaterThan(0);
     expect(runtime.summary().calls).toBe(0);
+  });
+});
+
+describe('a handled event', () => {
+  // Where Node says when imports settle; elsewhere a look for builtins an ES module imported stays (install.ts).
+  it.runIf(moduleChannels)('has no observer to call once the first 1,024 started, with the OpenTelemetry setting on and no SDK, and no import() unsettled', () => {
+    const r = installed(settingsFromOptions({ console: false }, defaults));
+    for (let i = 0; i < 1023; i++) runHandled(r.handlerObservers(), { source: 'test', event: 'e' }, () => undefined);
+    expect(r.handlerObservers()).toHaveLength(1); // the OpenTelemetry sink, looking for an SDK
+    runHandled(r.handlerObservers(), { source: 'test', event: 'e' }, () => undefined);
+    expect(r.handlerObservers()).toHaveLength(0);
   });
 });
 
