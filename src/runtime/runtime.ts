@@ -236,10 +236,20 @@ export class Runtime implements RuntimeApi {
       this.discord = undefined;
     });
     const chosen = chooseIntegrations(settings.integrations);
-    // A bot library loading (at start-up, as a rule) starts reporting, which its first event will
-    // need: loading it then costs that event nothing.
+    // A bot library loading (at start-up, as a rule) starts reporting at the next turn of the
+    // loop, while the bot waits for the gateway: its first event finds it started, and neither the
+    // library's load nor the time to READY waits for it (an event before then starts it itself).
+    let reportingScheduled = false;
     const reportingFirst = <A>(patch: (a: A) => Undo | undefined) => (a: A): Undo | undefined => {
-      this.startReporting();
+      if (!reportingScheduled) {
+        reportingScheduled = true;
+        // The slots at once, as before: a worker that an ES module starts as it is evaluated finds them.
+        slots.publish();
+        // Not keeping the loop alive: a process that only loads the library reports nothing.
+        outsideHandlers(() => setImmediate(() => {
+          if (this.guard === guard) this.startReporting();
+        }).unref());
+      }
       return patch(a);
     };
     const hooks = discord.hooks(chosen, warnOnce);

@@ -18,7 +18,7 @@ import { publishSlots } from '../thread/protocol';
  *   also a require() of an ES module that imported it (require of ESM, Node 22.12+);
  * - before the first import() Node starts (the entry's too, if it is an ES module): an ES
  *   module may import it, and start a worker while it is evaluated;
- * - when reporting starts: a bot library loads, or a handler starts (its thread loads it anyway).
+ * - when a bot library loads, and when reporting starts (its thread loads it anyway).
  * What is left unseen: a worker that an ES module starts while it is evaluated, loaded by
  * require() before any bot library. That worker writes its report lines itself, through a
  * loopguard thread of its own, as workers did before the slots were shared.

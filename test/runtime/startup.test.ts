@@ -92,9 +92,11 @@ describe('start-up', () => {
       .toEqual(['boot.js', 'index.js', 'loopguard-otel.js', 'loopguard-reporting.js', 'loopguard.js', 'register.js']);
     expect(await ownFiles(preload, `${handler}; setTimeout(() => {}, 50)`)).toEqual(['boot.js', 'index.js', 'loopguard-reporting.js', 'loopguard.js', 'register.js']);
     expect(await ownFiles(preload, '0', { LOOPGUARD_REPORT_FILE: '$DIR/reports.jsonl' })).toEqual(['boot.js', 'loopguard-reporting.js', 'loopguard.js', 'register.js']);
-    // A bot library loading (start-up) starts it, so that the bot's first event does not pay for it.
-    expect(await ownFiles(preload, "require('discord.js')")).toEqual(['boot.js', 'loopguard-reporting.js', 'loopguard.js', 'register.js']);
-    expect(await ownFiles(preload, "require('discord.js')", { LOOPGUARD_INTEGRATIONS: 'off' })).toEqual(['boot.js', 'loopguard.js', 'register.js']);
+    // A bot library loading (start-up) starts it at the next turn of the loop, so that neither the
+    // library's load nor the bot's first event pays for it; a process that ends before has not.
+    expect(await ownFiles(preload, "require('discord.js'); setTimeout(() => {}, 50)")).toEqual(['boot.js', 'loopguard-reporting.js', 'loopguard.js', 'register.js']);
+    expect(await ownFiles(preload, "require('discord.js')")).toEqual(['boot.js', 'loopguard.js', 'register.js']);
+    expect(await ownFiles(preload, "require('discord.js'); setTimeout(() => {}, 50)", { LOOPGUARD_INTEGRATIONS: 'off' })).toEqual(['boot.js', 'loopguard.js', 'register.js']);
     expect(await ownFiles(preload, '0', { LOOPGUARD_SCOPEX: '1' })).toEqual(['boot.js', 'loopguard-reporting.js', 'loopguard.js', 'register.js']);
     expect(await ownFiles([], "require('loopguard/otel')")).toEqual(['boot.js', 'loopguard-otel.js', 'loopguard.js', 'otel.js']);
   });
