@@ -19,6 +19,7 @@ const path = require('node:path');
 const { exited, forEachNode, resultsDir, root, startEmulator, writeResults } = require('./lib/common');
 const { floodOnce } = require('./lib/flood-run');
 const { floodVariants } = require('./lib/flood-variants');
+const { functionLabel } = require('./lib/function-label');
 
 const count = Number(process.env.PROFILE_COUNT ?? 40000);
 const runs = Number(process.env.PROFILE_RUNS ?? 2);
@@ -41,6 +42,13 @@ function where(url) {
   const file = fileOf(url);
   if (beforeDist !== undefined && file.startsWith(beforeDist)) return `before:dist/${file.slice(beforeDist.length)}`;
   return path.relative(root, file);
+}
+
+/** A function's name for the docs, from the bundle it ran in (today's, or the build before's). */
+function labelOf(f) {
+  if (f.bucket !== buckets[0]) return undefined;
+  const before = f.name.includes(' before:dist/');
+  return functionLabel(f.name, path.join(before ? beforeDist : dist, 'loopguard.js'));
 }
 
 function bucketOf(url) {
@@ -165,7 +173,8 @@ async function profileOn(node) {
       name: v.name, messages: t.messages, cpuUs: t.cpuUs,
       bucketsUsPerMessage: Object.fromEntries(buckets.map((b) => [b, perMessage(t.byBucket[b], t)])),
       idleUsPerMessage: perMessage(t.idle, t),
-      topFunctions: functions.slice(0, 60).map((f) => ({ ...f, usPerMessage: perMessage(f.us, t) })),
+      // Named now, by the bundle that ran: the docs are made later, from another build.
+      topFunctions: functions.slice(0, 60).map((f) => ({ ...f, label: labelOf(f), usPerMessage: perMessage(f.us, t) })),
     };
   }
   // Against the first variant (no tool by default): each other variant's costliest loopguard

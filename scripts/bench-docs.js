@@ -16,6 +16,7 @@ const path = require('node:path');
 const { replaceBetween } = require('./docs-tables');
 const { addedInstructions, median, millions, pairedRatios, summary } = require('../bench/lib/common');
 const { callGoals, difference, floodGoals, soakGoals, startupGoals } = require('../bench/lib/goals');
+const { functionLabel } = require('../bench/lib/function-label');
 
 const root = path.join(__dirname, '..');
 const dir = process.env.BENCH_RESULTS ?? path.join(root, 'bench', 'results');
@@ -168,7 +169,8 @@ function profileBlock(results) {
     const lg = r.variants.loopguard;
     if (lg) {
       const top = lg.topFunctions.filter((f) => f.bucket.startsWith('loopguard')).slice(0, 8);
-      out.push('', `loopguard's costliest functions: ${top.map((f) => `${functionLabel(f.name)} ${f.usPerMessage.toFixed(2)} µs`).join(', ')}.`);
+      // Named by the profile from the bundle it ran (today's bundle's lines are not that one's).
+      out.push('', `loopguard's costliest functions: ${top.map((f) => `${f.label ?? functionLabel(f.name, undefined)} ${f.usPerMessage.toFixed(2)} µs`).join(', ')}.`);
     }
     out.push('');
   }
@@ -259,24 +261,6 @@ function readmeBlock(floods, startups, profiles) {
     out.push('', 'Which of its functions: [docs/performance.md](docs/performance.md#where-the-worst-cases-time-goes).');
   }
   return out.join('\n');
-}
-
-/**
- * A profiled function as the README names it: `name`, or for an anonymous one the function that
- * made it and its source file, from the bundle's module comments (`// src/...`); the bundle is the
- * one just profiled.
- */
-function functionLabel(profiled) {
-  const [name, where] = profiled.split(' ');
-  if (name !== '(anonymous)') return `\`${name}\``;
-  const m = /^dist\/loopguard\.js:(\d+)$/.exec(where ?? '');
-  const bundle = path.join(root, 'dist', 'loopguard.js');
-  if (!m || !fs.existsSync(bundle)) return 'an anonymous function';
-  const lines = fs.readFileSync(bundle, 'utf8').split('\n').slice(0, Number(m[1])).reverse();
-  const file = lines.find((l) => /^\/\/ src\/\S+\.ts$/.test(l));
-  const outer = lines.map((l) => /^function (\w+)\(/.exec(l)?.[1]).find((n) => n !== undefined);
-  if (!file) return 'an anonymous function';
-  return outer ? `a closure of \`${outer}\` (${file.slice(3)})` : `a function of ${file.slice(3)}`;
 }
 
 function runDates(all) {
