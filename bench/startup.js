@@ -10,7 +10,7 @@
 // paired within a round. loopguard's code cache is made before the rounds, in a folder of the
 // benchmark's own; a variant without it is a first start. Results: bench/results/startup-<major>.json (scripts/bench-docs.js).
 //   npm run bench:startup
-//   STARTUP_NODES="20 22 24 26" (default: this Node), STARTUP_ROUNDS (20), STARTUP_BOT_ROUNDS (7),
+//   STARTUP_NODES="20 22 24 26" (default: this Node), STARTUP_ROUNDS (20), STARTUP_BOT_ROUNDS (15),
 //   STARTUP_IDLE_MS (3000)
 //   STARTUP_BEFORE=<folder>: another built checkout of loopguard (a worktree of an earlier commit,
 //   `npm run build` there): its `-e 0`, `--import` and bot variants run in the same rounds, each
@@ -24,7 +24,7 @@ const { exited, forEachNode, machine, root, shuffled, startEmulator, summary, us
 const { difference, startupGoals } = require('./lib/goals');
 
 const rounds = Number(process.env.STARTUP_ROUNDS ?? 20);
-const botRounds = Number(process.env.STARTUP_BOT_ROUNDS ?? 7);
+const botRounds = Number(process.env.STARTUP_BOT_ROUNDS ?? 15);
 const idleMs = Number(process.env.STARTUP_IDLE_MS ?? 3000);
 const empty = path.relative(root, path.join(__dirname, 'startup', 'empty.mjs'));
 const bot = path.relative(root, path.join(__dirname, 'startup', 'bot.js'));
