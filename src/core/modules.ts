@@ -2,7 +2,6 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { types } from 'node:util';
 import { onBun } from './bun';
 import type { Undo } from './undo';
 
@@ -20,9 +19,26 @@ import type { Undo } from './undo';
  */
 export const nodeLoadList: readonly string[] = (process as { moduleLoadList?: readonly string[] }).moduleLoadList ?? [];
 
+const builtinEntry = 'NativeModule ';
+
 /** Whether Node has loaded builtin `name` (`fs`, `worker_threads`); false on Bun. */
 export function isBuiltinLoaded(name: string): boolean {
-  return nodeLoadList.includes(`NativeModule ${name}`);
+  return nodeLoadList.includes(`${builtinEntry}${name}`);
+}
+
+/**
+ * Gives `fn` the name of each builtin that Node's list of loaded modules holds from index `from`
+ * on, and returns the index to look from next time. The list only grows, so each entry is read
+ * once: a library's start-up grows it hundreds of times (Node's internals too), and reading it
+ * whole each time was most of what watching for builtins cost there.
+ */
+export function builtinsLoadedSince(from: number, fn: (name: string) => void): number {
+  const end = nodeLoadList.length;
+  for (let i = from; i < end; i++) {
+    const entry = nodeLoadList[i] as string;
+    if (entry.startsWith(builtinEntry)) fn(entry.slice(builtinEntry.length));
+  }
+  return end;
 }
 
 /**
@@ -63,14 +79,6 @@ export function appEntry(): Entry | undefined {
   if (file === undefined) return undefined;
   if (entry?.file !== file) entry = { file, esModule: isEsModule(file) };
   return entry;
-}
-
-/**
- * An ES module's namespace (what require() of an ES module returns). Asked of V8, not of the
- * object: reading a property of a CommonJS module's exports in a require cycle makes Node warn.
- */
-export function isNamespace(value: unknown): boolean {
-  return types.isModuleNamespaceObject(value);
 }
 
 const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);

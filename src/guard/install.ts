@@ -3,9 +3,9 @@ import { discoverEntries, loadBuiltin, resolveTargets, type Target } from '../ap
 import type { ApiEntry } from '../apis/types';
 import { onBun } from '../core/bun';
 import { groupBy } from '../core/group';
-import { isBuiltinLoaded, isNamespace, moduleChannels, nodeLoadList, onImported, whileImporting } from '../core/modules';
+import { builtinsLoadedSince, isBuiltinLoaded, moduleChannels, nodeLoadList, onImported, whileImporting } from '../core/modules';
 import { isWrapper, markLive, replaceFunction, retiredOriginal, type AnyFunction } from '../core/patch';
-import { isFileRequest, packageOf } from '../core/packages';
+import { packageOf } from '../core/packages';
 import type { Undo, UndoStack } from '../core/undo';
 import type { Guard } from './guard';
 import { requireWrapper } from './module-load';
@@ -68,11 +68,12 @@ export function wrapGetBuiltinModule(guard: Guard, undo: UndoStack): void {
 /**
  * The table's builtins. Those loaded already (fs) are wrapped now; each other one once it is
  * loaded, so that a process that never loads child_process or zlib never loads them for
- * loopguard. A require() or process.getBuiltinModule() of one wraps it there. An ES module's
- * import of one is not seen by itself, so Node's list of loaded modules is looked at when a
- * handler starts (one comparison of its length while nothing new was loaded; where Node has module
- * channels, only while an import() is unsettled), after an import() (where Node says so) and
- * after a require() that returned an ES module: what was loaded since is
+ * loopguard. What loaded one shows in Node's list of loaded modules, which is looked at (its new
+ * entries only) after each require() or process.getBuiltinModule() that grew it: the builtin
+ * itself, or a file or an ES module (require of ESM) that loaded it. An ES module's import of one
+ * is not seen by itself, so the list is also looked at when a handler starts (one comparison of
+ * its length while nothing new was loaded; where Node has module channels, only while an
+ * import() is unsettled) and after an import() (where Node says so). What was loaded since is
  * wrapped, and the ESM views of builtins are refreshed before any handler calls them. On Bun,
  * which keeps no such list, all are wrapped now.
  */
@@ -98,8 +99,9 @@ export function wrapBuiltins(guard: Guard, declared: readonly ApiEntry[], undo: 
   let seen = nodeLoadList.length;
   const loadedSince = (): void => {
     if (nodeLoadList.length === seen) return;
-    seen = nodeLoadList.length;
-    for (const name of [...pending]) if (isBuiltinLoaded(name)) loaded(name);
+    seen = builtinsLoadedSince(seen, (name) => {
+      if (pending.has(name)) loaded(name);
+    });
   };
   const fails = (what: string, fn: () => void): void => {
     try {
@@ -118,15 +120,10 @@ export function wrapBuiltins(guard: Guard, declared: readonly ApiEntry[], undo: 
     onError: (error, where) => guard.bus.fail(error, where),
   });
   stops.push(moduleChannels ? whileImporting(lookAtStart) : lookAtStart());
-  stops.push(guard.loadListeners.add((id, exports) => {
-    // Most requires load a file and no builtin: Node's list of loaded modules has not grown.
-    if (nodeLoadList.length === seen && isFileRequest(id)) return;
-    fails('wrapping a builtin the app loaded', () => {
-      // An ES module (require of ESM) may have imported builtins: asked of V8 only when Node's
-      // list of loaded modules has grown since it was last looked at.
-      if (nodeLoadList.length !== seen && isNamespace(exports)) loadedSince();
-      else loaded(id);
-    });
+  // A require that loaded a builtin (itself, or a file or an ES module that loaded one) grew
+  // Node's list of loaded modules; most requires did not.
+  stops.push(guard.loadListeners.add(() => {
+    if (nodeLoadList.length !== seen) fails('wrapping a builtin the app loaded', loadedSince);
   }));
   undo.push(() => {
     for (const stop of stops.splice(0)) stop();

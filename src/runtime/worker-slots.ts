@@ -1,7 +1,7 @@
 import { onBun } from '../core/bun';
 import { outsideHandlers } from '../core/context';
 import { isMainThread } from '../core/main-thread';
-import { isBuiltinLoaded, moduleChannels, nodeLoadList, onImport } from '../core/modules';
+import { builtinsLoadedSince, isBuiltinLoaded, moduleChannels, nodeLoadList, onImport } from '../core/modules';
 import type { Undo } from '../core/undo';
 import type { Guard } from '../guard/guard';
 import { publishSlots } from '../thread/protocol';
@@ -51,8 +51,11 @@ export function slotsPublisher(guard: Guard, shared: Int32Array): SlotsPublisher
     let seen = nodeLoadList.length;
     waits.push(guard.loadListeners.add(() => {
       if (nodeLoadList.length === seen) return;
-      seen = nodeLoadList.length;
-      if (isBuiltinLoaded('worker_threads')) publish();
+      let loaded = false;
+      seen = builtinsLoadedSince(seen, (name) => {
+        loaded ||= name === 'worker_threads';
+      });
+      if (loaded) publish();
     }));
     waits.push(onImport(publish));
   }

@@ -2,7 +2,7 @@ import { channel } from 'node:diagnostics_channel';
 import { mkdirSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { appEntry, isEsModule, moduleChannels, whileImporting } from '../../src/core/modules';
+import { appEntry, builtinsLoadedSince, isBuiltinLoaded, isEsModule, moduleChannels, nodeLoadList, whileImporting } from '../../src/core/modules';
 import { Scratch } from '../support/scratch';
 
 const scratches: Scratch[] = [];
@@ -121,5 +121,24 @@ describe('whileImporting', () => {
     start.publish({ url: './a.mjs' });
     undo();
     expect(begun).toBe(0);
+  });
+});
+
+describe('builtinsLoadedSince', () => {
+  it.skipIf(nodeLoadList.length === 0)('gives the builtins Node loaded from an index of its list on, each once, and where to look from next', () => {
+    const name = ['dgram', 'domain', 'tty', 'v8', 'punycode', 'readline', 'repl'].find((n) => !isBuiltinLoaded(n));
+    expect(name).toBeDefined(); // one of them is not loaded in a test process
+    const from = nodeLoadList.length;
+    const seen: string[] = [];
+    expect(builtinsLoadedSince(from, (n) => seen.push(n))).toBe(from);
+    expect(seen).toEqual([]);
+    require(`node:${name as string}`);
+    const next = builtinsLoadedSince(from, (n) => seen.push(n));
+    expect(next).toBe(nodeLoadList.length);
+    expect(seen).toContain(name);
+    expect(seen.every((n) => !n.startsWith('NativeModule'))).toBe(true);
+    seen.length = 0;
+    expect(builtinsLoadedSince(next, (n) => seen.push(n))).toBe(next);
+    expect(seen).toEqual([]);
   });
 });
