@@ -139,11 +139,11 @@ export function onImported(fn: () => void): Undo {
 /**
  * Keeps what `begin()` starts going while an import() (as onImport counts them) started after
  * this call is unsettled, from its start to its asyncEnd (the same message), and undoes it when
- * none is. Where Node has no module channels it is never begun: the caller keeps it on instead.
+ * none is. Where Node has no module channels, which tell neither, it is begun now and kept on.
  * An import that never settles keeps it going. Returns the undo.
  */
 export function whileImporting(begin: () => Undo): Undo {
-  if (!moduleChannels) return () => {};
+  if (!moduleChannels) return begin();
   const counts = esmImports();
   const unsettled = new Set<unknown>();
   let end: Undo | undefined;

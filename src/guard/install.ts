@@ -3,7 +3,7 @@ import { discoverEntries, loadBuiltin, resolveTargets, type Target } from '../ap
 import type { ApiEntry } from '../apis/types';
 import { onBun } from '../core/bun';
 import { groupBy } from '../core/group';
-import { builtinsLoadedSince, isBuiltinLoaded, moduleChannels, nodeLoadList, onImported, whileImporting } from '../core/modules';
+import { builtinsLoadedSince, isBuiltinLoaded, nodeLoadList, onImported, whileImporting } from '../core/modules';
 import { isWrapper, markLive, replaceFunction, retiredOriginal, type AnyFunction } from '../core/patch';
 import { packageOf } from '../core/packages';
 import type { Undo, UndoStack } from '../core/undo';
@@ -119,7 +119,7 @@ export function wrapBuiltins(guard: Guard, declared: readonly ApiEntry[], undo: 
     observer: { start: () => (loadedSince(), undefined) },
     onError: (error, where) => guard.bus.fail(error, where),
   });
-  stops.push(moduleChannels ? whileImporting(lookAtStart) : lookAtStart());
+  stops.push(whileImporting(lookAtStart));
   // A require that loaded a builtin (itself, or a file or an ES module that loaded one) grew
   // Node's list of loaded modules; most requires did not.
   stops.push(guard.loadListeners.add(() => {

@@ -112,15 +112,19 @@ describe('whileImporting', () => {
     }
   });
 
-  it.runIf(!moduleChannels)('begins nothing where Node has no module channels (the caller keeps it on)', () => {
+  it.runIf(!moduleChannels)('begins at once and keeps it on where Node has no module channels (nothing tells when imports settle)', () => {
     let begun = 0;
+    let ended = 0;
     const undo = whileImporting(() => {
       begun++;
-      return () => {};
+      return () => ended++;
     });
+    expect([begun, ended]).toEqual([1, 0]);
     start.publish({ url: './a.mjs' });
+    asyncEnd.publish({ url: './a.mjs' });
+    expect([begun, ended]).toEqual([1, 0]);
     undo();
-    expect(begun).toBe(0);
+    expect([begun, ended]).toEqual([1, 1]);
   });
 });
 
