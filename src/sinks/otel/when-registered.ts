@@ -23,8 +23,8 @@ function sdkRegistered(): boolean {
   return registry !== undefined && (registry.trace !== undefined || registry.metrics !== undefined);
 }
 
-/** Handler starts at which the registry is read: the 1st, 2nd, 4th… 1,024th (then the timer alone looks). */
-const startLooks = 11;
+/** The last handler start at which the registry is read (then the timer alone looks). */
+const lastLook = 1024;
 
 /** Follows handlers with `observer` until the returned undo (the dispatcher's `follow`). */
 export type Follow = (observer: HandlerObserver) => Undo;
@@ -60,10 +60,8 @@ export function otelSinkWhenRegistered(onError: (error: unknown) => void, follow
     return sink;
   };
   const timer = outsideHandlers(() => setInterval(connect, 1000).unref());
-  let looks = 0;
-  const lookAtStart = atDoublingCounts(() => {
-    connect();
-    if (!given && ++looks === startLooks) followOnly(undefined);
+  const lookAtStart = atDoublingCounts(connect, lastLook, () => {
+    if (!given) followOnly(undefined);
   });
   connect();
   if (!given) {
