@@ -4,14 +4,15 @@
 // its own, and beside the packages whose ES module builds loopguard hooks) (time from the
 // process' start to its exit event, as the process reads it; peak RSS), and a discord.js bot
 // against the emulator with and without loopguard (time from its start to READY, as it reads it;
-// RSS once it has been idle STARTUP_IDLE_MS after READY). The times from spawn, which also count
+// RSS once it has been idle STARTUP_IDLE_MS after READY; then more rounds that only read READY, to
+// narrow its median: its rounds spread by tens of ms). The times from spawn, which also count
 // fork, exec and teardown, are kept beside them (wallMs, readyWallMs). Interleaved
 // rounds; the goals (≤ 20 ms added start-up, ≤ 10 MB added idle RSS) are judged on differences
 // paired within a round. loopguard's code cache is made before the rounds, in a folder of the
 // benchmark's own; a variant without it is a first start. Results: bench/results/startup-<major>.json (scripts/bench-docs.js).
 //   npm run bench:startup
 //   STARTUP_NODES="20 22 24 26" (default: this Node), STARTUP_ROUNDS (20), STARTUP_BOT_ROUNDS (15),
-//   STARTUP_IDLE_MS (3000)
+//   STARTUP_IDLE_MS (3000), STARTUP_READY_ROUNDS (45: bots that exit at READY, after the others)
 //   STARTUP_BEFORE=<folder>: another built checkout of loopguard (a worktree of an earlier commit,
 //   `npm run build` there): its `-e 0`, `--import` and bot variants run in the same rounds, each
 //   preloaded as this build's is (`-r loopguard/register` resolved from that folder), and the
@@ -26,6 +27,7 @@ const { difference, startupGoals } = require('./lib/goals');
 const rounds = Number(process.env.STARTUP_ROUNDS ?? 20);
 const botRounds = Number(process.env.STARTUP_BOT_ROUNDS ?? 15);
 const idleMs = Number(process.env.STARTUP_IDLE_MS ?? 3000);
+const readyRounds = Number(process.env.STARTUP_READY_ROUNDS ?? 45);
 const empty = path.relative(root, path.join(__dirname, 'startup', 'empty.mjs'));
 const bot = path.relative(root, path.join(__dirname, 'startup', 'bot.js'));
 const bareWorker = `./${path.relative(root, path.join(__dirname, 'startup', 'bare-worker.js'))}`;
@@ -113,11 +115,11 @@ async function runProcess(node, args, cwd = root, env = {}) {
 }
 
 /** Starts the bot: { readyMs (from its start, as it says), readyWallMs (from spawn), idleRss, idleHeap }. */
-async function runBot(node, port, args, cwd = root) {
+async function runBot(node, port, args, cwd = root, idle = idleMs) {
   const start = process.hrtime.bigint();
   const child = spawn(node.bin, args, {
     cwd, stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, DISCORD_API: `http://127.0.0.1:${port}/api`, STARTUP_IDLE_MS: String(idleMs) },
+    env: { ...process.env, DISCORD_API: `http://127.0.0.1:${port}/api`, STARTUP_IDLE_MS: String(idle) },
   });
   let stderr = '';
   child.stderr.on('data', (chunk) => { stderr += chunk; });
@@ -145,7 +147,7 @@ async function startupOn(node) {
   const push = (key, values, r) => {
     for (const [metric, value] of Object.entries(values)) (samples[key][metric] ??= [])[r] = value;
   };
-  console.log(`\nstart-up — Node ${node.version}: ${rounds} interleaved rounds of ${processes.length} processes, ${botRounds} of ${botVariants.length} bots (idle ${idleMs} ms after READY)`);
+  console.log(`\nstart-up — Node ${node.version}: ${rounds} interleaved rounds of ${processes.length} processes, ${botRounds} of ${botVariants.length} bots (idle ${idleMs} ms after READY), then ${readyRounds} to READY only`);
   // A first run of each, not counted: the files are in the page cache for every measured run.
   for (const build of [root, ...(before === undefined ? [] : [before])]) warmCodeCache(node, build);
   for (const v of processes) await runProcess(node, v.args, v.cwd, v.env);
@@ -161,12 +163,20 @@ async function startupOn(node) {
         console.log(`  round ${r + 1}: ${v.name.padEnd(40)} READY after ${out.readyMs.toFixed(0)} ms, idle RSS ${(out.idleRss / 2 ** 20).toFixed(1)} MB`);
       }
     }
+    // READY alone (the bot exits at once): its rounds follow the others', paired the same way.
+    for (let r = botRounds; r < botRounds + readyRounds; r++) {
+      for (const v of shuffled(botVariants)) {
+        const { readyMs, readyWallMs } = await runBot(node, emulator.port, v.args, v.cwd, 0);
+        push(v.key, { readyMs, readyWallMs }, r);
+      }
+      if ((r - botRounds + 1) % 15 === 0) console.log(`  ${r - botRounds + 1} of ${readyRounds} rounds to READY only`);
+    }
   } finally {
     emulator.child.stdin.write('quit\n');
     await exited(emulator.child);
   }
   const result = {
-    bench: 'startup', node: node.version, major: node.major, date: startedAt, machine: host, rounds, botRounds, idleMs,
+    bench: 'startup', node: node.version, major: node.major, date: startedAt, machine: host, rounds, botRounds, readyRounds, idleMs,
     variants: [...processes, ...botVariants].map((v) => ({ key: v.key, name: v.name, baseline: v.baseline, args: v.args, ...(v.env === undefined ? {} : { env: v.env === cached ? { NODE_COMPILE_CACHE: '<a folder of its own>' } : v.env }), ...samples[v.key] })),
   };
   const file = writeResults(`startup-${node.major}.json`, result);
