@@ -113,14 +113,15 @@ export class Reporting {
   }
 
   /**
-   * The watchdog, for `stallMs` once the guard is installed (main thread only, mode not `off`).
+   * The watchdog, for `stallMs` once there is something to watch (`watched`: the guard is
+   * installed, and a handler has started or `scope` is `all`; main thread only, mode not `off`).
    * `startupOver`: the loop has turned (it is armed at once, not at the next turn).
    */
-  applyWatchdog(settings: Settings, guarded: boolean, startupOver: boolean): void {
+  applyWatchdog(settings: Settings, watched: boolean, startupOver: boolean): void {
     if (this.watchdog !== undefined && this.watchdog.stallMs === settings.stallMs && settings.mode !== 'off') return;
     this.watchdog?.stop();
     this.watchdog = undefined;
-    if (!Number.isFinite(settings.stallMs) || settings.mode === 'off' || !guarded || !isMainThread) return;
+    if (!Number.isFinite(settings.stallMs) || settings.mode === 'off' || !watched || !isMainThread) return;
     this.watchdog = Watchdog.start(this.bus, this.ownThread(), {
       stallMs: settings.stallMs,
       judgesAll: this.hooks.judgesAll,
@@ -139,10 +140,10 @@ export class Reporting {
     this.thread?.stop();
   }
 
-  /** Started on first use; after close() it writes on the main thread (exit is under way). */
+  /** Made on first use (it starts once there is a line to write or a stall to watch); after close() it writes on the main thread (exit is under way). */
   private ownThread(): OwnThread {
     if (this.thread === undefined) {
-      this.thread = OwnThread.start(this.hooks.shared, { onFailure: (text) => this.bus.failures.publish({ error: new Error(text), where: 'writing reports', said: true }) });
+      this.thread = new OwnThread(this.hooks.shared, { onFailure: (text) => this.bus.failures.publish({ error: new Error(text), where: 'writing reports', said: true }) });
       if (this.closed) this.thread.stop();
     }
     return this.thread;

@@ -75,6 +75,8 @@ export class Runtime implements RuntimeApi {
   /** Publishes the slots for the app's worker threads once one may start (worker-slots.ts). */
   private slots: SlotsPublisher | undefined;
   private uncontain: Undo | undefined;
+  /** A handler has started since install: from then on the watchdog watches (with `scope: all`, from the first turn). */
+  private handled = false;
   private readonly warned = new Set<string>();
   /** A LoopguardInstrumentation owns OpenTelemetry export: the settings add no second one. */
   private otelClaimed = false;
@@ -88,8 +90,8 @@ export class Runtime implements RuntimeApi {
 
   /**
    * Puts `settings` in force and, the first time, installs: the API table's wrappers, the
-   * integrations and package hooks (reporting, with the sinks and the watchdog, starts when first
-   * needed, or now for a report file). Throws ConfigError (before anything changes) for a report
+   * integrations and package hooks (reporting, with the sinks, starts when first needed, or now
+   * for a report file; the watchdog and loopguard's thread at the first handler). Throws ConfigError (before anything changes) for a report
    * file that cannot be used or OpenTelemetry `on` without its API.
    */
   install(settings: Settings): InstallResult {
@@ -154,12 +156,9 @@ export class Runtime implements RuntimeApi {
     return this.bus.occurrences.add(fn);
   }
 
-  /**
-   * Read as each handler starts: the first one starts reporting, so that its sinks follow that
-   * handler already (the OpenTelemetry sink's span).
-   */
+  /** Read as each handler starts (the first one's start is firstHandler's). */
   readonly handlerObservers = (): readonly ObserverEntry[] => {
-    if (this.reporting === undefined && this.installed && this.settings.mode !== 'off') this.startReporting();
+    if (!this.handled) this.firstHandler();
     return this.bus.handlerObservers.items;
   };
 
@@ -208,7 +207,7 @@ export class Runtime implements RuntimeApi {
         this.uncontain = undefined;
       }
     }
-    this.reporting?.applyWatchdog(settings, this.guard !== undefined, this.guard?.startupOver === true);
+    this.applyWatchdog(settings);
   }
 
   /** The wrappers, the hooks and the integrations: once, the first time the mode is not `off`. */
@@ -239,6 +238,7 @@ export class Runtime implements RuntimeApi {
     // A bot library loading (at start-up, as a rule) starts reporting at the next turn of the
     // loop, while the bot waits for the gateway: its first event finds it started, and neither the
     // library's load nor the time to READY waits for it (an event before then starts it itself).
+    // The watchdog and loopguard's thread wait for that event (firstHandler).
     let reportingScheduled = false;
     const reportingFirst = <A>(patch: (a: A) => Undo | undefined) => (a: A): Undo | undefined => {
       if (!reportingScheduled) {
@@ -276,6 +276,26 @@ export class Runtime implements RuntimeApi {
       if (guard.judgesAll) this.startReporting();
     }).unref());
     undo.push(() => guard.deactivate()); // first of all: every wrapper calls straight through
+  }
+
+  /**
+   * The first handler starts reporting (unless a bot library's load did), so that its sinks follow
+   * that handler already (the OpenTelemetry sink's span), and the watchdog with loopguard's thread:
+   * not before, so that a bot's connecting never waits for that thread's start.
+   */
+  private firstHandler(): void {
+    if (!this.installed || this.settings.mode === 'off') return;
+    this.handled = true;
+    if (this.reporting === undefined) this.startReporting();
+    else this.applyWatchdog(this.settings);
+  }
+
+  /** The watchdog, once there is something to watch: handlers, from the first one's start, or everything with `scope: all`. */
+  private applyWatchdog(settings: Settings): void {
+    const reporting = this.reporting;
+    if (reporting === undefined) return;
+    const watched = (this.handled || settings.scope === 'all') && this.guard !== undefined;
+    outsideHandlers(() => reporting.applyWatchdog(settings, watched, this.guard?.startupOver === true));
   }
 
   /** Reporting, made now if it was not (loading its bundle): for what the app asks of it. */
@@ -326,7 +346,7 @@ export class Runtime implements RuntimeApi {
       }
     }
     if (this.closed) reporting.close(); // exit under way: what it writes, it writes here
-    else if (settings !== undefined) outsideHandlers(() => reporting.applyWatchdog(settings, this.guard !== undefined, this.guard?.startupOver === true));
+    else if (settings !== undefined) this.applyWatchdog(settings);
     return reporting;
   }
 

@@ -69,6 +69,8 @@ export class OwnThread {
   private retryTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private online = false;
+  /** launchSoon() has scheduled a launch. */
+  private launching = false;
   /** The destinations written here while the thread starts. */
   private boot: Map<number, LineFile> | undefined;
   /** Destinations whose lines go to the thread although it is still starting (a write here failed). */
@@ -78,8 +80,15 @@ export class OwnThread {
   /** loopguard's own warnings: always on stderr, also under --no-warnings (the user asked for loopguard). */
   private warnings: Lines | undefined;
 
-  /** `shared`: the slots (thread/protocol.ts' sharedSlots), which the runtime made at install. */
-  private constructor(readonly shared: Int32Array, private readonly hooks: ThreadHooks) {
+  /**
+   * `shared`: the slots (thread/protocol.ts' sharedSlots), which the runtime made at install. The
+   * thread is not started here but at the next turn of the loop after the first line to write
+   * (written here meanwhile), or by launch() (the watchdog, armed at the first handler): a process
+   * that ends before then (node -e, a short script) never starts it, which is most of what
+   * loopguard would add to such a process' time (Node joins a starting thread at exit), and a bot
+   * connecting to its gateway does not wait for it (READY came 6 ms later when it did).
+   */
+  constructor(readonly shared: Int32Array, private readonly hooks: ThreadHooks) {
     this.lock = writeLock(shared, false);
   }
 
@@ -90,21 +99,8 @@ export class OwnThread {
   }
 
   /**
-   * The thread starts at the next turn of the event loop (reporting made this when it started): a
-   * process that ends before one (node -e, a short script) never starts it, which is most of what
-   * loopguard would add to such a process' time (Node joins a starting thread at exit). Lines
-   * written before then are written here, as while the thread starts.
-   */
-  static start(shared: Int32Array, hooks: ThreadHooks): OwnThread {
-    const thread = new OwnThread(shared, hooks);
-    // Does not keep the loop alive (nor does anything else of loopguard's).
-    outsideHandlers(() => setImmediate(() => thread.launch()).unref());
-    return thread;
-  }
-
-  /**
-   * Starts the thread now, once (else it starts at the next turn); where it cannot run, everything
-   * is written here. The watchdog, armed after start-up, needs it now.
+   * Starts the thread now, once; where it cannot run, everything is written here. The watchdog,
+   * armed, needs it now.
    */
   launch(): void {
     if (this.worker !== undefined || this.inline !== undefined || this.stopped) return;
@@ -134,6 +130,13 @@ export class OwnThread {
     worker.unref();
     this.worker = worker;
     for (const message of this.pending.splice(0)) worker.postMessage(message);
+  }
+
+  /** At the next turn of the loop, which it does not keep alive (nor does anything else of loopguard's). */
+  private launchSoon(): void {
+    if (this.launching) return;
+    this.launching = true;
+    outsideHandlers(() => setImmediate(() => this.launch()).unref());
   }
 
   /** Whether the stall watchdog can run in it: it runs or will (it has not failed to start). */
@@ -200,6 +203,7 @@ export class OwnThread {
       if (file?.waiting === true) this.retryLater();
       return;
     }
+    if (this.worker === undefined) this.launchSoon();
     if (!this.online && !(this.online = Atomics.load(this.shared, Slot.online) === 1) && !this.bootFailed.has(id)) {
       // The thread is still starting (a few tens of ms after install): written here meanwhile, so
       // that nothing waits for it. What cannot be written here (mock-fs patching this thread's fs,

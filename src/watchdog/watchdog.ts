@@ -132,7 +132,6 @@ export class Watchdog {
     const w = new Watchdog(bus, thread, options);
     bus.timing = w.timing;
     if (options.armNow) {
-      thread.launch();
       w.arm();
       return w;
     }
@@ -147,6 +146,7 @@ export class Watchdog {
 
   private arm(): void {
     const { options, thread } = this;
+    thread.launch();
     this.noStack = inspectorProblem();
     if (this.noStack === 'inspector-busy') options.warn('watchdog-stack', 'a debugger is attached (--inspect): stall reports come without stacks');
     else if (this.noStack === 'inspector-unavailable-bun') {

@@ -42,7 +42,7 @@ describe('start-up', () => {
     expect(loaded).not.toContain('import-in-the-middle');
   });
 
-  it.runIf(process.platform === 'linux')('starts loopguard\'s thread with reporting, at a turn of the loop: a process with nothing to report never starts it, nor one that ends before a turn, also when it writes a warning or a report before', async () => {
+  it.runIf(process.platform === 'linux')('starts loopguard\'s thread at the first handler, or at the turn of the loop after a line to write: not with reporting (a report file, a bot library\'s load), nor in a process that ends before a turn, also when it writes a warning or a report before', async () => {
     // Without the code cache: writing one (a first start) starts libuv's threads, as any file I/O does.
     const threads = (args: string[], script: string, env: Record<string, string> = {}): Promise<number> => atExit(args, script, "require('fs').readdirSync('/proc/self/task').length", { LOOPGUARD_CODE_CACHE: 'off', ...env });
     const plain = await threads([], '0');
@@ -57,9 +57,17 @@ describe('start-up', () => {
     } finally {
       cleanup(early);
     }
-    // With a report file (runNode's default), reporting starts at install; without one, nothing starts it here.
-    expect(await threads(['-r', 'loopguard/register'], 'setTimeout(() => {}, 50)')).toBe(plain + 1);
-    expect(await threads(['-r', 'loopguard/register'], 'setTimeout(() => {}, 50)', { LOOPGUARD_REPORT_FILE: '' })).toBe(plain);
+    // With a report file (runNode's default), reporting starts at install, and a bot library's load
+    // starts it at the next turn: neither starts the thread.
+    expect(await threads(['-r', 'loopguard/register'], 'setTimeout(() => {}, 50)')).toBe(plain);
+    expect(await threads(['-r', 'loopguard/register'], 'require("discord.js"); setTimeout(() => {}, 50)', { LOOPGUARD_REPORT_FILE: '' })).toBe(plain);
+    // The first handler after a turn starts it (the watchdog watches that handler), and so does a
+    // line to write (a warning), at the next turn.
+    const handler = "setTimeout(() => require('loopguard').runInHandler({ event: 'e' }, () => {}), 10); setTimeout(() => {}, 100)";
+    expect(await threads(['-r', 'loopguard/register'], handler, { LOOPGUARD_REPORT_FILE: '' })).toBe(plain + 1);
+    expect(await threads(['-r', 'loopguard/register'], "setTimeout(() => require('loopguard').configure({ reportArgs: true }), 10); setTimeout(() => {}, 100)", { LOOPGUARD_REPORT_FILE: '' })).toBe(plain + 1);
+    // Without a watchdog, a handler with nothing to say starts nothing.
+    expect(await threads(['-r', 'loopguard/register'], handler, { LOOPGUARD_REPORT_FILE: '', LOOPGUARD_STALL_MS: 'off' })).toBe(plain);
   });
 
   it('loads node:perf_hooks (which the global performance loads too) only once something is timed: not for a process that runs no handler', async () => {
