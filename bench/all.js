@@ -1,7 +1,8 @@
 'use strict';
 // The whole set behind the README's performance section, on each Node the test matrix runs:
-// the flood, per call, start-up, soak and profile benches one after another (never two at once:
-// they would measure each other), then bench:docs. About 45 minutes on this project's machine.
+// the flood (and its focused run: no tool, a bare AsyncLocalStorage.run and loopguard alone),
+// per call, start-up, soak and profile benches one after another (never two at once: they would
+// measure each other), then bench:docs. About 55 minutes on this project's machine.
 //   npm run bench:all
 //   BENCH_NODES ("20 22 24 26"): the majors, for every bench (a bench's own FLOOD_NODES etc. wins)
 //   LOOPGUARD_BEFORE=<a built checkout of an earlier loopguard>: the profile's "before"
@@ -11,16 +12,17 @@ const path = require('node:path');
 const nodes = process.env.BENCH_NODES ?? '20 22 24 26';
 const benches = [
   ['discord-flood.js', 'FLOOD_NODES'],
+  ['discord-flood.js', 'FLOOD_NODES', { FLOOD_FOCUS: '1' }],
   ['wrapped-call.js', 'CALL_NODES'],
   ['startup.js', 'STARTUP_NODES'],
   ['soak.js', 'SOAK_NODES'],
   ['profile.js', 'PROFILE_NODES'],
 ];
 
-for (const [file, variable] of benches) {
-  console.log(`\n=== ${file} (${variable}="${process.env[variable] ?? nodes}")`);
+for (const [file, variable, env = {}] of benches) {
+  console.log(`\n=== ${file} (${variable}="${process.env[variable] ?? nodes}"${Object.entries(env).map(([k, v]) => ` ${k}=${v}`).join('')})`);
   const run = spawnSync(process.execPath, [path.join(__dirname, file)], {
-    stdio: 'inherit', env: { ...process.env, [variable]: process.env[variable] ?? nodes },
+    stdio: 'inherit', env: { ...process.env, ...env, [variable]: process.env[variable] ?? nodes },
   });
   if (run.status !== 0) {
     console.error(`bench:all: ${file} ended with ${run.signal ?? `status ${run.status}`}; the benches before it wrote their results`);

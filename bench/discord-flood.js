@@ -14,15 +14,21 @@
 //   first 20,000 took nearly twice the CPU per message of the rest, with loopguard and without,
 //   so that a shorter flood weighs what a process does only at first more), FLOOD_TIMEOUT_S (180 per run)
 //   FLOOD_ONLY: comma-separated variant keys or names, e.g. "none,loopguard"
+//   FLOOD_FOCUS=1 (npm run bench:flood:focus): no tool, a bare AsyncLocalStorage.run and loopguard
+//   alone, 21 rounds unless FLOOD_ROUNDS says otherwise: loopguard against a bare run is judged
+//   within 3 %, which the full run's 7 rounds of 19 variants cannot tell from its noise (three
+//   runs of a day put Node 20 at 1.039–1.085). Results: bench/results/flood-focus-<major>.json,
+//   judged beside the full run's.
 //   FLOOD_VARIANTS: JSON of more variants, { "name": { "args": [...], "env": {...} } }
 const fs = require('node:fs');
 const path = require('node:path');
 const { exited, forEachNode, machine, median, pairedRatios, resultsDir, shuffled, startEmulator, summary, taskset, writeResults } = require('./lib/common');
 const { floodOnce } = require('./lib/flood-run');
 const { floodVariants } = require('./lib/flood-variants');
-const { floodGoals } = require('./lib/goals');
+const { floodGoals, focusGoals, focusKeys } = require('./lib/goals');
 
-const rounds = Number(process.env.FLOOD_ROUNDS ?? 7);
+const focus = process.env.FLOOD_FOCUS === '1';
+const rounds = Number(process.env.FLOOD_ROUNDS ?? (focus ? 21 : 7));
 const count = Number(process.env.FLOOD_COUNT ?? 60000);
 const timeoutMs = Number(process.env.FLOOD_TIMEOUT_S ?? 180) * 1000;
 const logs = path.join(resultsDir, 'logs');
@@ -30,6 +36,7 @@ const logs = path.join(resultsDir, 'logs');
 const only = process.env.FLOOD_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
 function variantsFor(major) {
   const all = floodVariants.filter((v) => !v.nodes || v.nodes(major));
+  if (focus) return all.filter((v) => focusKeys.includes(v.key));
   if (!only) return all;
   return only.map((id) => {
     const v = all.find((c) => c.key === id || c.name === id);
@@ -84,14 +91,14 @@ async function floodOn(node) {
     await exited(emulator.child);
   }
   const result = {
-    bench: 'flood', node: node.version, major: node.major, emulatorNode: process.version, date: startedAt, machine: host,
+    bench: focus ? 'flood-focus' : 'flood', node: node.version, major: node.major, emulatorNode: process.version, date: startedAt, machine: host,
     count, rounds, pinned: Boolean(taskset),
     variants: variants.map((v) => ({
       key: v.key, name: v.name, tells: v.tells, handler: v.handler ?? 'sync', baseline: v.baseline, args: v.args.map((a) => (path.isAbsolute(a) ? path.relative(process.cwd(), a) : a)), env: v.env,
       rate: samples[v.key].rate, cpuUs: samples[v.key].cpuUs, sentMs: samples[v.key].sentMs, ...samples[v.key].last,
     })),
   };
-  const file = writeResults(`flood-${node.major}.json`, result);
+  const file = writeResults(`${result.bench}-${node.major}.json`, result);
   print(result);
   console.log(`results: ${path.relative(process.cwd(), file)}`);
   return result;
@@ -110,7 +117,7 @@ function print(result) {
   const sent = summary(result.variants.flatMap((v) => v.sentMs));
   console.log(`  (the emulator sent ${result.count} messages in ${sent.median.toFixed(0)} ms median: at most ${Math.round(result.count / sent.min * 1000)} msg/s)`);
   console.log('');
-  for (const g of floodGoals(result)) console.log(`  ${g.sentence}`);
+  for (const g of (result.bench === 'flood-focus' ? focusGoals : floodGoals)(result)) console.log(`  ${g.sentence}`);
 }
 
 forEachNode('FLOOD_NODES', floodOn);
