@@ -1,6 +1,6 @@
 'use strict';
 // The whole set behind the README's performance section, on each Node the test matrix runs:
-// the flood (and its focused run: no tool, a bare AsyncLocalStorage.run and loopguard alone),
+// the flood (and its focused run of the variants of the goals within a few %),
 // per call, start-up, soak and profile benches one after another (never two at once: they would
 // measure each other), then bench:docs. About 55 minutes on this project's machine.
 //   npm run bench:all

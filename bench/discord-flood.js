@@ -14,11 +14,12 @@
 //   first 20,000 took nearly twice the CPU per message of the rest, with loopguard and without,
 //   so that a shorter flood weighs what a process does only at first more), FLOOD_TIMEOUT_S (180 per run)
 //   FLOOD_ONLY: comma-separated variant keys or names, e.g. "none,loopguard"
-//   FLOOD_FOCUS=1 (npm run bench:flood:focus): no tool, a bare AsyncLocalStorage.run and loopguard
-//   alone, 21 rounds unless FLOOD_ROUNDS says otherwise: loopguard against a bare run is judged
-//   within 3 %, which the full run's 7 rounds of 19 variants cannot tell from its noise (three
-//   runs of a day put Node 20 at 1.039–1.085). Results: bench/results/flood-focus-<major>.json,
-//   judged beside the full run's.
+//   FLOOD_FOCUS=1 (npm run bench:flood:focus): no tool, a bare AsyncLocalStorage.run, loopguard
+//   and loopguard with LOOPGUARD_OTEL=off alone, 21 rounds unless FLOOD_ROUNDS says otherwise:
+//   the goals within 1–3 % (against a bare run, without OpenTelemetry's API), which the full run's
+//   7 rounds of 19 variants cannot tell from its noise (three runs of a day put Node 20 at
+//   1.039–1.085 against a bare run). Results: bench/results/flood-focus-<major>.json, judged
+//   beside the full run's.
 //   FLOOD_VARIANTS: JSON of more variants, { "name": { "args": [...], "env": {...} } }
 const fs = require('node:fs');
 const path = require('node:path');
