@@ -91,8 +91,9 @@ export class Runtime implements RuntimeApi {
   /**
    * Puts `settings` in force and, the first time, installs: the API table's wrappers, the
    * integrations and package hooks (reporting, with the sinks, starts when first needed, or now
-   * for a report file; the watchdog and loopguard's thread at the first handler). Throws ConfigError (before anything changes) for a report
-   * file that cannot be used or OpenTelemetry `on` without its API.
+   * for a report file; the watchdog and loopguard's thread at the first handler). Throws
+   * ConfigError (before anything changes) for a report file that cannot be used or OpenTelemetry
+   * `on` without its API.
    */
   install(settings: Settings): InstallResult {
     const first = !this.installed;
