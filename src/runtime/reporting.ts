@@ -130,6 +130,11 @@ export class Reporting {
     });
   }
 
+  /** Starts loopguard's thread now (an app's worker thread relays its lines to it). */
+  startThread(): void {
+    if (isMainThread) this.ownThread().launch();
+  }
+
   /** At exit (or uninstall): a stall that ends the process is judged, every sink closes, the thread writes what it holds. */
   close(): void {
     this.closed = true;

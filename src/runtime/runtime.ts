@@ -227,6 +227,17 @@ export class Runtime implements RuntimeApi {
       slots.undo();
       this.slots = undefined;
     });
+    // An app's worker thread relays its report lines to loopguard's thread: it starts with the
+    // first one (Node tells of each new Worker), also in a process that runs no handler itself
+    // (a ShardingManager in worker mode), or the lines a worker could not write would go unread.
+    const appWorker = (): void => {
+      process.removeListener('worker', appWorker);
+      if (this.guard !== guard || this.settings.mode === 'off') return;
+      this.startReporting();
+      this.reporting?.startThread();
+    };
+    process.on('worker', appWorker);
+    undo.push(() => process.removeListener('worker', appWorker));
     wrapBuiltins(guard, nodeApis, undo, warnOnce);
     warnAboutEarlyCopies(warnOnce);
     const discord = new Discord(this.bus, this.handlerObservers);

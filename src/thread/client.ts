@@ -71,6 +71,8 @@ export class OwnThread {
   private online = false;
   /** launchSoon() has scheduled a launch. */
   private launching = false;
+  /** launch() has run. */
+  private launched = false;
   /** The destinations written here while the thread starts. */
   private boot: Map<number, LineFile> | undefined;
   /** Destinations whose lines go to the thread although it is still starting (a write here failed). */
@@ -103,7 +105,9 @@ export class OwnThread {
    * armed, needs it now.
    */
   launch(): void {
-    if (this.worker !== undefined || this.inline !== undefined || this.stopped) return;
+    if (this.launched || this.inline !== undefined || this.stopped) return;
+    // Set first: Node tells of the new Worker (process' 'worker' event) before it returns.
+    this.launched = true;
     const env = { ...process.env };
     // A preload given in NODE_OPTIONS would load loopguard in its own thread too.
     delete env['NODE_OPTIONS'];

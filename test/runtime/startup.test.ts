@@ -68,6 +68,10 @@ describe('start-up', () => {
     expect(await threads(['-r', 'loopguard/register'], "setTimeout(() => require('loopguard').configure({ reportArgs: true }), 10); setTimeout(() => {}, 100)", { LOOPGUARD_REPORT_FILE: '' })).toBe(plain + 1);
     // Without a watchdog, a handler with nothing to say starts nothing.
     expect(await threads(['-r', 'loopguard/register'], handler, { LOOPGUARD_REPORT_FILE: '', LOOPGUARD_STALL_MS: 'off' })).toBe(plain);
+    // An app's worker thread starts it, with no handler on the main thread (a ShardingManager in
+    // worker mode): the worker relays to it what it cannot write itself. (The worker has ended by exit.)
+    const worker = "new (require('worker_threads').Worker)('0', { eval: true }); setTimeout(() => {}, 300)";
+    expect(await threads(['-r', 'loopguard/register'], worker, { LOOPGUARD_REPORT_FILE: '' })).toBe(await threads([], worker) + 1);
   });
 
   it('loads node:perf_hooks (which the global performance loads too) only once something is timed: not for a process that runs no handler', async () => {
