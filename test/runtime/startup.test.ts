@@ -69,8 +69,9 @@ describe('start-up', () => {
     // Without a watchdog, a handler with nothing to say starts nothing.
     expect(await threads(['-r', 'loopguard/register'], handler, { LOOPGUARD_REPORT_FILE: '', LOOPGUARD_STALL_MS: 'off' })).toBe(plain);
     // An app's worker thread starts it, with no handler on the main thread (a ShardingManager in
-    // worker mode): the worker relays to it what it cannot write itself. (The worker has ended by exit.)
-    const worker = "new (require('worker_threads').Worker)('0', { eval: true }); setTimeout(() => {}, 300)";
+    // worker mode): the worker relays to it what it cannot write itself. The worker lives until
+    // the exit, on both sides: a worker that ends by itself may or may not be gone by then.
+    const worker = "new (require('worker_threads').Worker)('setInterval(() => {}, 1000)', { eval: true }); setTimeout(() => process.exit(0), 300)";
     expect(await threads(['-r', 'loopguard/register'], worker, { LOOPGUARD_REPORT_FILE: '' })).toBe(await threads([], worker) + 1);
   });
 
