@@ -43,6 +43,7 @@ export class Reporting {
   private thread: OwnThread | undefined;
   private watchdog: Watchdog | undefined;
   private closed = false;
+  private relayedWarnings: Lines | undefined;
 
   constructor(private readonly bus: Bus, private readonly hooks: ReportingHooks) {
     this.dispatcher = new Dispatcher(bus);
@@ -60,7 +61,8 @@ export class Reporting {
 
   /** One of loopguard's warnings on stderr (through the main thread's loopguard thread, from a worker). */
   warn(text: string): void {
-    const relayed = relayedLines(2);
+    // One channel for them all (a channel is a port of its own).
+    const relayed = this.relayedWarnings ??= relayedLines(2);
     if (relayed !== undefined) relayed.write(`[loopguard] warning: ${text}\n`);
     else this.ownThread().warn(text);
   }
@@ -142,6 +144,7 @@ export class Reporting {
     this.watchdog = undefined;
     this.dispatcher.close();
     this.settingSinks.clear();
+    this.relayedWarnings?.end();
     this.thread?.stop();
   }
 

@@ -322,6 +322,9 @@ export class OwnThread {
   }
 }
 
+/** How often a worker thread tries again a line it could not write while nobody listens on the channel. */
+const heldRetryMs = 10;
+
 /** In a worker thread of the app: lines for the main thread's loopguard thread to write, if one runs. */
 export function relayedLines(to: string | number): Lines | undefined {
   const buffer = isMainThread ? undefined : getEnvironmentData(linesChannel);
@@ -329,23 +332,50 @@ export function relayedLines(to: string | number): Lines | undefined {
   const shared = new Int32Array(buffer);
   const channel = new BroadcastChannel(linesChannel);
   channel.unref();
-  // Before loopguard's thread runs (if it ever does: it starts with the main thread's reporting),
-  // nobody listens on the channel: those lines are written here.
-  let here: LineFile | undefined;
-  const post = (text: string): void => {
-    if (Atomics.load(shared, Slot.online) !== 1) {
-      here ??= lineFileTo(to, undefined, { onNews: () => {}, mayWait: false, io: raw }, writeLock(shared, false));
-      text = here.tryWrite(text);
-      if (text === '') return;
-    }
+  const online = (): boolean => Atomics.load(shared, Slot.online) === 1;
+  const relay = (text: string): void => {
     Atomics.add(shared, Slot.relayPosted, 1);
     channel.postMessage({ to, text } satisfies RelayedLine);
+  };
+  // Before loopguard's thread runs (if it ever does: it starts with the app's first worker
+  // thread), nobody listens on the channel, and a line posted there is lost: lines are written
+  // here then. What cannot be written at once (the other writer holds the lock for a few µs, a
+  // full disk) is held, in order, and tried again until it is written or the thread listens.
+  let here: LineFile | undefined;
+  let held = '';
+  let retry: NodeJS.Timeout | undefined;
+  // Only tried, as on the main thread; waited for at the end (the other writer leaves it within µs).
+  let ending = false;
+  const tries = writeLock(shared, false);
+  const waits = writeLock(shared, true);
+  const lock: WriteLock = { enter: () => (ending ? waits : tries).enter(), leave: () => tries.leave() };
+  const flush = (): void => {
+    if (online()) {
+      relay(held);
+      held = '';
+      return;
+    }
+    here ??= lineFileTo(to, undefined, { onNews: () => {}, mayWait: false, io: raw }, lock);
+    held = here.tryWrite(held);
+    if (held === '' || retry !== undefined) return;
+    retry = outsideHandlers(() => setTimeout(() => {
+      retry = undefined;
+      if (held !== '') flush();
+    }, heldRetryMs).unref());
+  };
+  const post = (text: string): void => {
+    if (held === '' && online()) return relay(text);
+    held += text;
+    flush();
   };
   return {
     write: post,
     writeNow: post,
     end(last = '') {
       if (last !== '') post(last);
+      ending = true;
+      if (held !== '') flush();
+      clearTimeout(retry);
       here?.close();
     },
   };
