@@ -229,10 +229,10 @@ export class Runtime implements RuntimeApi {
     });
     // An app's worker thread relays its report lines to loopguard's thread: it starts with the
     // first one (Node tells of each new Worker), also in a process that runs no handler itself
-    // (a ShardingManager in worker mode), or the lines a worker could not write would go unread.
+    // (a ShardingManager in worker mode); until it runs, workers write their lines themselves.
     const appWorker = (): void => {
       process.removeListener('worker', appWorker);
-      if (this.guard !== guard || this.settings.mode === 'off') return;
+      if (this.settings.mode === 'off') return;
       this.startReporting();
       this.reporting?.startThread();
     };

@@ -207,7 +207,7 @@ export class OwnThread {
       if (file?.waiting === true) this.retryLater();
       return;
     }
-    if (this.worker === undefined) this.launchSoon();
+    if (!this.launched) this.launchSoon();
     if (!this.online && !(this.online = Atomics.load(this.shared, Slot.online) === 1) && !this.bootFailed.has(id)) {
       // The thread is still starting (a few tens of ms after install): written here meanwhile, so
       // that nothing waits for it. What cannot be written here (mock-fs patching this thread's fs,
