@@ -44,12 +44,16 @@ export class ClientEvents {
   }
 }
 
-/** Wraps the library's packet handler so that emits inside it know the packet. */
-export function trackPackets(proto: object | undefined, method: string, events: ClientEvents, read: (self: unknown, args: ArrayLike<unknown>) => Packet): Undo | undefined {
-  return wrapMethod(proto, method, (original) => function (this: unknown) {
+/**
+ * Wraps the library's packet handler so that emits inside it know the packet, read from the
+ * handler's object and its first two arguments (given one by one: `arguments` passed on would be
+ * made into an object for every packet).
+ */
+export function trackPackets(proto: object | undefined, method: string, events: ClientEvents, read: (self: unknown, first: unknown, second: unknown) => Packet): Undo | undefined {
+  return wrapMethod(proto, method, (original) => function (this: unknown, first?: unknown, second?: unknown) {
     if (!events.active) return Reflect.apply(original, this, arguments);
     const outer = events.packet;
-    events.packet = read(this, arguments);
+    events.packet = read(this, first, second);
     try {
       return Reflect.apply(original, this, arguments);
     } finally {

@@ -21,6 +21,15 @@ describe('an event\'s handler context', () => {
     expect(Object.values(context as object)).not.toContain(message);
   });
 
+  it('has one kind string per source and event, also when kinds alternate (the last one is kept aside)', () => {
+    const none = () => ({});
+    const kinds = [['a', 'x'], ['a', 'x'], ['a', 'y'], ['b', 'x'], ['a', 'x'], ['b', 'y'], ['b', 'x']].map(([source, event]) => eventContext(source as string, event as string, none, {}, undefined).kind);
+    expect(kinds).toEqual(['a\0x', 'a\0x', 'a\0y', 'b\0x', 'a\0x', 'b\0y', 'b\0x']);
+    // The same string, not an equal one: tables keyed by kind hash it once.
+    expect(kinds[4]).toBe(kinds[0]);
+    expect(newHandlerContext('b', 'x', {}).kind).toBe(kinds[3]);
+  });
+
   it('reads no clock as it is made: most handled events are never asked when they started', () => {
     const dateNow = vi.spyOn(Date, 'now');
     const performanceNow = vi.spyOn(performance, 'now');

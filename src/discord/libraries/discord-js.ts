@@ -40,9 +40,9 @@ export const discordJs: Integration = {
     { file: 'discord.js/src/client/Client.js', patch: (exports, events) => patchEmit(prototypeOf(exports), events, spec) },
     {
       file: 'discord.js/src/client/websocket/WebSocketManager.js',
-      patch: (exports, events) => trackPackets(prototypeOf(exports), 'handlePacket', events, (_self, args) => ({
-        t: (args[0] as { t?: string } | undefined)?.t,
-        shard: (args[1] as { id?: number } | undefined)?.id,
+      patch: (exports, events) => trackPackets(prototypeOf(exports), 'handlePacket', events, (_self, packet, shard) => ({
+        t: (packet as { t?: string } | undefined)?.t,
+        shard: (shard as { id?: number } | undefined)?.id,
       })),
     },
     { file: 'discord.js/src/structures/CommandInteraction.js', patch: patchInteractions },

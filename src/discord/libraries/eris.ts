@@ -42,8 +42,8 @@ export const eris: Integration = {
     })),
     {
       file: 'eris/lib/gateway/Shard.js',
-      patch: (exports, events) => trackPackets(prototypeOf(exports), 'wsEvent', events, (self, args) => ({
-        t: (args[0] as { t?: string } | undefined)?.t,
+      patch: (exports, events) => trackPackets(prototypeOf(exports), 'wsEvent', events, (self, packet) => ({
+        t: (packet as { t?: string } | undefined)?.t,
         shard: (self as { id?: number }).id,
       })),
     },

@@ -35,9 +35,9 @@ export const oceanic: Integration = {
     })),
     {
       file: 'oceanic.js/dist/lib/gateway/Dispatcher.js',
-      patch: (exports, events) => trackPackets(prototypeOf(exports), 'handle', events, (_self, args) => ({
-        t: (args[0] as { t?: string } | undefined)?.t,
-        shard: (args[1] as { id?: number } | undefined)?.id,
+      patch: (exports, events) => trackPackets(prototypeOf(exports), 'handle', events, (_self, packet, shard) => ({
+        t: (packet as { t?: string } | undefined)?.t,
+        shard: (shard as { id?: number } | undefined)?.id,
       })),
     },
   ],
