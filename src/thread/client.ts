@@ -4,7 +4,7 @@ import { outsideHandlers } from '../core/context';
 import { isMainThread } from '../core/main-thread';
 import { builtFile } from '../core/own-files';
 import { raw } from '../core/raw';
-import { lineFileTo, type LineFile } from './line-file';
+import { keptCap, lineFileTo, type LineFile } from './line-file';
 import { Slot, linesChannel, takeTurnsUpTo, threadMarker, writeLock, type FromThread, type RelayedLine, type ThreadData, type ToThread, type WriteLock } from './protocol';
 import type { StallCheckOptions } from './stall-check';
 
@@ -365,6 +365,8 @@ export function relayedLines(to: string | number): Lines | undefined {
   };
   const post = (text: string): void => {
     if (held === '' && online()) return relay(text);
+    // As a report file's writer keeps at most (a disk that stays full, a thread that never runs).
+    if (held.length + text.length > keptCap) return;
     held += text;
     flush();
   };

@@ -86,7 +86,7 @@ export function checkReportPath(path: string): void {
 }
 
 /** Lines kept while a file cannot be written, at most; later ones are dropped and counted. */
-const keptCap = 4 * 1024 * 1024;
+export const keptCap = 4 * 1024 * 1024;
 /** How long a full pipe (stderr) is waited for, in all, before its lines are kept for later. */
 const busyPipeMs = 2000;
 

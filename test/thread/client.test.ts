@@ -114,6 +114,18 @@ describe('lines of an app\'s worker thread before loopguard\'s thread listens', 
     }
   });
 
+  it('are held up to what a report file\'s writer keeps (4 MB): lines past it are dropped, the others written', async () => {
+    setUp();
+    const worker = await appWorker(file);
+    const line = (n: number): string => `{"n":${n},"pad":"${'x'.repeat(1_000_000)}"}\n`;
+    for (let n = 1; n <= 5; n++) await worker.write(line(n));
+    release();
+    await until(() => read(file).length >= 4 * line(1).length);
+    await pause(50);
+    expect(read(file).split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { n: number }).n)).toEqual([1, 2, 3, 4]);
+    await worker.end();
+  });
+
   it('are written at the worker\'s end, which waits for the lock', async () => {
     setUp();
     const worker = await appWorker(file);
