@@ -13,10 +13,10 @@
 //   STARTUP_NODES="20 22 24 26" (default: this Node), STARTUP_RUNS (2 per variant), STARTUP_IDLE_S (15)
 //   STARTUP_BEFORE=<folder>: another built checkout of loopguard, counted beside this build
 // Needs valgrind (Debian: apt-get install valgrind). Results: bench/results/instructions-<major>.json
+const { execFileSync, spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { checkValgrind, instructionsOf } = require('./lib/callgrind');
 const { addedInstructions, exited, forEachNode, machine, median, millions, root, startEmulator, useCodeCache, warmCodeCache, writeResults } = require('./lib/common');
 
 const runs = Number(process.env.STARTUP_RUNS ?? 2);
@@ -54,12 +54,33 @@ function variantsOf(group) {
   return list;
 }
 
-function instructions(node, v, group, env) {
-  return instructionsOf(node, [...v.args, ...group.target], { cwd: group.cwd ?? root, env: { ...env, ...group.env, ...v.env }, what: `${group.name}, ${v.name}` });
+function checkValgrind() {
+  try {
+    return execFileSync('valgrind', ['--version'], { encoding: 'utf8' }).trim();
+  } catch {
+    throw new Error('bench:instructions needs valgrind (Debian: apt-get install valgrind)');
+  }
+}
+
+/** Runs `cmd args` to its exit; resolves with its stderr (rejects on a non-zero status). */
+async function run(cmd, args, { cwd, env }) {
+  const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => { stderr += chunk; });
+  await exited(child);
+  if (child.exitCode !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${child.exitCode ?? child.signalCode}:\n${stderr.slice(-2000)}`);
+  return stderr;
+}
+
+async function instructions(node, v, group, env) {
+  const stderr = await run('valgrind', ['--tool=callgrind', '--smc-check=all', '--callgrind-out-file=/dev/null', node.bin, '--predictable', ...v.args, ...group.target], { cwd: group.cwd ?? root, env: { ...env, ...group.env, ...v.env } });
+  const counted = /Collected : (\d+)/.exec(stderr);
+  if (counted === null) throw new Error(`no instruction count for ${group.name}, ${v.name}:\n${stderr.slice(-2000)}`);
+  return Number(counted[1]);
 }
 
 async function countOn(node) {
-  const valgrind = checkValgrind('bench:instructions');
+  const valgrind = checkValgrind();
   const emulator = await startEmulator(undefined);
   const env = { DISCORD_API: `http://127.0.0.1:${emulator.port}/api` };
   const startedAt = new Date().toISOString();

@@ -28,7 +28,14 @@ net.Socket.prototype.connect = function (...args) {
 
 const { Client, Events, GatewayIntentBits } = require('discord.js');
 
-if (process.env.FLOOD_BARE_ALS) require('./bare-als').patchBareAls(Client);
+if (process.env.FLOOD_BARE_ALS) {
+  // Reference point: what a bare AsyncLocalStorage.run around each client event costs, without loopguard.
+  const als = new (require('node:async_hooks').AsyncLocalStorage)();
+  const emit = Client.prototype.emit;
+  Client.prototype.emit = function (event, ...args) {
+    return als.run({ event }, () => emit.call(this, event, ...args));
+  };
+}
 
 if (process.env.FLOOD_BARE_OTEL) {
   // Reference point: what the least an OpenTelemetry instrumentation does per consumed message
