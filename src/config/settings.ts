@@ -179,7 +179,7 @@ export const settings = [
   }),
   spec({
     key: 'sampleAbove', env: 'LOOPGUARD_SAMPLE_ABOVE', accepted: 'a number of calls a second from 1 to 1000000, or off',
-    description: 'Above this many calls a second of one API in one handler event, only a sample of them read the stack (the rest are counted and attributed to sampled sites), and above four times as many, only a sample of the fast ones (under 1 ms) are timed (docs/reports.md). `off`: every call reads it and is timed.',
+    description: 'Above this many calls a second of one API in one handler event, only a sample of them read the stack (the rest are counted and attributed to sampled sites), and above twice as many, only a sample of the fast ones (under 1 ms) are timed (docs/reports.md). `off`: every call reads it and is timed.',
     fromEnv: (raw) => (raw.trim().toLowerCase() === 'off' ? Infinity : callsASecond(raw)),
     fromCode: (value) => (value === 'off' || value === Infinity ? Infinity : callsASecond(value)),
   }),

@@ -15,8 +15,9 @@
  * site each read went to (`sawSite`).
  *
  * Timing a call (two clock reads) is the larger part of what is left: 0.2–0.5 µs where the clock
- * is a paravirtual one. So the unsampled calls are timed the same way, `timedPerRead` times as
- * often: every call up to hot · timedPerRead (T) in a second, then calls in (T·2^b, T·2^(b+1)]
+ * is a paravirtual one, and 3–5 µs in a busy bot, whose work between two calls leaves none of the
+ * timed path's code and data in the CPU's caches. So the unsampled calls are timed the same way,
+ * `timedPerRead` times as often: every call up to hot · timedPerRead (T) in a second, then calls in (T·2^b, T·2^(b+1)]
  * each with the chance ln 2 / 2^b (about T / n, and T · ln 2 timed calls in each such block), and
  * a timed call reads the stack with the chance tail / T. Which call is timed next is drawn when
  * the last one is (a geometric gap, drawn again at a block's end: the same chances as a draw per
@@ -62,8 +63,14 @@ export interface SamplingState {
   nextChance: number;
 }
 
-/** Timed calls per stack read, in the sampled part of a second. */
-export const timedPerRead = 4;
+/**
+ * Timed calls per stack read at the full tail, in the sampled part of a second. More than 1: the
+ * untimed calls' time is estimated from the timed calls that do not read the stack (a read call
+ * is reported on its own). 2: about 2 · hot · (1 + ln(rate / (2 · hot))) timed calls a second
+ * (770 at 80,000 calls), one second's estimate within about 7 %. At 4 (until 2026-12-05) the
+ * flood's bot timed 1,300 calls a second at its one line, each costing it 3–5 µs.
+ */
+export const timedPerRead = 2;
 
 /** A call this long (ms) is one whose time is worth more than two clock reads: time them all. */
 export const slowCallMs = 1;

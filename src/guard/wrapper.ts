@@ -135,13 +135,14 @@ function reportRan(
   const { bus } = guard;
   try {
     // Every call is timed while a threshold is judged or someone follows every call with its time
-    // (a sink's `observe`, the diagnostics channel): asked here, at timed calls only.
-    if (sampling !== undefined) sawTime(sampling, start, durationMs, guard.settings.thresholdMs > 0 || bus.unsampled.wanted());
+    // (a sink's `observe`, the diagnostics channel): asked here, once, at timed calls only.
+    const followed = bus.unsampled.wanted();
+    if (sampling !== undefined) sawTime(sampling, start, durationMs, guard.settings.thresholdMs > 0 || followed);
     if (durationMs < guard.settings.thresholdMs) return;
     if (sampling !== undefined && picked !== readStack) {
       // Counted here, nothing made: the dispatcher hears once that the state has calls waiting.
       if (countUnsampled(sampling, durationMs, picked)) bus.waiting.publish(sampling);
-      if (bus.unsampled.wanted()) {
+      if (followed) {
         const { entry } = g;
         bus.unsampled.publish({ api: entry.api, kind: entry.kind, hint: entry.alternative, durationMs, time: timeOrigin() + start, handler });
       }

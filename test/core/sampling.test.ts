@@ -57,9 +57,11 @@ describe('pick', () => {
   it('leaves most calls of a fast hot site untimed, the timed ones weighted by the chance of being timed', () => {
     const state = newSamplingState();
     const r = second(state, 20_000, () => 0.002);
-    // About hot·timedPerRead·(1 + ln(20000 / 200)) = 1121 timed calls; 5 % of them is the spread.
-    expect(r.timed).toBeGreaterThan(800);
-    expect(r.timed).toBeLessThan(1600);
+    // About T·(1 + ln(20000 / T)) timed calls, T = hot·timedPerRead: 705 for T = 100.
+    const T = hot * timedPerRead;
+    const expected = T * (1 + Math.log(20_000 / T));
+    expect(r.timed).toBeGreaterThan(expected * 0.75);
+    expect(r.timed).toBeLessThan(expected * 1.4);
     expect(r.stacks).toBeLessThan(r.timed);
     for (let n = 0; n < 1000; n++) {
       const p = pick(state, hot);
@@ -132,17 +134,19 @@ describe('pick', () => {
 });
 
 describe('the estimated time of the unsampled calls', () => {
-  it('is unbiased: twenty seconds of 20,000 calls each come within a few per cent of the true total', () => {
+  it('is unbiased: forty seconds of 20,000 calls each come within a few per cent of the true total', () => {
     let estimated = 0;
     let truth = 0;
-    for (let s = 0; s < 20; s++) {
+    for (let s = 0; s < 40; s++) {
       // Durations that change through the second (later calls slower): timed late calls must weigh more.
       const r = second(newSamplingState(), 20_000, (i) => 0.001 + (i / 20_000) * 0.004);
       estimated += r.unsampledMs;
       truth += r.unsampledTrueMs;
     }
-    // One second's estimate spreads by about 1/sqrt(2 · hot · timedPerRead) = 5 %; twenty by 1.1 %.
-    expect(Math.abs(estimated / truth - 1)).toBeLessThan(0.06);
+    // One second's estimate spreads by about 1/sqrt(2 · hot · timedPerRead) = 7 %, forty by 1.1 %,
+    // with a long tail (the large weights of a second's late blocks): of 1,000 simulated runs, the
+    // farthest came within 6.1 %, and a missing weight would be off by half or more.
+    expect(Math.abs(estimated / truth - 1)).toBeLessThan(0.08);
   });
   it('counts every call, timed or not', () => {
     const state = newSamplingState();
@@ -251,16 +255,16 @@ describe('the tail of quiet handler kinds', () => {
     state.streak = 10_000;
     expect(second(state, hot, () => 0.002, 1000, () => line).stacks).toBe(hot);
   });
-  it('stays unbiased when quiet: twenty seconds on one state come within a few per cent of the true total', () => {
+  it('stays unbiased when quiet: forty seconds on one state come within a few per cent of the true total', () => {
     const state = newSamplingState();
     let estimated = 0;
     let truth = 0;
-    for (let s = 0; s < 20; s++) {
+    for (let s = 0; s < 40; s++) {
       const r = second(state, 20_000, (i) => 0.001 + (i / 20_000) * 0.004, 1000 * (s + 1), () => line);
       estimated += r.unsampledMs;
       truth += r.unsampledTrueMs;
     }
     expect(state.streak).toBeGreaterThan(100);
-    expect(Math.abs(estimated / truth - 1)).toBeLessThan(0.06);
+    expect(Math.abs(estimated / truth - 1)).toBeLessThan(0.08); // 1,000 simulated runs: within 4.4 %
   });
 });
