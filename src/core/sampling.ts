@@ -11,7 +11,10 @@
  * reads about 4 · (1 + ln(rate / 4)) stacks a second (38 at 20,000 calls a second, against 350
  * at the full tail), and one read at another line restores the full head and tail. A state whose
  * last second had at most `hot` calls reads every call up to `hot`, however quiet: exact at
- * moderate rates. The cost grows with the log of the rate only. The calls in
+ * moderate rates. A second is a tick of the guard's own clock (a one-second timer: an untimed
+ * call reads no clock, and compares the tick it was given with its window's), so a window starts
+ * over on time, also when a site slows down after a burst. The cost grows with the log of the
+ * rate only. The calls in
  * between are counted without a stack ("unsampled"), and go where the next sampled call goes (its
  * site, or nowhere if that call is allowed): per-site counts of hot sites are unbiased estimates,
  * and their reports say so. The guard decides; the dispatcher counts, and tells the state which
@@ -35,10 +38,11 @@
  */
 
 export interface SamplingState {
-  windowStart: number;
+  /** The second (the guard's clock's tick) the window counts the calls of. */
+  window: number;
   windowCalls: number;
-  /** Calls a second in the window before (its calls over its length): past `hot`, a quiet state's head is its tail. */
-  lastRate: number;
+  /** The calls of the second before, if the state had any: past `hot`, a quiet state's head is its tail. */
+  lastCalls: number;
   /** Every call of this window up to this one (`windowCalls`) is timed: a slow call's run. */
   timeAllTo: number;
   /**
@@ -99,7 +103,7 @@ export function newSamplingState(): SamplingState {
   // Any seed but 0 (xorshift's one fixed point), different for each state.
   const seed = (Math.random() * 0xffffffff) | 1;
   return {
-    windowStart: 0, windowCalls: 0, lastRate: 0, timeAllTo: 0, timeEvery: false, unsampledCount: 0, unsampledMs: 0, unsampledMax: 0, lastSite: undefined, streak: 0, seed,
+    window: 0, windowCalls: 0, lastCalls: 0, timeAllTo: 0, timeEvery: false, unsampledCount: 0, unsampledMs: 0, unsampledMax: 0, lastSite: undefined, streak: 0, seed,
     nextTimed: 0, nextChance: 1,
   };
 }
@@ -107,10 +111,12 @@ export function newSamplingState(): SamplingState {
 /**
  * What this call does, decided before it runs: `readStack`, `untimed`, or else it is timed
  * without a stack and the answer is its weight (1 / the chance that a call that does not read the
- * stack is timed). `hot` from the settings. Small, so that it is inlined: most calls of a hot site
- * end at its first comparison.
+ * stack is timed). `hot` from the settings, `second` the guard's clock's tick (by default the
+ * window's own: tests that count calls within one second). Small, so that it is inlined: most
+ * calls of a hot site end at its second comparison.
  */
-export function pick(state: SamplingState, hot: number): number {
+export function pick(state: SamplingState, hot: number, second = state.window): number {
+  if (second !== state.window) newWindow(state, second);
   const n = ++state.windowCalls;
   if (n < state.nextTimed) return untimed;
   return decide(state, hot, n);
@@ -181,7 +187,7 @@ function tailOf(state: SamplingState, hot: number): number {
  * to hot · timedPerRead, and read with the chance tail / n).
  */
 function headOf(state: SamplingState, hot: number, tail: number): number {
-  return tail < hot && state.lastRate > hot ? tail : hot;
+  return tail < hot && state.lastCalls > hot ? tail : hot;
 }
 
 /** A read went to `site` (the dispatcher's record): a read at the line before lengthens the streak, another line ends it. */
@@ -191,13 +197,11 @@ export function sawSite(state: SamplingState, site: object | undefined): void {
 }
 
 /**
- * After a timed call (it read the clock, untimed ones do not): a new second starts the window
- * again, and a slow call has the next `slowRun` calls timed. `start` in ms (core/clock's now());
- * `timeEvery` as the guard sees it now.
+ * After a timed call: a slow call has the next `slowRun` calls timed. `timeEvery` as the guard
+ * sees it now.
  */
-export function sawTime(state: SamplingState, start: number, durationMs: number, timeEvery: boolean): void {
+export function sawTime(state: SamplingState, durationMs: number, timeEvery: boolean): void {
   state.timeEvery = timeEvery;
-  if (start - state.windowStart >= 1000) newWindow(state, start);
   if (durationMs >= slowCallMs) state.timeAllTo = state.windowCalls + slowRun;
   // A slow call's run, or every call timed: each call is decided as it comes again.
   if (state.timeAllTo > state.windowCalls || timeEvery) redraw(state);
@@ -211,11 +215,11 @@ export function redraw(state: SamplingState): void {
   state.nextTimed = 0;
 }
 
-/** A second's window starts at `start` (ms): its first calls read the stack again. */
-export function newWindow(state: SamplingState, start: number): void {
-  // A window lasts until the first timed call a second after its start: its rate is over its length.
-  state.lastRate = (state.windowCalls * 1000) / Math.max(1000, start - state.windowStart);
-  state.windowStart = start;
+/** The window of `second` starts: its first calls read the stack again. */
+export function newWindow(state: SamplingState, second: number): void {
+  // A state without calls in the second before (idle since) had none of them.
+  state.lastCalls = second === state.window + 1 ? state.windowCalls : 0;
+  state.window = second;
   state.windowCalls = 0;
   state.timeAllTo = 0;
   redraw(state);

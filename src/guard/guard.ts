@@ -1,6 +1,7 @@
 import type { ApiEntry } from '../apis/types';
 import { List, type Bus } from '../core/bus';
 import type { Settings } from '../config/settings';
+import { outsideHandlers } from '../core/context';
 import { compileMatchers, nameMatcher, pathMatcher } from '../core/glob';
 import { redraw, type SamplingState } from '../core/sampling';
 
@@ -51,6 +52,12 @@ export class Guard {
   loading: LoadFrame | undefined;
   /** Package calls (quick.db → better-sqlite3) begun and not finished (a promise one may never settle). */
   openPackageCalls = 0;
+  /**
+   * The sampling's clock (core/sampling.ts): seconds counted by a timer of the guard's, from the
+   * first sampling state on (`startClock`). Untimed calls compare it, and read no clock.
+   */
+  second = 0;
+  private clock: NodeJS.Timeout | undefined;
   allowedSite: (file: string) => boolean = () => false;
   allowedApi: (api: string) => boolean = () => false;
   readonly apis: GuardedApi[] = [];
@@ -96,6 +103,17 @@ export class Guard {
     return g;
   }
 
+  /**
+   * Starts the sampling's clock, if it is not running: one tick a second, outside any handler, not
+   * keeping the process alive. Stopped by `deactivate()`.
+   */
+  startClock(): void {
+    if (this.clock !== undefined || this.retired) return;
+    this.clock = outsideHandlers(() => setInterval(() => {
+      this.second++;
+    }, 1000).unref());
+  }
+
   /** Whether the event loop has turned: start-up (loading the app) is over. */
   get startupOver(): boolean {
     return this.afterStartup;
@@ -118,5 +136,7 @@ export class Guard {
     this.judgesAll = false;
     this.depth = 0;
     this.loading = undefined;
+    if (this.clock !== undefined) clearInterval(this.clock);
+    this.clock = undefined;
   }
 }

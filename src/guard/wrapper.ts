@@ -67,8 +67,8 @@ function reportedCall(
   handler: HandlerContext | undefined, wrapper: AnyFunction, known: Callers | undefined,
 ): unknown {
   // A call whose site is known already (a module load) is neither sampled nor counted per kind.
-  const sampling = handler === undefined || known !== undefined ? undefined : samplingOf(g, handler);
-  const picked = sampling === undefined ? readStack : pick(sampling, guard.sampleAbove);
+  const sampling = handler === undefined || known !== undefined ? undefined : samplingOf(guard, g, handler);
+  const picked = sampling === undefined ? readStack : pick(sampling, guard.sampleAbove, guard.second);
   if (picked === untimed) return untimedCall(guard, sampling as SamplingState, original, self, args);
   return timedCallOf(guard, g, original, self, args, handler, wrapper, known, sampling, picked);
 }
@@ -87,11 +87,14 @@ function timedCallOf(
 }
 
 /** Handler kinds are few in practice; past the cap (event names made of ids?) calls are exact. */
-function samplingOf(g: GuardedApi, handler: HandlerContext): SamplingState | undefined {
+function samplingOf(guard: Guard, g: GuardedApi, handler: HandlerContext): SamplingState | undefined {
   const kind = handler.kind;
   if (kind === g.lastKind) return g.lastSampling;
   let sampling = g.sampling.get(kind);
-  if (sampling === undefined && g.sampling.size < samplingCap) g.sampling.set(kind, sampling = newSamplingState());
+  if (sampling === undefined && g.sampling.size < samplingCap) {
+    g.sampling.set(kind, sampling = newSamplingState());
+    guard.startClock();
+  }
   g.lastKind = kind;
   g.lastSampling = sampling;
   return sampling;
@@ -137,7 +140,7 @@ function reportRan(
     // Every call is timed while a threshold is judged or someone follows every call with its time
     // (a sink's `observe`, the diagnostics channel): asked here, once, at timed calls only.
     const followed = bus.unsampled.wanted();
-    if (sampling !== undefined) sawTime(sampling, start, durationMs, guard.settings.thresholdMs > 0 || followed);
+    if (sampling !== undefined) sawTime(sampling, durationMs, guard.settings.thresholdMs > 0 || followed);
     if (durationMs < guard.settings.thresholdMs) return;
     if (sampling !== undefined && picked !== readStack) {
       // Counted here, nothing made: the dispatcher hears once that the state has calls waiting.

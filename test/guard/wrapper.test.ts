@@ -193,6 +193,26 @@ describe('sampling of hot sites', () => {
     expect(mean).toBeGreaterThan(0.15);
     expect(mean).toBeLessThan(0.35);
   });
+  it('reads every call again once the hot second is over: a second goes by the guard\'s clock, not by the next timed call', async () => {
+    const event = `slowed${++n}`;
+    runInHandler({ source: 'test', event }, () => {
+      for (let i = 0; i < 3000; i++) fs.existsSync(file);
+    });
+    flush();
+    expect(reports.some((r) => r.handler?.event === event && r.estimated === true)).toBe(true);
+    reports.length = 0;
+    // Two ticks: the second before the next calls had none of them. Before, a window started over
+    // only at a timed call, and 3,000 calls into one, the next calls were mostly untimed.
+    await sleep(2100);
+    runInHandler({ source: 'test', event }, () => {
+      for (let i = 0; i < 50; i++) fs.existsSync(file);
+    });
+    flush();
+    // A new line: its first call's report, then the 49 others' aggregate, each call read.
+    const mine = reports.filter((r) => r.handler?.event === event);
+    expect(mine.reduce((sum, r) => sum + r.count, 0)).toBe(50);
+    expect(mine.some((r) => r.estimated === true)).toBe(false);
+  });
   it('sampleAbove: off reads every stack (counts exact per site, not estimated)', () => {
     configure({ sampleAbove: 'off' });
     const event = `exact${++n}`;
@@ -299,7 +319,7 @@ describe('timing of hot sites', () => {
     const site = summary().sites.find((s) => s.report.handler?.event === event)!;
     expect(site.count).toBe(20_000);
     expect(site.estimated).toBe(true);
-    // About 50·4·(1 + ln(20000 / 200)) = 1121 of them (the rate is above 20,000 a second here).
+    // About 50·2·(1 + ln(20000 / 100)) = 630 of them (the rate is above 20,000 a second here).
     expect(timed).toBeGreaterThan(200);
     expect(timed).toBeLessThan(4000);
     expect(site.blockedMs).toBeGreaterThan(0);
