@@ -203,6 +203,13 @@ describe('slow calls and seconds', () => {
 describe('the tail of quiet handler kinds', () => {
   const line = {};
   const other = {};
+  /** A state after two seconds of 20,000 calls at `line`: quiet, and hot in its last second. */
+  const afterHotSeconds = (): SamplingState => {
+    const state = newSamplingState();
+    second(state, 20_000, () => 0.002, 1000, () => line);
+    second(state, 20_000, () => 0.002, 2000, () => line);
+    return state;
+  };
 
   it('reads fewer stacks once the reads keep finding one line: about hot + quietFloor · ln(n / hot) in the first second, quietFloor · (1 + ln(n / quietFloor)) after it', () => {
     const state = newSamplingState();
@@ -263,23 +270,17 @@ describe('the tail of quiet handler kinds', () => {
     for (let s = 1; s <= 5; s++) expect(second(state, hot, () => 0.002, 1000 * s, () => line).stacks).toBe(hot);
   });
   it('reads every call again from the second after a hot state slows down to hot calls a second', () => {
-    const state = newSamplingState();
-    second(state, 20_000, () => 0.002, 1000, () => line);
-    second(state, 20_000, () => 0.002, 2000, () => line);
+    const state = afterHotSeconds();
     // The first slow second follows a hot one: a quiet head. The seconds after it read every call.
     expect(second(state, hot, () => 0.002, 3000, () => line).stacks).toBeLessThan(hot);
     for (let s = 4; s <= 8; s++) expect(second(state, hot, () => 0.002, 1000 * s, () => line).stacks).toBe(hot);
   });
   it('counts a second after an idle one as after a quiet one: every call read', () => {
-    const state = newSamplingState();
-    second(state, 20_000, () => 0.002, 1000, () => line);
-    second(state, 20_000, () => 0.002, 2000, () => line);
+    const state = afterHotSeconds();
     expect(second(state, hot, () => 0.002, 4000, () => line).stacks).toBe(hot);
   });
   it('reads the full head again after a read at another line, until the reads keep finding one line again', () => {
-    const state = newSamplingState();
-    second(state, 20_000, () => 0.002, 1000, () => line);
-    second(state, 20_000, () => 0.002, 2000, () => line);
+    const state = afterHotSeconds();
     // The reads among a new window's first `hot` calls, each at `line`.
     const firstReads = (): boolean[] => {
       newWindow(state, state.window + 1);
