@@ -201,9 +201,10 @@ describe('sampling of hot sites', () => {
     flush();
     expect(reports.some((r) => r.handler?.event === event && r.estimated === true)).toBe(true);
     reports.length = 0;
-    // Two ticks: the second before the next calls had none of them. Before, a window started over
-    // only at a timed call, and 3,000 calls into one, the next calls were mostly untimed.
-    await sleep(2100);
+    // Two ticks (and 600 ms for a late timer): the second before the next calls had none of them.
+    // Before, a window started over only at a timed call, and 3,000 calls into one, the next
+    // calls were mostly untimed.
+    await sleep(2600);
     runInHandler({ source: 'test', event }, () => {
       for (let i = 0; i < 50; i++) fs.existsSync(file);
     });
