@@ -220,7 +220,7 @@ describe('the tail of quiet handler kinds', () => {
     expect(state.streak).toBeGreaterThan(hot);
     // After a second of more than `hot` calls, its head is its tail too: 4 · (1 + ln(5000)) = 38.
     const later = [2, 3, 4, 5, 6, 7, 8, 9].map((s) => second(state, 20_000, () => 0.002, 1000 * s, () => line));
-    for (const r of later) expect(r.stacks).toBeLessThan(hot);
+    // One second's reads spread by about ±6 (one in thirty reaches 50); their mean by about ±2.
     const mean = later.reduce((sum, r) => sum + r.stacks, 0) / later.length;
     expect(mean).toBeGreaterThan(quietFloor * (1 + Math.log(20_000 / quietFloor)) * 0.7);
     expect(mean).toBeLessThan(quietFloor * (1 + Math.log(20_000 / quietFloor)) * 1.3);
