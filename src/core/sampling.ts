@@ -111,11 +111,10 @@ export function newSamplingState(): SamplingState {
 /**
  * What this call does, decided before it runs: `readStack`, `untimed`, or else it is timed
  * without a stack and the answer is its weight (1 / the chance that a call that does not read the
- * stack is timed). `hot` from the settings, `second` the guard's clock's tick (by default the
- * window's own: tests that count calls within one second). Small, so that it is inlined: most
- * calls of a hot site end at its second comparison.
+ * stack is timed). `hot` from the settings, `second` the guard's clock's tick. Small, so that it
+ * is inlined: most calls of a hot site end at its second comparison.
  */
-export function pick(state: SamplingState, hot: number, second = state.window): number {
+export function pick(state: SamplingState, hot: number, second: number): number {
   if (second !== state.window) newWindow(state, second);
   const n = ++state.windowCalls;
   if (n < state.nextTimed) return untimed;

@@ -139,7 +139,7 @@ function reportRan(
   try {
     // Every call is timed while a threshold is judged or someone follows every call with its time
     // (a sink's `observe`, the diagnostics channel): asked here, once, at timed calls only.
-    const followed = bus.unsampled.wanted();
+    const followed = sampling !== undefined && bus.unsampled.wanted();
     if (sampling !== undefined) sawTime(sampling, durationMs, guard.settings.thresholdMs > 0 || followed);
     if (durationMs < guard.settings.thresholdMs) return;
     if (sampling !== undefined && picked !== readStack) {

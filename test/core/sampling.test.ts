@@ -50,7 +50,7 @@ function second(
 describe('pick', () => {
   it('reads the stack for the first `hot` calls of a second, and times every call up to hot × timedPerRead', () => {
     const state = newSamplingState();
-    const picks = Array.from({ length: hot * timedPerRead }, () => pick(state, hot));
+    const picks = Array.from({ length: hot * timedPerRead }, () => pick(state, hot, state.window));
     expect(picks.slice(0, hot).every((p) => p === readStack)).toBe(true);
     expect(picks.slice(hot).every((p) => p === readStack || p === 1)).toBe(true);
     expect(picks.slice(hot).filter((p) => p === readStack).length).toBeGreaterThan(0);
@@ -65,7 +65,7 @@ describe('pick', () => {
     expect(r.timed).toBeLessThan(expected * 1.4);
     expect(r.stacks).toBeLessThan(r.timed);
     for (let n = 0; n < 1000; n++) {
-      const p = pick(state, hot);
+      const p = pick(state, hot, state.window);
       expect(p === readStack || p === untimed || p > 1).toBe(true);
     }
   });
@@ -75,7 +75,7 @@ describe('pick', () => {
     let drew = 0;
     for (let i = 0; i < 20_000; i++) {
       const seed = state.seed;
-      if (pick(state, hot) === untimed) {
+      if (pick(state, hot, state.window) === untimed) {
         untimedCalls++;
         if (state.seed !== seed) drew++;
       }
@@ -94,7 +94,7 @@ describe('pick', () => {
     for (let w = 0; w < windows; w++) {
       newWindow(state, w + 1);
       for (let n = 1; n <= 16 * T; n++) {
-        if (pick(state, hot) === untimed || n <= 2 * T) continue;
+        if (pick(state, hot, state.window) === untimed || n <= 2 * T) continue;
         const b = Math.ceil(Math.log2(n / T)) - 1;
         const start = T * 2 ** b;
         if (n <= start + 20) edges[b - 1].first++;
@@ -118,7 +118,7 @@ describe('pick', () => {
     for (let w = 0; w < 150; w++) {
       newWindow(state, w + 1);
       for (let n = 0; n < 20_000; n++) {
-        const p = pick(state, hot);
+        const p = pick(state, hot, state.window);
         if (p === readStack) continue;
         notRead++;
         if (p !== untimed) weights += p;
@@ -130,7 +130,7 @@ describe('pick', () => {
   });
   it('reads every stack with sampleAbove off (hot = Infinity)', () => {
     const state = newSamplingState();
-    expect(Array.from({ length: 5000 }, () => pick(state, Infinity)).every((p) => p === readStack)).toBe(true);
+    expect(Array.from({ length: 5000 }, () => pick(state, Infinity, state.window)).every((p) => p === readStack)).toBe(true);
   });
 });
 
@@ -167,7 +167,7 @@ describe('slow calls and seconds', () => {
     const state = newSamplingState();
     second(state, 5000, () => 0.002, 5000);
     sawTime(state, slowCallMs, false);
-    const picks = Array.from({ length: 5000 }, () => pick(state, hot));
+    const picks = Array.from({ length: 5000 }, () => pick(state, hot, state.window));
     expect(picks.slice(0, slowRun).every((p) => p === readStack || p === 1)).toBe(true);
     expect(picks.slice(slowRun).filter((p) => p === untimed).length).toBeGreaterThan(4000);
   });
@@ -176,7 +176,7 @@ describe('slow calls and seconds', () => {
     second(state, 5000, () => 0.002, 5000);
     sawTime(state, slowCallMs, false);
     for (let i = 0; i < 5000; i++) {
-      const p = pick(state, hot);
+      const p = pick(state, hot, state.window);
       expect(p === readStack || p === 1).toBe(true);
       sawTime(state, 2 * slowCallMs, false);
     }
@@ -185,9 +185,9 @@ describe('slow calls and seconds', () => {
     const state = newSamplingState();
     second(state, 5000, () => 0.002, 5000);
     sawTime(state, 0.002, true);
-    expect(Array.from({ length: 5000 }, () => pick(state, hot)).every((p) => p === readStack || p === 1)).toBe(true);
+    expect(Array.from({ length: 5000 }, () => pick(state, hot, state.window)).every((p) => p === readStack || p === 1)).toBe(true);
     sawTime(state, 0.002, false);
-    expect(Array.from({ length: 5000 }, () => pick(state, hot)).filter((p) => p === untimed).length).toBeGreaterThan(3000);
+    expect(Array.from({ length: 5000 }, () => pick(state, hot, state.window)).filter((p) => p === untimed).length).toBeGreaterThan(3000);
   });
   it('starts over in the next second: stacks for the first calls, and fast calls untimed again', () => {
     const state = newSamplingState();
@@ -250,7 +250,7 @@ describe('the tail of quiet handler kinds', () => {
       for (let w = 0; w < 40; w++) {
         newWindow(s, w + 1);
         s.streak = streak;
-        for (let i = 0; i < 20_000; i++) if (pick(s, hot) === readStack && i >= hot) reads++;
+        for (let i = 0; i < 20_000; i++) if (pick(s, hot, s.window) === readStack && i >= hot) reads++;
       }
       return reads / 40;
     };
@@ -287,7 +287,7 @@ describe('the tail of quiet handler kinds', () => {
       state.windowCalls = 20_000; // the second before was as hot
       newWindow(state, state.window + 1);
       return Array.from({ length: hot }, () => {
-        const read = pick(state, hot) === readStack;
+        const read = pick(state, hot, state.window) === readStack;
         if (read) sawSite(state, line);
         return read;
       });
