@@ -57,12 +57,18 @@ export class Reporting {
     } });
   }
 
-  readonly linesFor = (target: LinesTarget): Lines => relayedLines(target.path ?? target.fd) ?? this.ownThread().lines(target);
+  readonly linesFor = (target: LinesTarget): Lines => relayedLines(target.path ?? target.fd, (text, failed) => {
+    // As the main thread says its own (OwnThread's lineFile): a report file's news on stderr.
+    if (target.path !== undefined) this.warn(text);
+    if (failed) this.writingFailed(text);
+  }) ?? this.ownThread().lines(target);
 
   /** One of loopguard's warnings on stderr (through the main thread's loopguard thread, from a worker). */
   warn(text: string): void {
     // One channel for them all (a channel is a port of its own).
-    const relayed = this.relayedWarnings ??= relayedLines(2);
+    const relayed = this.relayedWarnings ??= relayedLines(2, (news, failed) => {
+      if (failed) this.writingFailed(news);
+    });
     if (relayed !== undefined) relayed.write(`[loopguard] warning: ${text}\n`);
     else this.ownThread().warn(text);
   }
@@ -149,9 +155,14 @@ export class Reporting {
   }
 
   /** Made on first use (it starts once there is a line to write or a stall to watch); after close() it writes on the main thread (exit is under way). */
+  /** Writing report lines failed (and was said on stderr where it could be). */
+  private writingFailed(text: string): void {
+    this.bus.failures.publish({ error: new Error(text), where: 'writing reports', said: true });
+  }
+
   private ownThread(): OwnThread {
     if (this.thread === undefined) {
-      this.thread = new OwnThread(this.hooks.shared, { onFailure: (text) => this.bus.failures.publish({ error: new Error(text), where: 'writing reports', said: true }) });
+      this.thread = new OwnThread(this.hooks.shared, { onFailure: (text) => this.writingFailed(text) });
       if (this.closed) this.thread.stop();
     }
     return this.thread;

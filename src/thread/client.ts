@@ -4,7 +4,7 @@ import { outsideHandlers } from '../core/context';
 import { isMainThread } from '../core/main-thread';
 import { builtFile } from '../core/own-files';
 import { raw } from '../core/raw';
-import { keptCap, lineFileTo, type LineFile } from './line-file';
+import { countLines, destinationName, keptCap, lineFileTo, notWrittenNews, worksAgainNews, type LineFile } from './line-file';
 import { Slot, linesChannel, takeTurnsUpTo, threadMarker, writeLock, type FromThread, type RelayedLine, type ThreadData, type ToThread, type WriteLock } from './protocol';
 import type { StallCheckOptions } from './stall-check';
 
@@ -325,8 +325,11 @@ export class OwnThread {
 /** How often a worker thread tries again a line it could not write while nobody listens on the channel. */
 const heldRetryMs = 10;
 
-/** In a worker thread of the app: lines for the main thread's loopguard thread to write, if one runs. */
-export function relayedLines(to: string | number): Lines | undefined {
+/**
+ * In a worker thread of the app: lines for the main thread's loopguard thread to write, if one
+ * runs. `onNews`: lines were dropped or never written (`failed`), as a report file's writer says.
+ */
+export function relayedLines(to: string | number, onNews: (text: string, failed: boolean) => void): Lines | undefined {
   const buffer = isMainThread ? undefined : getEnvironmentData(linesChannel);
   if (!(buffer instanceof SharedArrayBuffer)) return undefined;
   const shared = new Int32Array(buffer);
@@ -343,21 +346,29 @@ export function relayedLines(to: string | number): Lines | undefined {
   // full disk) is held, in order, and tried again until it is written or the thread listens.
   let here: LineFile | undefined;
   let held = '';
+  /** Lines past what is held, since the last time all that was held was written. */
+  let dropped = 0;
   let retry: NodeJS.Timeout | undefined;
   // Only tried, as on the main thread; waited for at the end (the other writer leaves it within µs).
   let ending = false;
   const tries = writeLock(shared, false);
   const waits = writeLock(shared, true);
   const lock: WriteLock = { enter: () => (ending ? waits : tries).enter(), leave: () => tries.leave() };
+  const drained = (): void => {
+    if (dropped === 0) return;
+    onNews(worksAgainNews(destinationName(to), dropped), false);
+    dropped = 0;
+  };
   const flush = (): void => {
     if (online()) {
       relay(held);
       held = '';
-      return;
+      return drained();
     }
     here ??= lineFileTo(to, undefined, { onNews: () => {}, mayWait: false, io: raw }, lock);
     held = here.tryWrite(held);
-    if (held === '' || retry !== undefined) return;
+    if (held === '') return drained();
+    if (retry !== undefined) return;
     retry = outsideHandlers(() => setTimeout(() => {
       retry = undefined;
       if (held !== '') flush();
@@ -366,7 +377,10 @@ export function relayedLines(to: string | number): Lines | undefined {
   const post = (text: string): void => {
     if (held === '' && online()) return relay(text);
     // As a report file's writer keeps at most (a disk that stays full, a thread that never runs).
-    if (held.length + text.length > keptCap) return;
+    if (held.length + text.length > keptCap) {
+      dropped += countLines(Buffer.from(text));
+      return;
+    }
     held += text;
     flush();
   };
@@ -378,6 +392,8 @@ export function relayedLines(to: string | number): Lines | undefined {
       ending = true;
       if (held !== '') flush();
       clearTimeout(retry);
+      const lost = countLines(Buffer.from(held)) + dropped;
+      if (lost > 0) onNews(notWrittenNews(destinationName(to), 'busy', lost), true);
       here?.close();
     },
   };

@@ -222,8 +222,7 @@ export class LineFile {
       return false;
     }
     if (this.failing !== undefined) {
-      const lost = this.dropped === 0 ? 'no line was lost' : `${this.dropped} line${this.dropped === 1 ? ' was' : 's were'} dropped meanwhile (more than ${keptCap / 1024 / 1024} MB waited)`;
-      this.options.onNews(`writing ${this.name()} works again; ${lost}`, false);
+      this.options.onNews(worksAgainNews(this.name(), this.dropped), false);
       this.failing = undefined;
       this.dropped = 0;
     }
@@ -237,7 +236,7 @@ export class LineFile {
   close(): void {
     if (!this.retry() || this.dropped > 0) {
       const lines = this.kept.reduce((n, chunk) => n + countLines(chunk), 0) + this.dropped;
-      this.options.onNews(`writing ${this.name()} still fails (${this.failing ?? 'busy'}) as loopguard closes it: ${lines} line${lines === 1 ? ' was' : 's were'} not written`, true);
+      this.options.onNews(notWrittenNews(this.name(), this.failing ?? 'busy', lines), true);
       this.kept.length = 0;
       this.keptBytes = 0;
       this.dropped = 0;
@@ -253,7 +252,7 @@ export class LineFile {
   }
 
   private name(): string {
-    return this.options.path ?? (this.fd === 2 ? 'stderr' : `fd ${String(this.fd)}`);
+    return destinationName(this.options.path ?? this.fd);
   }
 
   /** The descriptor to write to: the file opened again if it was deleted or its descriptor lost. */
@@ -326,7 +325,25 @@ export class LineFile {
   }
 }
 
-function countLines(chunk: Buffer): number {
+/** A destination as loopguard's warnings name it: a report file's path, stderr or a descriptor. */
+export function destinationName(to: string | number | undefined): string {
+  return typeof to === 'string' ? to : to === 2 ? 'stderr' : `fd ${String(to)}`;
+}
+
+const linesWere = (n: number): string => `${n} line${n === 1 ? ' was' : 's were'}`;
+
+/** Said once a destination that failed takes lines again. */
+export function worksAgainNews(name: string, dropped: number): string {
+  const lost = dropped === 0 ? 'no line was lost' : `${linesWere(dropped)} dropped meanwhile (more than ${keptCap / 1024 / 1024} MB waited)`;
+  return `writing ${name} works again; ${lost}`;
+}
+
+/** Said when a destination is closed with lines it never took. */
+export function notWrittenNews(name: string, failing: string, lines: number): string {
+  return `writing ${name} still fails (${failing}) as loopguard closes it: ${linesWere(lines)} not written`;
+}
+
+export function countLines(chunk: Buffer): number {
   let n = 0;
   for (let at = chunk.indexOf(10); at >= 0; at = chunk.indexOf(10, at + 1)) n++;
   return n;

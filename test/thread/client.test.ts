@@ -13,24 +13,42 @@ import { Scratch } from '../support/scratch';
 
 const clientTs = resolve(__dirname, '../../src/thread/client.ts');
 
-/** An app's worker thread with relayedLines(`to`) (this source, through tsx): it writes and ends as it is told. */
-async function appWorker(to: string): Promise<{ write(text: string): Promise<void>; end(): Promise<void> }> {
+interface News {
+  text: string;
+  failed: boolean;
+}
+
+/**
+ * An app's worker thread with relayedLines(`to`) (this source, through tsx): it writes and ends as
+ * it is told; what relayedLines says (`news`) comes before the answer to the message that caused it.
+ */
+async function appWorker(to: string): Promise<{ news: News[]; write(text: string): Promise<void>; end(): Promise<void> }> {
   const worker = new Worker(`
     const { parentPort } = require('node:worker_threads');
     const { relayedLines } = require('tsx/cjs/api').require(${JSON.stringify(clientTs)}, ${JSON.stringify(clientTs)});
-    const lines = relayedLines(${JSON.stringify(to)});
+    const lines = relayedLines(${JSON.stringify(to)}, (text, failed) => parentPort.postMessage({ news: { text, failed } }));
     parentPort.on('message', ({ write, end }) => {
       if (write !== undefined) lines.write(write);
       if (end) { lines.end(); parentPort.close(); } else parentPort.postMessage('done');
     });
     parentPort.postMessage('done');
   `, { eval: true });
+  const news: News[] = [];
+  worker.on('message', (message: { news?: News }) => {
+    if (message.news !== undefined) news.push(message.news);
+  });
   const done = (): Promise<void> => new Promise((resolve, reject) => {
-    worker.once('message', () => resolve());
+    const answered = (message: unknown): void => {
+      if (message !== 'done') return;
+      worker.off('message', answered);
+      resolve();
+    };
+    worker.on('message', answered);
     worker.once('error', reject);
   });
   await done();
   return {
+    news,
     write: async (text) => {
       worker.postMessage({ write: text });
       await done();
@@ -114,16 +132,33 @@ describe('lines of an app\'s worker thread before loopguard\'s thread listens', 
     }
   });
 
-  it('are held up to what a report file\'s writer keeps (4 MB): lines past it are dropped, the others written', async () => {
+  it('are held up to what a report file\'s writer keeps (4 MB): lines past it are dropped and counted, the others written', async () => {
     setUp();
     const worker = await appWorker(file);
     const line = (n: number): string => `{"n":${n},"pad":"${'x'.repeat(1_000_000)}"}\n`;
     for (let n = 1; n <= 5; n++) await worker.write(line(n));
+    await worker.write(line(6) + line(7));
+    expect(worker.news).toEqual([]);
     release();
-    await until(() => read(file).length >= 4 * line(1).length);
+    await until(() => read(file).length >= 4 * line(1).length && worker.news.length > 0);
     await pause(50);
     expect(read(file).split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { n: number }).n)).toEqual([1, 2, 3, 4]);
+    expect(worker.news).toEqual([{ text: `writing ${file} works again; 3 lines were dropped meanwhile (more than 4 MB waited)`, failed: false }]);
+    await worker.write('{"n":8}\n');
+    await until(() => read(file).endsWith('{"n":8}\n'));
     await worker.end();
+    expect(worker.news).toHaveLength(1);
+  });
+
+  it('that are still held at the worker\'s end are said, with the dropped ones, as not written', async () => {
+    setUp();
+    const worker = await appWorker(file);
+    const line = (n: number): string => `{"n":${n},"pad":"${'x'.repeat(1_000_000)}"}\n`;
+    for (let n = 1; n <= 6; n++) await worker.write(line(n));
+    // The lock stays held: the end's wait for it runs out.
+    await worker.end();
+    expect(read(file)).toBe('');
+    expect(worker.news).toEqual([{ text: `writing ${file} still fails (busy) as loopguard closes it: 6 lines were not written`, failed: true }]);
   });
 
   it('are written at the worker\'s end, which waits for the lock', async () => {
@@ -133,5 +168,6 @@ describe('lines of an app\'s worker thread before loopguard\'s thread listens', 
     setTimeout(release, 50);
     await worker.end();
     expect(read(file)).toBe('{"n":1}\n');
+    expect(worker.news).toEqual([]);
   });
 });
