@@ -111,14 +111,23 @@ export function newSamplingState(): SamplingState {
 /**
  * What this call does, decided before it runs: `readStack`, `untimed`, or else it is timed
  * without a stack and the answer is its weight (1 / the chance that a call that does not read the
- * stack is timed). `hot` from the settings, `second` the guard's clock's tick. Small, so that it
- * is inlined: most calls of a hot site end at its second comparison.
+ * stack is timed). `hot` from the settings, `second` the guard's clock's tick. Most calls of a
+ * hot site end in takeUntimed, which a wrapper asks on its own first (guard/wrapper.ts' runsAsIs).
  */
 export function pick(state: SamplingState, hot: number, second: number): number {
+  if (takeUntimed(state, second)) return untimed;
   if (second !== state.window) newWindow(state, second);
-  const n = ++state.windowCalls;
-  if (n < state.nextTimed) return untimed;
-  return decide(state, hot, n);
+  return decide(state, hot, ++state.windowCalls);
+}
+
+/**
+ * `pick`'s common answer, given without the rest of it: true when the call is `untimed` (and
+ * counted in its window as pick counts it), false with nothing changed when pick must decide.
+ */
+export function takeUntimed(state: SamplingState, second: number): boolean {
+  if (second !== state.window || state.windowCalls + 1 >= state.nextTimed) return false;
+  state.windowCalls++;
+  return true;
 }
 
 function decide(state: SamplingState, hot: number, n: number): number {

@@ -44,14 +44,16 @@ export function currentPackageCall(guard: Guard): PackageCall | undefined {
 }
 
 export function packageCallWrapper(guard: Guard, g: GuardedApi, original: AnyFunction): AnyFunction {
-  return judgingWrapper(guard, original, (self, args, handler, wrapper) => {
-    // Inside another guarded call or package call (enmap#set → enmap#get): part of that one.
+  // Never as it is: running as one guarded call would make the blocking calls inside a nested one
+  // (enmap#set → enmap#get) the nested one's, not the outer package call's.
+  return judgingWrapper(guard, original, () => false, (self, args, handler, wrapper) => {
+    // Inside another guarded call or package call: part of that one.
     if (guard.depth > 0 || currentPackageCall(guard) !== undefined) return Reflect.apply(original, self, args);
     return packageCall(guard, g, original, self, args, handler, wrapper);
   }, g.entry.path.at(-1));
 }
 
-function packageCall(guard: Guard, g: GuardedApi, original: AnyFunction, self: unknown, args: IArguments, handler: HandlerContext | undefined, wrapper: AnyFunction): unknown {
+function packageCall(guard: Guard, g: GuardedApi, original: AnyFunction, self: unknown, args: ArrayLike<unknown>, handler: HandlerContext | undefined, wrapper: AnyFunction): unknown {
   let callers: Callers | undefined;
   if (g.entry.async === true) {
     try {
@@ -88,7 +90,7 @@ async function settled(guard: Guard, promise: PromiseLike<unknown>, call: Packag
 }
 
 /** A blocking call made during a package call: counted as part of it (or, in strict mode, stopped with it). */
-export function callInPackageCall(guard: Guard, call: PackageCall, g: GuardedApi, original: AnyFunction, self: unknown, args: IArguments): unknown {
+export function callInPackageCall(guard: Guard, call: PackageCall, g: GuardedApi, original: AnyFunction, self: unknown, args: ArrayLike<unknown>): unknown {
   if (call.g.allowed || call.handler?.allowBlocking === true || call.ruling === 'pass') return passThrough(guard, original, self, args);
   call.blockedIn ??= g.entry.module;
   if (guard.strict) {

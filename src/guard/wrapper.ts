@@ -3,7 +3,7 @@ import { callersOf, type Callers } from '../core/call-sites';
 import { timeOrigin } from '../core/clock';
 import { handlerStorage, type HandlerContext } from '../core/context';
 import type { AnyFunction } from '../core/patch';
-import { countUnsampled, newSamplingState, pick, readStack, sawTime, untimed, type SamplingState } from '../core/sampling';
+import { countUnsampled, newSamplingState, pick, readStack, sawTime, takeUntimed, untimed, type SamplingState } from '../core/sampling';
 import { describeCall, describeLoad, isAllowedSite, stopCall, type Described } from './describe';
 import type { Guard, GuardedApi } from './guard';
 import { callEnded, callStarted, judgingWrapper, passThrough } from './judging';
@@ -21,15 +21,35 @@ const samplingCap = 1000;
 
 export function apiWrapper(guard: Guard, g: GuardedApi, original: AnyFunction): AnyFunction {
   if (g.entry.wraps !== undefined) return packageCallWrapper(guard, g, original);
-  return judgingWrapper(guard, original, (self, args, handler, wrapper) => judgedCall(guard, g, original, self, args, handler, wrapper), g.entry.path.at(-1));
+  return judgingWrapper(
+    guard, original,
+    (handler) => runsAsIs(guard, g, handler),
+    (self, args, handler, wrapper) => judgedCall(guard, g, original, self, args, handler, wrapper),
+    g.entry.path.at(-1),
+  );
 }
 
-function isExempt(guard: Guard, entry: ApiEntry, args: IArguments): boolean {
+/**
+ * The calls judgedCall would only run, decided without their arguments: inside another guarded
+ * call (not a module load's), allowed, or counted without a clock at a hot site (untimedCall).
+ * Anything else, and what needs an argument (an exempt API's descriptor), is judgedCall's.
+ */
+function runsAsIs(guard: Guard, g: GuardedApi, handler: HandlerContext | undefined): boolean {
+  if (guard.depth > 0) return guard.loading === undefined;
+  if (g.allowed || handler?.allowBlocking === true) return true;
+  if (handler === undefined || g.entry.exempt !== undefined || guard.openPackageCalls > 0 || guard.strict) return false;
+  const sampling = samplingOf(guard, g, handler);
+  if (sampling === undefined || !takeUntimed(sampling, guard.second)) return false;
+  countUntimed(guard, sampling);
+  return true;
+}
+
+function isExempt(guard: Guard, entry: ApiEntry, args: ArrayLike<unknown>): boolean {
   if (entry.exempt === 'stdio') return !guard.settings.stdio && (args[0] === 1 || args[0] === 2);
   return false;
 }
 
-function judgedCall(guard: Guard, g: GuardedApi, original: AnyFunction, self: unknown, args: IArguments, handler: HandlerContext | undefined, wrapper: AnyFunction): unknown {
+function judgedCall(guard: Guard, g: GuardedApi, original: AnyFunction, self: unknown, args: ArrayLike<unknown>, handler: HandlerContext | undefined, wrapper: AnyFunction): unknown {
   if (guard.depth > 0) return nestedCall(guard, original, self, args, wrapper);
   if (g.allowed || handler?.allowBlocking === true || isExempt(guard, g.entry, args)) return passThrough(guard, original, self, args);
   const packageCall = currentPackageCall(guard);
@@ -42,7 +62,7 @@ function judgedCall(guard: Guard, g: GuardedApi, original: AnyFunction, self: un
  * Strict mode: the call is stopped before it runs, unless its site is allowed. A function of its
  * own, as is `timedCallOf`, so that V8 inlines the whole path of an untimed call into the wrapper.
  */
-function strictCall(guard: Guard, g: GuardedApi, original: AnyFunction, self: unknown, args: IArguments, handler: HandlerContext | undefined, wrapper: AnyFunction): unknown {
+function strictCall(guard: Guard, g: GuardedApi, original: AnyFunction, self: unknown, args: ArrayLike<unknown>, handler: HandlerContext | undefined, wrapper: AnyFunction): unknown {
   let callers: Callers | undefined;
   let described: Described | undefined;
   try {
@@ -63,7 +83,7 @@ function strictCall(guard: Guard, g: GuardedApi, original: AnyFunction, self: un
  * per call: this runs for every call a handler makes).
  */
 function reportedCall(
-  guard: Guard, g: GuardedApi, original: AnyFunction, self: unknown, args: IArguments,
+  guard: Guard, g: GuardedApi, original: AnyFunction, self: unknown, args: ArrayLike<unknown>,
   handler: HandlerContext | undefined, wrapper: AnyFunction, known: Callers | undefined,
 ): unknown {
   // A call whose site is known already (a module load) is neither sampled nor counted per kind.
@@ -75,7 +95,7 @@ function reportedCall(
 
 /** A call that is timed, with its stack read (`readStack`) or with its weight. */
 function timedCallOf(
-  guard: Guard, g: GuardedApi, original: AnyFunction, self: unknown, args: IArguments, handler: HandlerContext | undefined,
+  guard: Guard, g: GuardedApi, original: AnyFunction, self: unknown, args: ArrayLike<unknown>, handler: HandlerContext | undefined,
   wrapper: AnyFunction, known: Callers | undefined, sampling: SamplingState | undefined, picked: number,
 ): unknown {
   const start = callStarted(guard);
@@ -104,14 +124,18 @@ function samplingOf(guard: Guard, g: GuardedApi, handler: HandlerContext): Sampl
  * A call at a hot site that is only counted: no clock, and to the watchdog plain code (a slow
  * one is a stall with its stack). Its time is in the weight of the timed calls.
  */
-function untimedCall(guard: Guard, sampling: SamplingState, original: AnyFunction, self: unknown, args: IArguments): unknown {
+function untimedCall(guard: Guard, sampling: SamplingState, original: AnyFunction, self: unknown, args: ArrayLike<unknown>): unknown {
   // Counted first: it needs nothing of the call, and the call then needs no second try block.
-  if (countUnsampled(sampling, 0, untimed)) guard.bus.waiting.publish(sampling);
+  countUntimed(guard, sampling);
   return passThrough(guard, original, self, args);
 }
 
+function countUntimed(guard: Guard, sampling: SamplingState): void {
+  if (countUnsampled(sampling, 0, untimed)) guard.bus.waiting.publish(sampling);
+}
+
 /** A call below another guarded call (readFileSync → openSync) belongs to the outer one. */
-function nestedCall(guard: Guard, original: AnyFunction, self: unknown, args: IArguments, wrapper: AnyFunction): unknown {
+function nestedCall(guard: Guard, original: AnyFunction, self: unknown, args: ArrayLike<unknown>, wrapper: AnyFunction): unknown {
   const load = guard.loading;
   if (load !== undefined) {
     load.touched = true;

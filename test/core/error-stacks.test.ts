@@ -46,7 +46,7 @@ describe('withoutOwnFrames', () => {
     const guard = { judgesAll: false, active: true } as unknown as Guard;
     const judged = (): unknown => undefined;
     const wrap = (original: AnyFunction, key: string) => {
-      const wrapper = judgingWrapper(guard, original, judged, key);
+      const wrapper = judgingWrapper(guard, original, () => false, judged, key);
       mimic(wrapper, original);
       return wrapper as () => void;
     };

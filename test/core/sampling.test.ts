@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
-  countUnsampled, newSamplingState, newWindow, pick, quietFloor, readStack, readsPerHalving, sawSite, sawTime, slowCallMs, slowRun, timedPerRead,
-  untimed, type SamplingState,
+  countUnsampled, newSamplingState, newWindow, pick, quietFloor, readStack, readsPerHalving, sawSite, sawTime, slowCallMs, slowRun, takeUntimed,
+  timedPerRead, untimed, type SamplingState,
 } from '../../src/core/sampling';
 
 const hot = 50;
@@ -131,6 +131,49 @@ describe('pick', () => {
   it('reads every stack with sampleAbove off (hot = Infinity)', () => {
     const state = newSamplingState();
     expect(Array.from({ length: 5000 }, () => pick(state, Infinity, state.window)).every((p) => p === readStack)).toBe(true);
+  });
+});
+
+describe('takeUntimed (what a wrapper asks before pick)', () => {
+  it('takes exactly the calls pick leaves untimed, as pick counts them, and leaves the state as it was for the others', () => {
+    // Two states drawing the same numbers: one decided by pick alone, one as a wrapper does.
+    const alone = newSamplingState();
+    const asked = { ...alone };
+    let took = 0;
+    let untimedCalls = 0;
+    let timed = 0;
+    const same = {};
+    for (let i = 0; i < 60_000; i++) {
+      // Seconds of 20,000 calls, a slow call now and then (its run decided call by call), a read at another line.
+      const second = 1 + Math.floor(i / 20_000);
+      const expected = pick(alone, hot, second);
+      if (expected === untimed) untimedCalls++;
+      const before = { ...asked };
+      let got: number;
+      if (takeUntimed(asked, second)) {
+        took++;
+        got = untimed;
+      } else {
+        expect(asked).toEqual(before);
+        got = pick(asked, hot, second);
+      }
+      expect(got).toBe(expected);
+      if (expected !== untimed) {
+        const d = ++timed % 300 === 0 ? slowCallMs : 0.002;
+        sawTime(alone, d, false);
+        sawTime(asked, d, false);
+      }
+      if (expected === readStack) {
+        const site = i % 97 === 0 ? {} : same;
+        sawSite(alone, site);
+        sawSite(asked, site);
+      }
+      expect(asked).toEqual(alone);
+    }
+    // All untimed calls but the first after each start of a sampled part (a new second, the end of
+    // a slow call's run: pick draws the next timed call there), and most calls of all.
+    expect(took).toBeGreaterThan(untimedCalls * 0.99);
+    expect(took).toBeGreaterThan(40_000);
   });
 });
 
