@@ -9,6 +9,11 @@
 // Repeated report: a wrapped call inside a handler at a site that is already known, sampled as by
 // default (goal: at most 1.2× a bare context lookup plus the raw call), beside the same call with
 // two clock reads around it (what timing a call costs at all) and with every call's stack read.
+// Everything is measured as a bot runs it: in a callback of the event loop, after a handler has
+// run (Node's async context is then on: a context lookup reads it, where before the first handler
+// it returns at once), and the wrapped functions are called as the raw ones are, from an object
+// of their own (not through `fs`, whose properties are a dictionary: each lookup would cost the
+// wrapped side 50-100 ns that a bot pays with or without loopguard).
 const { measuredPerNode } = require('./lib/common');
 const { callGoals } = require('./lib/goals');
 
@@ -37,11 +42,11 @@ function measure() {
   const fs = require('node:fs');
   const os = require('node:os');
   const path = require('node:path');
-  const { AsyncLocalStorage } = require('node:async_hooks');
 
   const raw = { existsSync: fs.existsSync, statSync: fs.statSync, readFileSync: fs.readFileSync };
   const lg = require('loopguard');
-  lg.install({ env: false, console: false });
+  // No watchdog: the measuring loops hold the event loop for a minute, one long stall to it.
+  lg.install({ env: false, console: false, stallMs: 'off' });
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loopguard-bench-'));
   const small = path.join(dir, 'small.json');
@@ -49,6 +54,14 @@ function measure() {
   fs.writeFileSync(small, JSON.stringify({ guild: '1', prefix: '!', owners: ['2', '3'], text: 'x'.repeat(80) }));
   const missing = path.join(dir, 'missing');
 
+  // As a bot is: a handler has run, and what follows runs in a callback of the loop.
+  lg.runInHandler({ source: 'bench', event: 'first' }, () => {});
+  setImmediate(() => measureCalls(lg, fs, raw, dir, small, missing));
+}
+
+function measureCalls(lg, fs, raw, dir, small, missing) {
+  const { AsyncLocalStorage } = require('node:async_hooks');
+  const wrapped = { existsSync: fs.existsSync, statSync: fs.statSync, readFileSync: fs.readFileSync };
   const rounds = Number(process.env.BENCH_ROUNDS ?? 101);
   const batch = Number(process.env.BENCH_BATCH ?? 20000);
 
@@ -69,9 +82,9 @@ function measure() {
   }
 
   const fastPath = [
-    ['existsSync (missing path)', () => raw.existsSync(missing), () => fs.existsSync(missing)],
-    ['statSync', () => raw.statSync(small), () => fs.statSync(small)],
-    ['readFileSync small utf8', () => raw.readFileSync(small, 'utf8'), () => fs.readFileSync(small, 'utf8')],
+    ['existsSync (missing path)', () => raw.existsSync(missing), () => wrapped.existsSync(missing)],
+    ['statSync', () => raw.statSync(small), () => wrapped.statSync(small)],
+    ['readFileSync small utf8', () => raw.readFileSync(small, 'utf8'), () => wrapped.readFileSync(small, 'utf8')],
   ].map(([name, rawFn, wrappedFn]) => ({ name, ...interleaved({ raw: rawFn, wrapped: wrappedFn }) }));
 
   // Inside one handler: the raw call, the raw call after a bare context lookup (an ALS of its own,
@@ -79,8 +92,8 @@ function measure() {
   // wrapped call at a known site, sampled (the default) and with every stack read.
   const als = new AsyncLocalStorage();
   const calls = { sampled: 0, exact: 0 };
-  const sampled = () => { calls.sampled++; return fs.existsSync(missing); };
-  const exactCall = () => { calls.exact++; return fs.existsSync(missing); };
+  const sampled = () => { calls.sampled++; return wrapped.existsSync(missing); };
+  const exactCall = () => { calls.exact++; return wrapped.existsSync(missing); };
   let inHandler;
   als.run({ event: 'bench' }, () => lg.runInHandler({ source: 'bench', event: 'repeat' }, () => {
     const variants = {
