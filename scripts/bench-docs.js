@@ -130,7 +130,10 @@ function goalsBlock() {
   const majors = [...new Set(all.map((r) => r.major))].sort((a, b) => a - b);
   const out = [];
   for (const major of majors) {
-    out.push(`**Node ${major}** (${all.find((r) => r.major === major).node}):`, '');
+    // Which run ran when, and on what: the hardware under the machine can change between runs.
+    const runs = all.filter((r) => r.major === major).sort((a, b) => a.date.localeCompare(b.date))
+      .map((r) => `${r.bench === 'flood-focus' ? 'focused flood' : r.bench} ${r.date.slice(0, 16).replace('T', ' ')} UTC${r.machine ? ` (${r.machine.cpu})` : ''}`);
+    out.push(`**Node ${major}** (${all.find((r) => r.major === major).node}; ${runs.join(', ')}):`, '');
     for (const g of goalsOn(major)) out.push(`- ${g.sentence.replace(' — not met', ' — **not met**')}`);
     out.push('');
   }
@@ -209,9 +212,13 @@ function readmeBlock(floods, startups, profiles) {
     const d = baseline && difference(r, key, baseline, metric, rss ? 1 / 2 ** 20 : 1);
     return d ? `${d.median < 0 ? '−' : '+'}${Math.abs(d.median).toFixed(rss ? 1 : 0)} ${rss ? 'MB' : 'ms'}` : '—';
   };
+  const runs = [...all, ...focused, ...calls, ...soaks, ...profiles];
+  // The hardware under the machine can change between runs: then both are named.
+  const cpus = [...new Set(runs.sort((a, b) => a.date.localeCompare(b.date)).map((r) => r.machine?.cpu).filter(Boolean))];
+  const machine = cpus.length === 1 ? 'machine' : `machine, whose hardware changed between runs (${cpus.join(', then ')}: which run ran where is in the goals of docs/performance.md)`;
   const out = [
-    `Measured ${runDates([...all, ...focused, ...calls, ...soaks, ...profiles])} on this project's shared 2-core machine (\`npm run bench:flood\`, \`bench:flood:focus\`, \`bench:startup\`, \`bench\`, \`bench:soak\`, \`bench:profile\`, then \`bench:docs\`; `
-      + 'every figure with its spread over rounds: [docs/performance.md](docs/performance.md)). A real discord.js bot flooded with MESSAGE_CREATE by the '
+    `Measured ${runDates(runs)} on this project's shared 2-core ${machine}, with \`npm run bench:flood\`, \`bench:flood:focus\`, \`bench:startup\`, \`bench\`, \`bench:soak\`, \`bench:profile\`, then \`bench:docs\`; `
+      + 'every figure with its spread over rounds in [docs/performance.md](docs/performance.md). A real discord.js bot flooded with MESSAGE_CREATE by the '
       + 'emulator; CPU per message against the same bot without the tool, in the same run:',
     '',
     `| | ${majors.map((m) => `Node ${m}`).join(' | ')} |`,
