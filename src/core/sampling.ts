@@ -14,11 +14,10 @@
  * moderate rates. A second is a tick of the guard's own clock (a one-second timer: an untimed
  * call reads no clock, and compares the tick it was given with its window's), so a window starts
  * over on time, also when a site slows down after a burst. The cost grows with the log of the
- * rate only. The calls in
- * between are counted without a stack ("unsampled"), and go where the next sampled call goes (its
- * site, or nowhere if that call is allowed): per-site counts of hot sites are unbiased estimates,
- * and their reports say so. The guard decides; the dispatcher counts, and tells the state which
- * site each read went to (`sawSite`).
+ * rate only. The calls in between are counted without a stack ("unsampled"), and go where the
+ * next sampled call goes (its site, or nowhere if that call is allowed): per-site counts of hot
+ * sites are unbiased estimates, and their reports say so. The guard decides; the dispatcher
+ * counts, and tells the state which site each read went to (`sawSite`).
  *
  * Timing a call (two clock reads) is the larger part of what is left: 0.2–0.5 µs where the clock
  * is a paravirtual one, and 3–5 µs in a busy bot, whose work between two calls leaves none of the

@@ -49,7 +49,7 @@ export function judgingWrapper(guard: Guard, original: AnyFunction, runsAsIs: Ru
       rethrow(error);
     }
   };
-  // As passThrough: the calls it makes inside are its own.
+  // What passThrough does, written out: passThrough takes the arguments as a value.
   const asIs = function (this: unknown): unknown {
     guard.depth++;
     try {

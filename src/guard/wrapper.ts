@@ -49,9 +49,10 @@ function isExempt(guard: Guard, entry: ApiEntry, args: ArrayLike<unknown>): bool
   return false;
 }
 
+/** A call runsAsIs did not take: what it left (a module load's nested call, an exempt API) is decided here. */
 function judgedCall(guard: Guard, g: GuardedApi, original: AnyFunction, self: unknown, args: ArrayLike<unknown>, handler: HandlerContext | undefined, wrapper: AnyFunction): unknown {
   if (guard.depth > 0) return nestedCall(guard, original, self, args, wrapper);
-  if (g.allowed || handler?.allowBlocking === true || isExempt(guard, g.entry, args)) return passThrough(guard, original, self, args);
+  if (isExempt(guard, g.entry, args)) return passThrough(guard, original, self, args);
   const packageCall = currentPackageCall(guard);
   if (packageCall !== undefined) return callInPackageCall(guard, packageCall, g, original, self, args);
   if (!guard.strict) return reportedCall(guard, g, original, self, args, handler, wrapper, undefined);
@@ -60,7 +61,7 @@ function judgedCall(guard: Guard, g: GuardedApi, original: AnyFunction, self: un
 
 /**
  * Strict mode: the call is stopped before it runs, unless its site is allowed. A function of its
- * own, as is `timedCallOf`, so that V8 inlines the whole path of an untimed call into the wrapper.
+ * own, as is `timedCallOf`: the paths that V8 inlines stay small.
  */
 function strictCall(guard: Guard, g: GuardedApi, original: AnyFunction, self: unknown, args: ArrayLike<unknown>, handler: HandlerContext | undefined, wrapper: AnyFunction): unknown {
   let callers: Callers | undefined;
@@ -80,7 +81,7 @@ function strictCall(guard: Guard, g: GuardedApi, original: AnyFunction, self: un
 
 /**
  * Runs the call, timed unless its hot site's sampling says otherwise, then reports it (no closure
- * per call: this runs for every call a handler makes).
+ * per call: this runs for every call of a handler's that does not run as it is).
  */
 function reportedCall(
   guard: Guard, g: GuardedApi, original: AnyFunction, self: unknown, args: ArrayLike<unknown>,

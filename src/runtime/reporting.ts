@@ -154,12 +154,12 @@ export class Reporting {
     this.thread?.stop();
   }
 
-  /** Made on first use (it starts once there is a line to write or a stall to watch); after close() it writes on the main thread (exit is under way). */
   /** Writing report lines failed (and was said on stderr where it could be). */
   private writingFailed(text: string): void {
     this.bus.failures.publish({ error: new Error(text), where: 'writing reports', said: true });
   }
 
+  /** Made on first use (it starts once there is a line to write or a stall to watch); after close() it writes on the main thread (exit is under way). */
   private ownThread(): OwnThread {
     if (this.thread === undefined) {
       this.thread = new OwnThread(this.hooks.shared, { onFailure: (text) => this.writingFailed(text) });
