@@ -134,14 +134,17 @@ export function patchEmit(proto: object | undefined, events: ClientEvents, spec:
   const read = attributeReader(spec);
   const make = (original: AnyFunction): AnyFunction => {
     const emit = original as unknown as Emit;
+    // The last event handled: a flood of one event skips the internal-events lookup.
+    let handled: string | undefined;
     return function (this: Emitter, event: string | symbol, first?: unknown): boolean {
       if (!events.active) return Reflect.apply(emit, this, arguments) as boolean;
       // Libraries that capture listeners' rejections emit them as 'error': a call that strict
       // mode stopped was reported already and must not crash the bot.
       if (event === 'error' && isBlockingCallError(first)) return true;
-      if (typeof event !== 'string' || spec.internalEvents.has(event) || this.listenerCount(event) === 0) {
+      if (typeof event !== 'string' || (event !== handled && spec.internalEvents.has(event)) || this.listenerCount(event) === 0) {
         return Reflect.apply(emit, this, arguments) as boolean;
       }
+      handled = event;
       const startedBy = events.startedBy;
       if (startedBy !== undefined) {
         const current = currentHandler();

@@ -32,9 +32,9 @@ const nodeEmit = EventEmitter.prototype.emit;
 const kCapture = Object.getOwnPropertySymbols(new EventEmitter()).find((s) => s.description === 'kCapture');
 const kRejection = Symbol.for('nodejs.rejection');
 
-/** A handled event's emit (lifecycle's Invoke): as it is, or keeping the listeners' promises when someone waits for them. */
-export function invokeEmit(settling: Settling | undefined, self: unknown, emit: Function, args: ArrayLike<unknown>): unknown {
-  return settling === undefined ? Reflect.apply(emit, self, args) : emitSettling(self, emit as Emit, args, settling);
+/** A handled event's emit when someone waits for its listeners' work (lifecycle's Invoke). */
+export function invokeEmit(settling: Settling, self: unknown, emit: Function, args: ArrayLike<unknown>): unknown {
+  return emitSettling(self, emit as Emit, args, settling);
 }
 
 /** Calls `emit` on `self` with `args` (event first), putting the listeners' promises in `settling`. */

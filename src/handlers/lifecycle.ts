@@ -33,28 +33,32 @@ interface Started {
 }
 
 /**
- * What a handled event runs: `fn` on `self` with `args` (an emit, a packet handler), given a
- * Settling when someone waits for its work. Module-level functions of this shape, with the event's
- * values passed beside them, make no closure per event.
+ * What a handled event runs when someone waits for its work (observers, or strict mode's
+ * containment): `fn` on `self` with `args` (an emit, a packet handler), putting what the listeners
+ * return in the Settling. With nobody waiting, the event is `Reflect.apply(fn, self, args)` itself.
+ * Module-level functions of this shape, with the event's values passed beside them, make no
+ * closure per event.
  */
-export type Invoke<S, F, A, R> = (settling: Settling | undefined, self: S, fn: F, args: A) => R;
+export type Invoke<S, F, A, R> = (settling: Settling, self: S, fn: F, args: A) => R;
 
 /**
- * Runs one handled event: `invoke(settling, self, fn, args)` inside `context`. When observers
- * follow handlers, or in strict mode (`containStops`), `invoke` gets a Settling: to put the
- * listeners' promises in, and to run each listener on its own.
+ * Runs one handled event: `fn` on `self` with `args`, inside `context`. When observers follow
+ * handlers, or in strict mode (`containStops`), it runs as `invoke(settling, self, fn, args)`: the
+ * Settling takes the listeners' promises, and says to run each listener on its own.
  */
-export function runHandlerEvent<S, F, A, R>(
+export function runHandlerEvent<S, F extends Function, A extends ArrayLike<unknown>, R>(
   observers: readonly ObserverEntry[], context: HandlerContext, containStops: boolean,
   invoke: Invoke<S, F, A, R>, self: S, fn: F, args: A,
 ): R {
+  // Nobody follows handlers (no OpenTelemetry SDK, no sink's start): one run, and no call between.
+  if (observers.length === 0 && !containStops) return handlerStorage.run(context, Reflect.apply, fn, self, args) as R;
   const scopes = observers.length === 0 ? undefined : startScopes(observers, context);
   if (scopes === undefined || !scopes.some(({ scope }) => scope.end !== undefined)) {
     // Nobody waits for the listeners' work: a Settling only to contain strict mode's stops.
-    const containing: Settling | undefined = containStops ? { promises: [], handled: true, containStops } : undefined;
-    return scopes === undefined
-      ? handlerStorage.run(context, invoke, containing, self, fn, args)
-      : within(scopes, 0, () => handlerStorage.run(context, invoke, containing, self, fn, args));
+    const run = containStops
+      ? () => handlerStorage.run(context, invoke, { promises: [], handled: true, containStops }, self, fn, args)
+      : () => handlerStorage.run(context, Reflect.apply, fn, self, args) as R;
+    return scopes === undefined ? run() : within(scopes, 0, run);
   }
   const settling: Settling = { promises: [], handled: true, containStops };
   let result: R;
@@ -69,9 +73,9 @@ export function runHandlerEvent<S, F, A, R>(
 }
 
 /** Calls `fn`; a promise it returns is the handler's work (what observers wait for). */
-export function invokeCall(settling: Settling | undefined, self: unknown, fn: AnyFunction, args: ArrayLike<unknown>): unknown {
+export function invokeCall(settling: Settling, self: unknown, fn: AnyFunction, args: ArrayLike<unknown>): unknown {
   const result: unknown = Reflect.apply(fn, self, args);
-  if (settling !== undefined && isThenable(result)) settling.promises.push(result);
+  if (isThenable(result)) settling.promises.push(result);
   return result;
 }
 

@@ -85,6 +85,29 @@ describe('client events emitted inside a handler', () => {
   });
 });
 
+describe('which client events are handlers', () => {
+  it('an internal event is never one, also right after a handled event (the last handled event is remembered) and between two', () => {
+    const events = new ClientEvents(() => [], new Interactions(new Bus()), new Gateways());
+    const undo = patchEmit(FakeClient.prototype, events, { source: 'lib', internalEvents: new Set(['debug']), ids: () => ({}) })!;
+    try {
+      const client = new FakeClient();
+      const seen: [string, string | undefined][] = [];
+      client.on('messageCreate', () => seen.push(['messageCreate', currentHandler()?.event]));
+      client.on('debug', () => seen.push(['debug', currentHandler()?.event]));
+      client.emit('messageCreate', {});
+      client.emit('debug', 'heartbeat');
+      client.emit('messageCreate', {});
+      client.emit('messageCreate', {});
+      client.emit('debug', 'heartbeat');
+      expect(seen).toEqual([
+        ['messageCreate', 'messageCreate'], ['debug', undefined], ['messageCreate', 'messageCreate'], ['messageCreate', 'messageCreate'], ['debug', undefined],
+      ]);
+    } finally {
+      undo();
+    }
+  });
+});
+
 describe('how a part of a handler is said', () => {
   it('with the framework\'s words after the source; a handler with no part as before', () => {
     const root = { id: 1, source: 'discord.js', event: 'interactionCreate', attributes: { commandName: 'hash' }, allowBlocking: false, kind: '' };

@@ -4,6 +4,10 @@ import { currentHandler, newHandlerContext } from '../../src/core/context';
 import type { HandlerScope } from '../../src/core/reports';
 import { runHandlerEvent, type Settling } from '../../src/handlers/lifecycle';
 
+const unused = (): void => {};
+const neverInvoked = (): never => {
+  throw new Error('invoke runs only when someone waits for the event\'s work');
+};
 const entry = (scope: HandlerScope | undefined): ObserverEntry => ({ observer: { start: () => scope }, onError: (error) => { throw error; } });
 
 describe('a handled event\'s life', () => {
@@ -15,11 +19,11 @@ describe('a handled event\'s life', () => {
     let settling: Settling | undefined;
     const failed = Promise.reject(new Error('a listener failed'));
     failed.catch(() => {});
-    runHandlerEvent([entry(scope)], context, false, (s: Settling | undefined) => {
+    runHandlerEvent([entry(scope)], context, false, (s: Settling) => {
       settling = s;
       expect(currentHandler()).toBe(context);
-      s?.promises.push(failed);
-    }, undefined, undefined, undefined);
+      s.promises.push(failed);
+    }, undefined, unused, []);
     expect(ran).toEqual(['scope']);
     expect(settling).toBeDefined();
     expect(ended).toEqual([]);
@@ -27,35 +31,43 @@ describe('a handled event\'s life', () => {
     expect(ended).toEqual([[new Error('a listener failed')]]);
   });
 
-  it('with scopes that do not end (an unsampled span): the listeners run in them, and nothing follows their promises', () => {
+  it('with scopes that do not end (an unsampled span): the listeners run in them, called as they are, and nothing follows their promises', () => {
     const ran: string[] = [];
     const scope: HandlerScope = { run: (fn) => { ran.push('scope'); return fn(); } };
     const context = newHandlerContext('test', 'e', {});
-    const got = runHandlerEvent([entry(scope)], context, false, (s: Settling | undefined) => {
-      expect(s).toBeUndefined();
-      expect(currentHandler()).toBe(context);
-      return 'result';
-    }, undefined, undefined, undefined);
-    expect(got).toBe('result');
+    const self = { name: 'emitter' };
+    const fn = function (this: unknown, ...args: unknown[]) { return [this, args, currentHandler()]; };
+    const got = runHandlerEvent([entry(scope)], context, false, neverInvoked, self, fn, ['a', 1]);
+    expect(got).toEqual([self, ['a', 1], context]);
     expect(ran).toEqual(['scope']);
   });
 
   it('in strict mode without ending scopes: a Settling to contain stops, still', () => {
     const scope: HandlerScope = { run: (fn) => fn() };
-    runHandlerEvent([entry(scope)], newHandlerContext('test', 'e', {}), true, (s: Settling | undefined) => {
-      expect(s?.containStops).toBe(true);
-    }, undefined, undefined, undefined);
+    let settling: Settling | undefined;
+    runHandlerEvent([entry(scope)], newHandlerContext('test', 'e', {}), true, (s: Settling) => {
+      settling = s;
+    }, undefined, unused, []);
+    expect(settling?.containStops).toBe(true);
   });
 
-  it('without observers: invoke gets the event\'s self, function and arguments inside the context, and no Settling', () => {
+  it('without observers: the event\'s function runs on its self with its arguments inside the context, and no Settling is made', () => {
     const context = newHandlerContext('test', 'e', {});
     const self = { name: 'emitter' };
     const fn = function (this: unknown, ...args: unknown[]) { return [this, args, currentHandler()]; };
-    const got = runHandlerEvent([], context, false, (s: Settling | undefined, target: object, f: typeof fn, args: readonly unknown[]) => {
-      expect(s).toBeUndefined();
+    const got = runHandlerEvent([], context, false, neverInvoked, self, fn, ['a', 1]);
+    expect(got).toEqual([self, ['a', 1], context]);
+    expect(currentHandler()).toBeUndefined();
+  });
+
+  it('without observers, in strict mode: invoke gets the event\'s self, function and arguments and a Settling that contains stops', () => {
+    const context = newHandlerContext('test', 'e', {});
+    const self = { name: 'emitter' };
+    const fn = function (this: unknown, ...args: unknown[]) { return [this, args, currentHandler()]; };
+    const got = runHandlerEvent([], context, true, (s: Settling, target: object, f: typeof fn, args: readonly unknown[]) => {
+      expect(s.containStops).toBe(true);
       return Reflect.apply(f, target, args);
     }, self, fn, ['a', 1]);
     expect(got).toEqual([self, ['a', 1], context]);
-    expect(currentHandler()).toBeUndefined();
   });
 });
