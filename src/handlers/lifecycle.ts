@@ -50,15 +50,11 @@ export function runHandlerEvent<S, F extends Function, A extends ArrayLike<unkno
   observers: readonly ObserverEntry[], context: HandlerContext, containStops: boolean,
   invoke: Invoke<S, F, A, R>, self: S, fn: F, args: A,
 ): R {
-  // Nobody follows handlers (no OpenTelemetry SDK, no sink's start): one run, and no call between.
-  if (observers.length === 0 && !containStops) return handlerStorage.run(context, Reflect.apply, fn, self, args) as R;
   const scopes = observers.length === 0 ? undefined : startScopes(observers, context);
-  if (scopes === undefined || !scopes.some(({ scope }) => scope.end !== undefined)) {
-    // Nobody waits for the listeners' work: a Settling only to contain strict mode's stops.
-    const run = containStops
-      ? () => handlerStorage.run(context, invoke, { promises: [], handled: true, containStops }, self, fn, args)
-      : () => handlerStorage.run(context, Reflect.apply, fn, self, args) as R;
-    return scopes === undefined ? run() : within(scopes, 0, run);
+  // Nobody follows this handler (no OpenTelemetry SDK, no sink's start): no closure, no Settling.
+  if (scopes === undefined) return runUnfollowed(context, containStops, invoke, self, fn, args);
+  if (!scopes.some(({ scope }) => scope.end !== undefined)) {
+    return within(scopes, 0, () => runUnfollowed(context, containStops, invoke, self, fn, args));
   }
   const settling: Settling = { promises: [], handled: true, containStops };
   let result: R;
@@ -70,6 +66,15 @@ export function runHandlerEvent<S, F extends Function, A extends ArrayLike<unkno
   }
   settle(scopes, settling, []);
   return result;
+}
+
+/** An event whose listeners' work nobody waits for: one run of `fn`, or, to contain strict mode's stops, of `invoke`. */
+function runUnfollowed<S, F extends Function, A extends ArrayLike<unknown>, R>(
+  context: HandlerContext, containStops: boolean, invoke: Invoke<S, F, A, R>, self: S, fn: F, args: A,
+): R {
+  return containStops
+    ? handlerStorage.run(context, invoke, { promises: [], handled: true, containStops }, self, fn, args)
+    : handlerStorage.run(context, Reflect.apply, fn, self, args) as R;
 }
 
 /** Calls `fn`; a promise it returns is the handler's work (what observers wait for). */
