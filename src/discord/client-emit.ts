@@ -3,7 +3,7 @@ import { onBun } from '../core/bun';
 import { isBlockingCallError } from '../core/errors';
 import { isWrapper, mimic, wrapMethod, type AnyFunction } from '../core/patch';
 import { UndoStack, type Undo } from '../core/undo';
-import { containingStops, emitSettling, invokeEmit } from '../handlers/emit';
+import { containingStops, emitSettling } from '../handlers/emit';
 import { runHandlerEvent, type Observers } from '../handlers/lifecycle';
 import type { Gateways } from './gateways';
 import type { InteractionKey, Interactions } from './interactions';
@@ -156,10 +156,10 @@ export function patchEmit(proto: object | undefined, events: ClientEvents, spec:
         const key = spec.interactionKey === undefined ? first : spec.interactionKey(first);
         if (key !== undefined) events.interactions.begin(context, key, spec.createdAt?.(first));
       }
-      if (!events.strict) return runHandlerEvent(events.observers(), context, false, invokeEmit, this, emit, arguments) as boolean;
+      if (!events.strict) return runHandlerEvent(events.observers(), context, false, emitSettling, this, emit, arguments) as boolean;
       // A listener stopped by strict mode (reported already) must not break the library's packet handling.
       const args = arguments;
-      return containingStops(() => runHandlerEvent(events.observers(), context, true, invokeEmit, this, emit, args) as boolean, true);
+      return containingStops(() => runHandlerEvent(events.observers(), context, true, emitSettling, this, emit, args) as boolean, true);
     } as unknown as AnyFunction;
   };
   const undo = wrapMethod(proto, 'emit', make);
@@ -208,7 +208,7 @@ function wrapOwnEmits(proto: object, make: (original: AnyFunction) => AnyFunctio
  */
 function emitWithin(self: Emitter, emit: Emit, args: IArguments, strict: boolean): boolean {
   if (!strict) return Reflect.apply(emit, self, args) as boolean;
-  return containingStops(() => emitSettling(self, emit as (this: unknown, ...a: unknown[]) => unknown, args, { promises: [], handled: true, containStops: true }) as boolean, true);
+  return containingStops(() => emitSettling({ promises: [], handled: true, containStops: true }, self, emit, args) as boolean, true);
 }
 
 /**

@@ -32,18 +32,16 @@ const nodeEmit = EventEmitter.prototype.emit;
 const kCapture = Object.getOwnPropertySymbols(new EventEmitter()).find((s) => s.description === 'kCapture');
 const kRejection = Symbol.for('nodejs.rejection');
 
-/** A handled event's emit when someone waits for its listeners' work (lifecycle's Invoke). */
-export function invokeEmit(settling: Settling, self: unknown, emit: Function, args: ArrayLike<unknown>): unknown {
-  return emitSettling(self, emit as Emit, args, settling);
-}
-
-/** Calls `emit` on `self` with `args` (event first), putting the listeners' promises in `settling`. */
-export function emitSettling(self: unknown, emit: Emit, args: ArrayLike<unknown>, settling: Settling): unknown {
+/**
+ * Calls `emit` on `self` with `args` (event first), putting the listeners' promises in `settling`:
+ * a handled event's emit when someone waits for its listeners' work (lifecycle's Invoke).
+ */
+export function emitSettling(settling: Settling, self: unknown, emit: Function, args: ArrayLike<unknown>): unknown {
   const event = args[0];
   if (emit === nodeEmit && kCapture !== undefined && event !== 'error' && (typeof event === 'string' || typeof event === 'symbol')) {
     return replayNodeEmit(self as NodeEmitter, event, Array.prototype.slice.call(args, 1), settling);
   }
-  if (isAsyncEmitter(self)) return collectAsync(self, emit, args, settling);
+  if (isAsyncEmitter(self)) return collectAsync(self, emit as Emit, args, settling);
   return Reflect.apply(emit, self, args);
 }
 

@@ -2,7 +2,7 @@ import type { EventEmitter } from 'node:events';
 import { contextFromInfo, type HandlerInfo } from '../core/context';
 import { ConfigError } from '../core/errors';
 import { kTracked } from '../core/symbols';
-import { invokeEmit } from './emit';
+import { emitSettling } from './emit';
 import { runHandlerEvent, type Observers } from './lifecycle';
 
 export interface TrackOptions {
@@ -48,7 +48,7 @@ export function trackEmitter(observers: Observers, emitter: Pick<EventEmitter, '
     const name = String(event);
     const attrs = typeof attributes === 'function' ? attributes(name, args) : attributes;
     const context = contextFromInfo({ source, event: name, attributes: attrs });
-    return runHandlerEvent(observers(), context, strict(), invokeEmit, this, original, arguments) as boolean;
+    return runHandlerEvent(observers(), context, strict(), emitSettling, this, original, arguments) as boolean;
   };
   target.emit = emit;
   target[kTracked] = original;

@@ -11,7 +11,7 @@ import type { Settling } from '../../src/handlers/lifecycle';
 
 const emitThrough = (emitter: EventEmitter, ...args: unknown[]) => {
   const settling: Settling = { promises: [], handled: true, containStops: false };
-  const result = emitSettling(emitter, EventEmitter.prototype.emit as (this: unknown, ...a: unknown[]) => unknown, args, settling);
+  const result = emitSettling(settling, emitter, EventEmitter.prototype.emit, args);
   return { result, settling };
 };
 
