@@ -2,7 +2,8 @@ import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { AlwaysOffSampler, AlwaysOnSampler, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { performance } from 'node:perf_hooks';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { eventContext } from '../../../src/core/context';
 import { otelSink } from '../../../src/otel';
 
@@ -41,6 +42,25 @@ describe('a handled event a sampler leaves out', () => {
     expect(child?.spanContext().traceId).toMatch(/^[0-9a-f]{32}$/);
     expect(spans).toEqual([]);
     expect(reads).toBe(0);
+  });
+
+  it('reads no clock and makes no options of its own: the span\'s options are made once per source and event', () => {
+    const tracerProvider = new NodeTracerProvider({ sampler: new AlwaysOffSampler() });
+    const tracer = tracerProvider.getTracer('t');
+    const options: unknown[] = [];
+    const startSpan = tracer.startSpan.bind(tracer);
+    const spy = { getTracer: () => ({ ...tracer, startSpan: (name: string, o: unknown) => (options.push(o), startSpan(name, o as never)), startActiveSpan: tracer.startActiveSpan }) };
+    const sink = otelSink({ tracerProvider: spy as never });
+    const clocks = [vi.spyOn(Date, 'now'), vi.spyOn(performance, 'now')];
+    try {
+      for (let i = 0; i < 3; i++) sink.handlers?.start(eventContext('bot', 'messageCreate', () => ({}), {}, undefined))?.run(() => {});
+      expect(clocks.map((clock) => clock.mock.calls.length)).toEqual([0, 0]);
+    } finally {
+      for (const clock of clocks) clock.mockRestore();
+    }
+    expect(options).toHaveLength(3);
+    expect(options[1]).toBe(options[0]);
+    expect(options[2]).toBe(options[0]);
   });
 
   it('when sampled, records its ids and the error', () => {
