@@ -53,8 +53,10 @@ export function runHandlerEvent<S, F extends Function, A extends ArrayLike<unkno
   const scopes = observers.length === 0 ? undefined : startScopes(observers, context);
   // Nobody follows this handler (no OpenTelemetry SDK, no sink's start): no closure, no Settling.
   if (scopes === undefined) return runUnfollowed(context, containStops, invoke, self, fn, args);
-  if (!scopes.some(({ scope }) => scope.end !== undefined)) {
-    return within(scopes, 0, () => runUnfollowed(context, containStops, invoke, self, fn, args));
+  if (!anyEnds(scopes)) {
+    const run = (): R => runUnfollowed(context, containStops, invoke, self, fn, args);
+    // One scope (an unsampled span): its run is the only one.
+    return scopes.length === 1 ? (scopes[0] as Started).scope.run(run) : within(scopes, 0, run);
   }
   const settling: Settling = { promises: [], handled: true, containStops };
   let result: R;
@@ -110,6 +112,12 @@ function startScopes(observers: readonly ObserverEntry[], context: HandlerContex
     }
   }
   return scopes;
+}
+
+/** Whether a scope waits for the handler's work (has an end). */
+function anyEnds(scopes: readonly Started[]): boolean {
+  for (let i = 0; i < scopes.length; i++) if ((scopes[i] as Started).scope.end !== undefined) return true;
+  return false;
 }
 
 function within<R>(scopes: readonly Started[], at: number, fn: () => R): R {
