@@ -40,6 +40,11 @@ describe('a handled event\'s life', () => {
     const got = runHandlerEvent([entry(scope)], context, false, neverInvoked, self, fn, ['a', 1]);
     expect(got).toEqual([self, ['a', 1], context]);
     expect(ran).toEqual(['scope']);
+    // Two: nested, the first observer's outermost.
+    const inner: HandlerScope = { run: (f) => { ran.push(`inner, in ${ran.at(-1)}`); return f(); } };
+    ran.length = 0;
+    expect(runHandlerEvent([entry(scope), entry(inner)], context, false, neverInvoked, self, fn, ['b'])).toEqual([self, ['b'], context]);
+    expect(ran).toEqual(['scope', 'inner, in scope']);
   });
 
   it('in strict mode without ending scopes: a Settling to contain stops, still', () => {
