@@ -39,12 +39,14 @@ if (process.env.FLOOD_BARE_ALS) {
 
 if (process.env.FLOOD_BARE_OTEL) {
   // Reference point: what the least an OpenTelemetry instrumentation does per consumed message
-  // costs (a span per client event, active while its listeners run, ended after), with the SDK of
-  // the otel-sdk.js preload and without loopguard.
+  // costs (a span per client event that has listeners, active while they run, ended after), with
+  // the SDK of the otel-sdk.js preload and without loopguard. Until 2026-12-05 it spanned every
+  // client event, also the `raw` packet nobody listens to: two spans a message, not one.
   const { context, trace, SpanKind } = require('@opentelemetry/api');
   const tracer = trace.getTracer('flood-bare-otel');
   const emit = Client.prototype.emit;
   Client.prototype.emit = function (event, ...args) {
+    if (this.listenerCount(event) === 0) return emit.call(this, event, ...args);
     const span = tracer.startSpan(`discord.js ${String(event)}`, { kind: SpanKind.CONSUMER });
     try {
       return context.with(trace.setSpan(context.active(), span), () => emit.call(this, event, ...args));

@@ -47,7 +47,7 @@ const floodVariants = [
     tells: 'as the one above without a meter provider: what its metrics cost',
   },
   {
-    key: 'bare-otel-1pc', name: 'bare OTel consumer span per event + SDK (1 % of traces)', baseline: 'none',
+    key: 'bare-otel-1pc', name: 'bare OTel consumer span per handled event + SDK (1 % of traces)', baseline: 'none',
     args: ['-r', preload('otel-sdk.js')], env: { FLOOD_OTEL_RATIO: '0.01', FLOOD_BARE_OTEL: '1' },
     tells: 'nothing of blocking (what a span per event, active around its listeners, costs any instrumentation)',
   },
