@@ -274,10 +274,17 @@ export interface Sink {
   /** Whether `observe` wants calls right now (default: always). Asked per call: keep it a field read. */
   observing?(): boolean;
   /**
-   * Whether `count` wants the unsampled calls right now (default: `observing()`). Asked per call.
-   * An OpenTelemetry sink that traces but has no meter counts nothing: then no object is made per call.
+   * Whether the sink takes the unsampled calls right now, through `count` if it has it, else
+   * `observe` (default: `observing()`). Asked per call. While one sink does, every call is timed
+   * and an object is made for each: a sink that only needs totals reads them with `totals`.
    */
   counting?(): boolean;
+  /**
+   * Called when the sink is added, with what reads the blocking calls counted so far, by site:
+   * also the calls at hot sites whose stacks were not read, without any work per call (an
+   * OpenTelemetry counter read when it is exported). Must not block or throw.
+   */
+  added?(totals: () => readonly SiteTotal[]): void;
   /** Follows every handler from start to settlement, while the sink is added. */
   readonly handlers?: HandlerObserver;
   /** Called once at exit (synchronously) or on uninstall; must finish before returning. */

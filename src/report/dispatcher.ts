@@ -114,9 +114,9 @@ function observes(sink: Sink): boolean {
   return sink.observing?.() ?? true;
 }
 
-/** Whether `sink` takes an unsampled call now: through `count` when it has it (`counting`, by default `observing`), else `observe`. */
+/** Whether `sink` takes an unsampled call now (`counting`, by default `observing`): through `count` when it has it, else `observe`. */
 export function takesUnsampled(sink: Sink): boolean {
-  return sink.count === undefined ? observes(sink) : sink.counting?.() ?? observes(sink);
+  return sink.counting?.() ?? observes(sink);
 }
 
 export class Dispatcher {
@@ -153,6 +153,11 @@ export class Dispatcher {
   addSink(sink: Sink): () => void {
     this.sinks.push(sink);
     if (sink.observe !== undefined) this.observing.push(sink);
+    try {
+      sink.added?.(() => this.totals());
+    } catch (error) {
+      this.countFailure(error, `adding the ${sink.name} sink`);
+    }
     const unobserve = sink.handlers === undefined ? undefined : this.follow(sink.name, sink.handlers);
     return () => {
       unobserve?.();
@@ -301,15 +306,26 @@ export class Dispatcher {
     }, flushEveryMs).unref());
   }
 
-  /** Reports the repeats counted since the last flush, one aggregate per site. */
-  flush(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
+  /** Gives the unsampled calls waiting in sampling states to the sites of their last reads. */
+  private settleWaiting(): void {
     for (const s of this.waiting) {
       if (s.lastSite !== undefined) this.absorb(s, s.lastSite as SiteRecord);
       else this.discard(s);
     }
     this.waiting.clear();
+  }
+
+  /** Every site's calls so far, the unsampled ones waiting included (a sink's `totals`). */
+  private totals(): SiteTotal[] {
+    this.settleWaiting();
+    return [...this.sites.values()].map(({ report, count, blockedMs, maxMs, estimated }) => ({ report, count, blockedMs, maxMs, estimated }));
+  }
+
+  /** Reports the repeats counted since the last flush, one aggregate per site. */
+  flush(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.settleWaiting();
     const records = this.pending;
     this.pending = new Set();
     for (const r of records) this.deliverAggregate(r);
@@ -334,7 +350,7 @@ export class Dispatcher {
 
   summary(): Summary {
     const sites = [...this.sites.values()]
-      .map(({ report, count, blockedMs, maxMs, estimated }) => ({ report, count, blockedMs, maxMs, estimated }))
+      .map(({ report, count, blockedMs, maxMs, estimated }): SiteTotal => ({ report, count, blockedMs, maxMs, estimated }))
       .sort((a, b) => b.blockedMs - a.blockedMs || b.count - a.count);
     return {
       calls: this.calls,

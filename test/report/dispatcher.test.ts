@@ -3,8 +3,8 @@ import { Bus } from '../../src/core/bus';
 import type { Callers } from '../../src/core/call-sites';
 import { currentHandler, handlerStorage, newHandlerContext } from '../../src/core/context';
 import type { Occurrence } from '../../src/core/occurrence';
-import type { Report, StallReport } from '../../src/core/reports';
-import { newSamplingState } from '../../src/core/sampling';
+import type { Report, SiteTotal, StallReport } from '../../src/core/reports';
+import { countUnsampled, newSamplingState, untimed } from '../../src/core/sampling';
 import { Dispatcher, siteCap } from '../../src/report/dispatcher';
 
 /* From occurrences to reports: new sites at once, repeats as aggregates, caps, sinks kept apart from handlers. */
@@ -119,6 +119,21 @@ describe('the dispatcher', () => {
     expect(bus.unsampled.wanted()).toBe(true);
     bus.unsampled.publish({ api: 'fs.existsSync', kind: 'file-system', hint: '', durationMs: 1, time: Date.now(), handler: undefined });
     expect(counted).toEqual(['fs.existsSync']);
+  });
+
+  it('gives a sink what reads every site\'s calls so far: the unsampled calls still waiting go to their site, and nothing is written for it', () => {
+    const { bus, dispatcher, reports } = setup();
+    let totals: (() => readonly SiteTotal[]) | undefined;
+    dispatcher.addSink({ name: 'totals', write: () => {}, added: (read) => { totals = read; } });
+    const sampling = newSamplingState();
+    bus.occurrences.publish({ ...call(1), sampling });
+    // 40 calls counted at the hot site without a stack, waiting for the next read or flush.
+    for (let i = 0; i < 40; i++) if (countUnsampled(sampling, 0, untimed)) bus.waiting.publish(sampling);
+    expect(totals?.().map((t) => [t.report.api, t.count, t.estimated])).toEqual([['fs.statSync', 41, true]]);
+    expect(reports).toHaveLength(1); // the site's first report; the repeats wait for the flush
+    expect(dispatcher.summary().calls).toBe(41);
+    dispatcher.flush();
+    expect(reports.map((r) => r.count)).toEqual([1, 40]);
   });
 
   it('runs sinks outside handlers without turning the handler storage off (that takes Node\'s promise hooks out and back per call)', () => {

@@ -4,7 +4,7 @@ import { outsideHandlers } from '../../core/context';
 import { version } from '../../core/version';
 import { loadApi } from './api';
 import { atDoublingCounts } from './doubling';
-import { createMetrics, type Metrics } from './metrics';
+import { createMetrics, type Metrics, type Totals } from './metrics';
 import { scopeName } from './names';
 import { createTraces } from './traces';
 
@@ -39,12 +39,14 @@ export function otelSink(options: OtelOptions = {}): Sink {
   const noopMeter = api.createNoopMeter().constructor;
   let metrics: Metrics | undefined;
   let meterProvider: MeterProvider | undefined;
+  // The runtime's totals once the sink is added (none before: a sink used on its own counts nothing).
+  let siteTotals: Totals = () => [];
   const lookUp = (): void => {
     const provider = options.meterProvider ?? api.metrics.getMeterProvider();
     if (provider === meterProvider) return;
     meterProvider = provider;
     const meter = provider.getMeter(scopeName, version);
-    metrics = meter.constructor === noopMeter ? undefined : createMetrics(meter);
+    metrics = meter.constructor === noopMeter ? undefined : createMetrics(meter, () => siteTotals());
   };
   lookUp();
   const lookAtStart = atDoublingCounts(lookUp);
@@ -61,15 +63,15 @@ export function otelSink(options: OtelOptions = {}): Sink {
     // Spans and metrics are made per call, from `observe`; aggregates add nothing to them.
     write() {},
     observing: () => metrics !== undefined || traces.tracing(),
-    // Unsampled calls make no span: only metrics count them.
-    counting: () => metrics !== undefined,
+    // An unsampled call makes no span (it has no stack to place it), and the call counter reads
+    // the totals: nothing is wanted per unsampled call.
+    counting: () => false,
+    added(totals) {
+      siteTotals = totals;
+    },
     observe(o) {
       traces.call(o);
       metrics?.call(o);
-    },
-    // An unsampled call makes no span (it has no stack to place it): counting it is all.
-    count(u) {
-      metrics?.unsampled(u);
     },
     close() {
       if (timer !== undefined) clearInterval(timer);

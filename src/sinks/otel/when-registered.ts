@@ -1,4 +1,4 @@
-import type { HandlerObserver, Sink } from '../../core/reports';
+import type { HandlerObserver, SiteTotal, Sink } from '../../core/reports';
 import { outsideHandlers } from '../../core/context';
 import type { Undo } from '../../core/undo';
 import { takesUnsampled } from '../../report/dispatcher';
@@ -39,6 +39,7 @@ const loadedSink = (): Sink => (require('./sink') as typeof import('./sink')).ot
  */
 export function otelSinkWhenRegistered(onError: (error: unknown) => void, follow: Follow, make: () => Sink = loadedSink): Sink {
   let sink: Sink | undefined;
+  let totals: (() => readonly SiteTotal[]) | undefined;
   let given = false;
   let unfollow: Undo | undefined;
   const followOnly = (observer: HandlerObserver | undefined): void => {
@@ -52,6 +53,7 @@ export function otelSinkWhenRegistered(onError: (error: unknown) => void, follow
     try {
       // Outside any handler: loopguard's own require is not the app's blocking call.
       sink = outsideHandlers(make);
+      if (totals !== undefined) sink.added?.(totals);
     } catch (error) {
       onError(error);
     }
@@ -78,6 +80,10 @@ export function otelSinkWhenRegistered(onError: (error: unknown) => void, follow
     write() {},
     observing: () => sink !== undefined && (sink.observing?.() ?? true),
     counting: () => sink !== undefined && takesUnsampled(sink),
+    added(read) {
+      totals = read;
+      sink?.added?.(read);
+    },
     observe(o) {
       sink?.observe?.(o);
     },

@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import type { Histogram } from '@opentelemetry/sdk-metrics';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { metrics } from '@opentelemetry/api';
-import { configure, runInHandler, type Observation, type Sink } from '../../../src/index';
+import { performance } from 'node:perf_hooks';
+import { configure, runInHandler, type Observation, type Report, type SiteTotal, type Sink } from '../../../src/index';
 import { otelSink } from '../../../src/otel';
 import { metricNames } from '../../../src/otel';
 import { newHandlerContext } from '../../../src/core/context';
@@ -72,6 +73,26 @@ describe('metrics', () => {
     expect(spans.length).toBeLessThan(500);
   });
 
+  it('count the calls at a hot site without timing each one (the counter reads the totals when it is exported)', async () => {
+    configure({ sampleAbove: 5 });
+    const clock = vi.spyOn(performance, 'now');
+    let reads = 0;
+    try {
+      runInHandler({ source: 'bot', event: 'untimed' }, () => {
+        for (let i = 0; i < 2000; i++) fs.existsSync(file);
+      });
+      reads = clock.mock.calls.length;
+    } finally {
+      clock.mockRestore();
+      configure({ sampleAbove: 50 });
+    }
+    // Two reads per timed call: all 2,000 would be 4,000 (as when the counter counted each call).
+    expect(reads).toBeGreaterThan(0);
+    expect(reads).toBeLessThan(1000);
+    const calls = await guarded.sdk.points(metricNames.calls.name);
+    expect(calls.find((p) => key(p.attributes) === 'fs.existsSync untimed ran')?.value).toBe(2000);
+  });
+
   it('keep the number of series bounded: past 1000, new handler events are counted without the handler (within the SDK\'s own limit)', async () => {
     const events = 1200;
     for (let i = 0; i < events; i++) runInHandler({ source: 'bot', event: `cap-${i}` }, () => fs.lstatSync(file));
@@ -88,21 +109,26 @@ describe('metrics', () => {
 describe('an SDK that registers its meter provider after loopguard', () => {
   const call = (time: number): Observation => ({
     type: 'blocking-call', api: 'fs.readFileSync', kind: 'file-system', outcome: 'ran', durationMs: 2, time,
-    handler: undefined, sampled: true, site: undefined, via: undefined, module: undefined, detail: undefined,
+    handler: undefined, sampled: false, site: undefined, via: undefined, module: undefined, detail: undefined,
     hint: '', docs: '', extra: undefined, stack: () => '',
   });
+  /** The calls the runtime has counted, as the dispatcher gives them to the sink (`added`): one site. */
+  let counted = 0;
+  const totals = (): SiteTotal[] => [{ report: { type: 'blocking-call', api: 'fs.readFileSync', kind: 'file-system', outcome: 'ran', handler: null } as Report, count: counted, blockedMs: 0, maxMs: 0, estimated: false }];
 
   /** A sink on the global providers (as with LOOPGUARD_OTEL=auto), a meter provider not registered yet, and what it counted. */
-  async function laterProvider(test: (sink: Sink, register: () => void) => void): Promise<number[]> {
+  async function laterProvider(test: (sink: Sink, register: () => void) => void): Promise<{ calls: number[]; durations: number[] }> {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    counted = 0;
     const sink = otelSink();
+    sink.added?.(totals);
     const reader = new CollectingReader();
     const provider = new MeterProvider({ readers: [reader] });
     try {
       test(sink, () => metrics.setGlobalMeterProvider(provider));
       const { resourceMetrics } = await reader.collect();
-      const calls = resourceMetrics.scopeMetrics.flatMap((m) => m.metrics).filter((m) => m.descriptor.name === metricNames.calls.name);
-      return calls.flatMap((m) => m.dataPoints.map((p) => p.value as number));
+      const points = (name: string): { value: unknown }[] => resourceMetrics.scopeMetrics.flatMap((m) => m.metrics).filter((m) => m.descriptor.name === name).flatMap((m): { value: unknown }[] => m.dataPoints);
+      return { calls: points(metricNames.calls.name).map((p) => p.value as number), durations: points(metricNames.duration.name).map((p) => (p.value as Histogram).count) };
     } finally {
       sink.close?.({ calls: 0, stopped: 0, blockedMs: 0, sites: [], overflowCalls: 0, internalErrors: 0 });
       vi.useRealTimers();
@@ -111,32 +137,34 @@ describe('an SDK that registers its meter provider after loopguard', () => {
     }
   }
 
-  it('is looked up again every second; until one registers, nothing is counted and calls are not observed', async () => {
-    const counted = await laterProvider((sink, register) => {
+  it('is looked up again every second; until one registers, calls are not observed; then the counter has every call counted so far', async () => {
+    const got = await laterProvider((sink, register) => {
       expect(sink.observing?.()).toBe(false); // no SDK: the dispatcher makes no observations for it
-      expect(sink.counting?.()).toBe(false);
+      expect(sink.counting?.()).toBe(false); // never: the counter reads the totals
       sink.observe?.(call(0));
       register();
       expect(sink.observing?.()).toBe(false); // not looked up again yet
       sink.observe?.(call(500));
       vi.advanceTimersByTime(1000);
       expect(sink.observing?.()).toBe(true);
-      expect(sink.counting?.()).toBe(true);
+      expect(sink.counting?.()).toBe(false);
       sink.observe?.(call(1000));
       sink.observe?.(call(1200));
+      counted = 4;
     });
-    expect(counted).toEqual([2]);
+    expect(got).toEqual({ calls: [4], durations: [2] });
   });
 
-  it('registered after loopguard and before the first event: that event\'s calls are counted (looked up at each handler\'s start)', async () => {
-    const counted = await laterProvider((sink, register) => {
+  it('registered after loopguard and before the first event: that event\'s calls are recorded (looked up at each handler\'s start)', async () => {
+    const got = await laterProvider((sink, register) => {
       register();
       expect(sink.observing?.()).toBe(false); // no timer tick yet
       sink.handlers?.start(newHandlerContext('test', 'e', {}));
       expect(sink.observing?.()).toBe(true);
       sink.observe?.(call(0));
+      counted = 1;
     });
-    expect(counted).toEqual([1]);
+    expect(got).toEqual({ calls: [1], durations: [1] });
   });
 
   it('with an SDK that only traces, observes the calls that make spans and counts none of the unsampled ones (nothing made per call for them)', async () => {

@@ -5,7 +5,8 @@ import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { List } from '../../../src/core/bus';
 import { newHandlerContext } from '../../../src/core/context';
-import type { HandlerObserver, HandlerScope, Sink } from '../../../src/core/reports';
+import type { HandlerObserver, HandlerScope, Report, Sink } from '../../../src/core/reports';
+import { metricNames } from '../../../src/otel';
 import { otelSink } from '../../../src/sinks/otel/sink';
 import { otelSinkWhenRegistered } from '../../../src/sinks/otel/when-registered';
 import { CollectingReader } from './support';
@@ -55,13 +56,19 @@ describe('the OpenTelemetry sink of the settings', () => {
   it('a meter provider registered after it: found within a second, also with no handler running', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     sink = otelSinkWhenRegistered(vi.fn(), follow, otelSink);
+    // The runtime's totals, given when the sink was added (before the made sink exists).
+    const site = { report: { type: 'blocking-call', api: 'fs.statSync', kind: 'file-system', outcome: 'ran', handler: null } as Report, count: 3, blockedMs: 1, maxMs: 1, estimated: false };
+    sink.added?.(() => [site]);
     const reader = new CollectingReader();
     const provider = new MeterProvider({ readers: [reader] });
     metrics.setGlobalMeterProvider(provider);
     expect(sink.observing?.()).toBe(false);
     vi.advanceTimersByTime(1000);
     expect(sink.observing?.()).toBe(true);
-    expect(sink.counting?.()).toBe(true);
+    expect(sink.counting?.()).toBe(false); // the call counter reads the totals: nothing per unsampled call
+    const { resourceMetrics } = await reader.collect();
+    const calls = resourceMetrics.scopeMetrics.flatMap((m) => m.metrics).find((m) => m.descriptor.name === metricNames.calls.name);
+    expect(calls?.dataPoints.map((p) => p.value)).toEqual([3]);
     await provider.shutdown();
   });
 
