@@ -1,8 +1,8 @@
 'use strict';
 // The whole set behind the README's performance section, on each Node the test matrix runs:
 // the flood (and its focused run of the variants of the goals within a few %),
-// per call, start-up, soak and profile benches one after another (never two at once: they would
-// measure each other), then bench:docs. About 55 minutes on this project's machine.
+// per call, start-up, soak, profile and emit benches one after another (never two at once: they would
+// measure each other), then bench:docs. About 80 minutes on this project's machine.
 //   npm run bench:all
 //   BENCH_NODES ("20 22 24 26"): the majors, for every bench (a bench's own FLOOD_NODES etc. wins)
 //   LOOPGUARD_BEFORE=<a built checkout of an earlier loopguard>: the profile's "before"
@@ -17,6 +17,7 @@ const benches = [
   ['startup.js', 'STARTUP_NODES'],
   ['soak.js', 'SOAK_NODES'],
   ['profile.js', 'PROFILE_NODES'],
+  ['discord-emit.js', 'EMIT_NODES'],
 ];
 
 for (const [file, variable, env = {}] of benches) {
