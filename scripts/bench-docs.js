@@ -186,7 +186,7 @@ const readmeRows = [
   ['loopguard, the same call allowed (a handler context and the wrapper, no report)', 'loopguard-allowed'],
   ['loopguard, a handler without a sync call', 'loopguard-nosync'],
   ['loopguard + an OTel SDK sampling 1 % of traces', 'loopguard-otel-sdk-1pc'],
-  ['a bare OTel span per event + the same SDK (no loopguard)', 'bare-otel-1pc'],
+  ['a bare OTel span per handled event + the same SDK (no loopguard)', 'bare-otel-1pc'],
   ['a bare `AsyncLocalStorage.run` per event (what any async context costs)', 'bare-als'],
   ['`node --trace-sync-io` (its rows call `statSync`: it does not see `existsSync`)', 'trace-sync-io-stat'],
   ['OpenTelemetry instrumentation-fs + SDK', 'otel-fs'],
@@ -217,7 +217,7 @@ function readmeBlock(floods, startups, profiles) {
   const cpus = [...new Set(runs.sort((a, b) => a.date.localeCompare(b.date)).map((r) => r.machine?.cpu).filter(Boolean))];
   const machine = cpus.length === 1 ? 'machine' : `machine, whose hardware changed between runs (${cpus.join(', then ')}: which run ran where is in the goals of docs/performance.md)`;
   const out = [
-    `Measured ${runDates(runs)} on this project's shared 2-core ${machine}, with \`npm run bench:flood\`, \`bench:flood:focus\`, \`bench:startup\`, \`bench\`, \`bench:soak\`, \`bench:profile\`, then \`bench:docs\`; `
+    `Measured ${runDates(runs)} on this project's shared 2-core ${machine}, with \`npm run bench:flood\`, \`bench:flood:focus\`, \`bench:startup\`, \`bench\`, \`bench:soak\`, \`bench:profile\`, \`bench:emit\`, then \`bench:docs\`; `
       + 'every figure with its spread over rounds in [docs/performance.md](docs/performance.md). A real discord.js bot flooded with MESSAGE_CREATE by the '
       + 'emulator; CPU per message against the same bot without the tool, in the same run:',
     '',

@@ -63,7 +63,7 @@ function floodGoals(result) {
   goals.push(judge({ text: otelApiGoal, stat: ratio(result, 'loopguard', 'loopguard-otel-off', 'cpuUs'), op: '<=', goal: 1.01, format: x }));
   goals.push(judge({ text: 'An SDK sampling 1 % of traces, throughput of loopguard\'s without an SDK', stat: ratio(result, 'loopguard-otel-sdk-1pc', 'loopguard', 'rate'), op: '>=', goal: 0.95, format: x }));
   goals.push(judge({
-    text: 'An SDK sampling 1 % of traces, CPU per message against a bare span per event plus loopguard alone',
+    text: 'An SDK sampling 1 % of traces, CPU per message against a bare span per handled event plus loopguard alone',
     stat: sumRatio(result, 'loopguard-otel-sdk-1pc', ['bare-otel-1pc', 'loopguard'], ['none'], 'cpuUs'), op: '<=', goal: 1.03, format: x,
   }));
   return goals;
@@ -88,7 +88,7 @@ function focusGoals(result) {
 
 /**
  * `key` against the sum of the `plus` variants less the `minus` ones, within each round: what two
- * costs added up would be (a bare span per event's and loopguard's, each over the same bot).
+ * costs added up would be (a bare span per handled event's and loopguard's, each over the same bot).
  */
 function sumRatio(result, key, plus, minus, metric) {
   const a = samples(result, key, metric);
