@@ -16,6 +16,7 @@
 // goal: loopguard with the SDK costs no more than that span plus loopguard alone.
 const { execFileSync } = require('node:child_process');
 const path = require('node:path');
+const { bareRunPerEvent, bareSpanPerEvent } = require('./lib/bare-emit');
 const { forEachNode, machine, median, pairedDifferences, pairedRatios, pinned, shuffled, writeResults } = require('./lib/common');
 
 const EVENTS = 100_000;
@@ -81,24 +82,8 @@ function child(spec) {
   const [mode, handler] = spec.split(':');
   const fs = require('node:fs');
   const { Client } = require('discord.js');
-  const emit = Client.prototype.emit;
-  if (mode === 'bare') {
-    const storage = new (require('node:async_hooks').AsyncLocalStorage)();
-    Client.prototype.emit = function (event, ...args) { return storage.run({ event }, () => emit.call(this, event, ...args)); };
-  } else if (mode === 'span') {
-    // As bench/flood/bot.js' FLOOD_BARE_OTEL.
-    const { context, trace, SpanKind } = require('@opentelemetry/api');
-    const tracer = trace.getTracer('emit-bare-otel');
-    Client.prototype.emit = function (event, ...args) {
-      if (this.listenerCount(event) === 0) return emit.call(this, event, ...args);
-      const span = tracer.startSpan(`discord.js ${String(event)}`, { kind: SpanKind.CONSUMER });
-      try {
-        return context.with(trace.setSpan(context.active(), span), () => emit.call(this, event, ...args));
-      } finally {
-        span.end();
-      }
-    };
-  }
+  if (mode === 'bare') bareRunPerEvent(Client);
+  else if (mode === 'span') bareSpanPerEvent(Client);
   const client = new Client({ intents: [] });
   const file = __filename;
   let sink = 0;

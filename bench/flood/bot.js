@@ -28,33 +28,12 @@ net.Socket.prototype.connect = function (...args) {
 
 const { Client, Events, GatewayIntentBits } = require('discord.js');
 
-if (process.env.FLOOD_BARE_ALS) {
-  // Reference point: what a bare AsyncLocalStorage.run around each client event costs, without loopguard.
-  const als = new (require('node:async_hooks').AsyncLocalStorage)();
-  const emit = Client.prototype.emit;
-  Client.prototype.emit = function (event, ...args) {
-    return als.run({ event }, () => emit.call(this, event, ...args));
-  };
-}
+const { bareRunPerEvent, bareSpanPerEvent } = require('../lib/bare-emit');
 
-if (process.env.FLOOD_BARE_OTEL) {
-  // Reference point: what the least an OpenTelemetry instrumentation does per consumed message
-  // costs (a span per client event that has listeners, active while they run, ended after), with
-  // the SDK of the otel-sdk.js preload and without loopguard. Until 2026-12-05 it spanned every
-  // client event, also the `raw` packet nobody listens to: two spans a message, not one.
-  const { context, trace, SpanKind } = require('@opentelemetry/api');
-  const tracer = trace.getTracer('flood-bare-otel');
-  const emit = Client.prototype.emit;
-  Client.prototype.emit = function (event, ...args) {
-    if (this.listenerCount(event) === 0) return emit.call(this, event, ...args);
-    const span = tracer.startSpan(`discord.js ${String(event)}`, { kind: SpanKind.CONSUMER });
-    try {
-      return context.with(trace.setSpan(context.active(), span), () => emit.call(this, event, ...args));
-    } finally {
-      span.end();
-    }
-  };
-}
+// Reference points (bench/lib/bare-emit.js): a bare run per event, or a bare span per handled
+// event with the SDK of the otel-sdk.js preload.
+if (process.env.FLOOD_BARE_ALS) bareRunPerEvent(Client);
+if (process.env.FLOOD_BARE_OTEL) bareSpanPerEvent(Client);
 
 const expected = Number(process.env.FLOOD_COUNT);
 const handler = process.env.FLOOD_HANDLER ?? 'sync';
