@@ -276,7 +276,7 @@ export interface Sink {
   /**
    * Whether the sink takes the unsampled calls right now, through `count` if it has it, else
    * `observe` (default: `observing()`). Asked per call. While one sink does, every call is timed
-   * and an object is made for each: a sink that only needs totals reads them with `totals`.
+   * and an object is made for each: a sink that only needs totals reads them through `added`.
    */
   counting?(): boolean;
   /**
