@@ -153,13 +153,16 @@ export class Dispatcher {
   addSink(sink: Sink): () => void {
     this.sinks.push(sink);
     if (sink.observe !== undefined) this.observing.push(sink);
+    // Once the sink is removed, its totals stay those of that moment (a cumulative counter must not go back or on).
+    let removedWith: SiteTotal[] | undefined;
     try {
-      sink.added?.(() => this.totals());
+      sink.added?.(() => removedWith ?? this.totals());
     } catch (error) {
       this.countFailure(error, `adding the ${sink.name} sink`);
     }
     const unobserve = sink.handlers === undefined ? undefined : this.follow(sink.name, sink.handlers);
     return () => {
+      if (sink.added !== undefined) removedWith ??= this.totals();
       unobserve?.();
       for (const list of [this.sinks, this.observing]) {
         const at = list.indexOf(sink);

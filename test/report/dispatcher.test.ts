@@ -136,6 +136,18 @@ describe('the dispatcher', () => {
     expect(reports.map((r) => r.count)).toEqual([1, 40]);
   });
 
+  it('keeps a removed sink\'s totals as they were when it was removed', () => {
+    const { bus, dispatcher } = setup();
+    let totals: (() => readonly SiteTotal[]) | undefined;
+    const remove = dispatcher.addSink({ name: 'totals', write: () => {}, added: (read) => { totals = read; } });
+    bus.occurrences.publish(call(1));
+    remove();
+    bus.occurrences.publish(call(1));
+    bus.occurrences.publish(call(2));
+    expect(totals?.().map((t) => t.count)).toEqual([1]);
+    expect(dispatcher.summary().calls).toBe(3);
+  });
+
   it('runs sinks outside handlers without turning the handler storage off (that takes Node\'s promise hooks out and back per call)', () => {
     const { bus, reports } = setup();
     const disable = vi.spyOn(handlerStorage, 'disable');
