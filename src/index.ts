@@ -22,7 +22,7 @@ export { ConfigError, settings as settingsTable } from './config/settings';
 export type { Mode, ModuleLoads, Options, Otel, Scope, Settings } from './config/settings';
 export type {
   AtRisk, BlockingCallReport, Blocker, HandlerObserver, HandlerScope, HandlerSummary, HeartbeatAtRisk, InteractionAckReport, InteractionAtRisk,
-  Observation, Report, ReportBase, Site, Sink, SiteTotal, StallReport, Summary, UnsampledCall,
+  Observation, Report, ReportBase, Site, Sink, SiteTotal, SiteTotals, StallReport, Summary, UnsampledCall,
 } from './core/reports';
 export { apiTable } from './apis/table';
 export type { ApiEntry, ApiKind, Exemption } from './apis/types';

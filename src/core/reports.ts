@@ -187,6 +187,9 @@ export interface Summary {
   internalErrors: number;
 }
 
+/** What reads every site's calls so far (`Sink.added`). */
+export type SiteTotals = () => readonly SiteTotal[];
+
 export interface SiteTotal {
   report: Report;
   count: number;
@@ -284,7 +287,7 @@ export interface Sink {
    * also the calls at hot sites whose stacks were not read, without any work per call (an
    * OpenTelemetry counter read when it is exported). Must not block or throw.
    */
-  added?(totals: () => readonly SiteTotal[]): void;
+  added?(totals: SiteTotals): void;
   /** Follows every handler from start to settlement, while the sink is added. */
   readonly handlers?: HandlerObserver;
   /** Called once at exit (synchronously) or on uninstall; must finish before returning. */

@@ -53,11 +53,7 @@ export function runHandlerEvent<S, F extends Function, A extends ArrayLike<unkno
   const scopes = observers.length === 0 ? undefined : startScopes(observers, context);
   // Nobody follows this handler (no OpenTelemetry SDK, no sink's start): no closure, no Settling.
   if (scopes === undefined) return runUnfollowed(context, containStops, invoke, self, fn, args);
-  if (!anyEnds(scopes)) {
-    const run = (): R => runUnfollowed(context, containStops, invoke, self, fn, args);
-    // One scope (an unsampled span): its run is the only one.
-    return scopes.length === 1 ? (scopes[0] as Started).scope.run(run) : within(scopes, 0, run);
-  }
+  if (!anyEnds(scopes)) return within(scopes, 0, () => runUnfollowed(context, containStops, invoke, self, fn, args));
   const settling: Settling = { promises: [], handled: true, containStops };
   let result: R;
   try {
@@ -122,7 +118,9 @@ function anyEnds(scopes: readonly Started[]): boolean {
 
 function within<R>(scopes: readonly Started[], at: number, fn: () => R): R {
   const started = scopes[at];
-  return started === undefined ? fn() : started.scope.run(() => within(scopes, at + 1, fn));
+  if (started === undefined) return fn();
+  // The innermost scope (most often the only one: an unsampled span) runs `fn` itself, no closure.
+  return at === scopes.length - 1 ? started.scope.run(fn) : started.scope.run(() => within(scopes, at + 1, fn));
 }
 
 function end(scopes: readonly Started[], errors: readonly unknown[]): void {

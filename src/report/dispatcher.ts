@@ -321,6 +321,10 @@ export class Dispatcher {
   /** Every site's calls so far, the unsampled ones waiting included (a sink's `totals`). */
   private totals(): SiteTotal[] {
     this.settleWaiting();
+    return this.siteTotals();
+  }
+
+  private siteTotals(): SiteTotal[] {
     return [...this.sites.values()].map(({ report, count, blockedMs, maxMs, estimated }) => ({ report, count, blockedMs, maxMs, estimated }));
   }
 
@@ -352,8 +356,7 @@ export class Dispatcher {
   }
 
   summary(): Summary {
-    const sites = [...this.sites.values()]
-      .map(({ report, count, blockedMs, maxMs, estimated }): SiteTotal => ({ report, count, blockedMs, maxMs, estimated }))
+    const sites = this.siteTotals()
       .sort((a, b) => b.blockedMs - a.blockedMs || b.count - a.count);
     return {
       calls: this.calls,

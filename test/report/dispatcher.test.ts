@@ -3,7 +3,7 @@ import { Bus } from '../../src/core/bus';
 import type { Callers } from '../../src/core/call-sites';
 import { currentHandler, handlerStorage, newHandlerContext } from '../../src/core/context';
 import type { Occurrence } from '../../src/core/occurrence';
-import type { Report, SiteTotal, StallReport } from '../../src/core/reports';
+import type { Report, SiteTotals, StallReport } from '../../src/core/reports';
 import { countUnsampled, newSamplingState, untimed } from '../../src/core/sampling';
 import { Dispatcher, siteCap } from '../../src/report/dispatcher';
 
@@ -123,7 +123,7 @@ describe('the dispatcher', () => {
 
   it('gives a sink what reads every site\'s calls so far: the unsampled calls still waiting go to their site, and nothing is written for it', () => {
     const { bus, dispatcher, reports } = setup();
-    let totals: (() => readonly SiteTotal[]) | undefined;
+    let totals: SiteTotals | undefined;
     dispatcher.addSink({ name: 'totals', write: () => {}, added: (read) => { totals = read; } });
     const sampling = newSamplingState();
     bus.occurrences.publish({ ...call(1), sampling });
@@ -138,7 +138,7 @@ describe('the dispatcher', () => {
 
   it('keeps a removed sink\'s totals as they were when it was removed', () => {
     const { bus, dispatcher } = setup();
-    let totals: (() => readonly SiteTotal[]) | undefined;
+    let totals: SiteTotals | undefined;
     const remove = dispatcher.addSink({ name: 'totals', write: () => {}, added: (read) => { totals = read; } });
     bus.occurrences.publish(call(1));
     remove();

@@ -1,5 +1,5 @@
 import type { Attributes, Counter, Histogram, Meter, ObservableResult } from '@opentelemetry/api';
-import type { Observation, SiteTotal } from '../../core/reports';
+import type { Observation, SiteTotal, SiteTotals } from '../../core/reports';
 import { attr, durationBuckets, handlerAttribute, metric } from './names';
 
 /*
@@ -18,9 +18,6 @@ export interface Metrics {
   call(o: Observation): void;
 }
 
-/** What reads the calls counted so far, by site (the dispatcher's, given to the sink when added). */
-export type Totals = () => readonly SiteTotal[];
-
 /**
  * Past this many attribute sets, calls are counted without the handler's source and event. Below
  * the SDK's default cardinality limit (2000 per instrument), which would fold the overflow into
@@ -34,7 +31,8 @@ interface Series {
   value: number;
 }
 
-export function createMetrics(meter: Meter, totals: Totals): Metrics {
+/** `totals`: the runtime's calls so far, by site (the dispatcher's, given to the sink when added). */
+export function createMetrics(meter: Meter, totals: SiteTotals): Metrics {
   meter.createObservableCounter(metric.calls.name, { unit: metric.calls.unit, description: metric.calls.description })
     .addCallback((result: ObservableResult) => {
       for (const { attributes, value } of callSeries(totals())) result.observe(value, attributes);

@@ -1,10 +1,10 @@
 import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
-import type { Sink } from '../../core/reports';
+import type { Sink, SiteTotals } from '../../core/reports';
 import { outsideHandlers } from '../../core/context';
 import { version } from '../../core/version';
 import { loadApi } from './api';
 import { atDoublingCounts } from './doubling';
-import { createMetrics, type Metrics, type Totals } from './metrics';
+import { createMetrics, type Metrics } from './metrics';
 import { scopeName } from './names';
 import { createTraces } from './traces';
 
@@ -40,7 +40,7 @@ export function otelSink(options: OtelOptions = {}): Sink {
   let metrics: Metrics | undefined;
   let meterProvider: MeterProvider | undefined;
   // The runtime's totals once the sink is added (none before: a sink used on its own counts nothing).
-  let siteTotals: Totals = () => [];
+  let siteTotals: SiteTotals = () => [];
   const lookUp = (): void => {
     const provider = options.meterProvider ?? api.metrics.getMeterProvider();
     if (provider === meterProvider) return;

@@ -1,4 +1,4 @@
-import type { HandlerObserver, SiteTotal, Sink } from '../../core/reports';
+import type { HandlerObserver, Sink, SiteTotals } from '../../core/reports';
 import { outsideHandlers } from '../../core/context';
 import type { Undo } from '../../core/undo';
 import { takesUnsampled } from '../../report/dispatcher';
@@ -39,7 +39,7 @@ const loadedSink = (): Sink => (require('./sink') as typeof import('./sink')).ot
  */
 export function otelSinkWhenRegistered(onError: (error: unknown) => void, follow: Follow, make: () => Sink = loadedSink): Sink {
   let sink: Sink | undefined;
-  let totals: (() => readonly SiteTotal[]) | undefined;
+  let totals: SiteTotals | undefined;
   let given = false;
   let unfollow: Undo | undefined;
   const followOnly = (observer: HandlerObserver | undefined): void => {
