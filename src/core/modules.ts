@@ -26,19 +26,95 @@ export function isBuiltinLoaded(name: string): boolean {
   return nodeLoadList.includes(`${builtinEntry}${name}`);
 }
 
-/**
- * Gives `fn` the name of each builtin that Node's list of loaded modules holds from index `from`
- * on, and returns the index to look from next time. The list only grows, so each entry is read
- * once: a library's start-up grows it hundreds of times (Node's internals too), and reading it
- * whole each time was most of what watching for builtins cost there.
- */
-export function builtinsLoadedSince(from: number, fn: (name: string) => void): number {
-  const end = nodeLoadList.length;
-  for (let i = from; i < end; i++) {
-    const entry = nodeLoadList[i] as string;
-    if (entry.startsWith(builtinEntry)) fn(entry.slice(builtinEntry.length));
+type LoadWatcher = (name: string) => void;
+
+/** The watchers of onBuiltinLoad, and the prototype the list has while there are any. */
+interface LoadTrap {
+  readonly watchers: Set<LoadWatcher>;
+  readonly proto: object;
+  readonly list: unknown[];
+  /** The index of the list's next entry, where the trap's setter is. */
+  at: number;
+}
+
+let loadTrap: LoadTrap | undefined;
+
+function armAt(trap: LoadTrap, index: number): void {
+  trap.at = index;
+  Object.defineProperty(trap.proto, index, {
+    configurable: true,
+    get: () => undefined,
+    set(this: unknown[], value: unknown) {
+      recordLoad(trap, this, index, value);
+    },
+  });
+}
+
+function recordLoad(trap: LoadTrap, list: unknown[], index: number, value: unknown): void {
+  Object.defineProperty(list, index, { value, writable: true, enumerable: true, configurable: true });
+  if (list !== trap.list) return; // set on an object made from the list (never Node's own)
+  delete (trap.proto as Record<number, unknown>)[index];
+  armAt(trap, index + 1);
+  if (typeof value !== 'string' || !value.startsWith(builtinEntry)) return;
+  const name = value.slice(builtinEntry.length);
+  for (const watch of [...trap.watchers]) {
+    try {
+      watch(name);
+    } catch {
+      // a watcher says its own failures; none reaches Node's loader
+    }
   }
-  return end;
+  // Node's push writes the list's length after this setter returns: what a watcher's work loaded
+  // meanwhile (entries from index + 1 on) would be cut off. Put back at the next microtask.
+  if (list.length <= index + 1) return;
+  const cut = list.slice(index + 1);
+  if (loadTrap === trap) {
+    delete (trap.proto as Record<number, unknown>)[trap.at];
+    armAt(trap, index + 1);
+  }
+  queueMicrotask(() => {
+    for (const entry of cut) {
+      const at = list.length;
+      Object.defineProperty(list, at, { value: entry, writable: true, enumerable: true, configurable: true });
+      if (loadTrap === trap) {
+        delete (trap.proto as Record<number, unknown>)[trap.at];
+        armAt(trap, at + 1);
+      }
+    }
+  });
+}
+
+/**
+ * Calls `watch` with the name of each builtin Node loads from now on (`worker_threads`, `zlib`),
+ * as Node records it in its list: after the builtin's own code ran, before the require() or the
+ * ES module that loaded it has it, also an ES module's static import, which nothing else shows
+ * before that module is evaluated. `watch` runs inside Node's loader: it must be short; what it
+ * loads itself is told from inside it. Its throw is dropped. Nothing on Bun (no list). Returns
+ * the undo.
+ *
+ * Node adds each entry with the list's push (`Array.prototype.push`, kept by its loader before any
+ * code runs), which sets the entry at the list's length: an accessor there on the list's own
+ * prototype (an array's, with that accessor more) sees it, and leaves the entry where Node put it.
+ */
+export function onBuiltinLoad(watch: LoadWatcher): Undo {
+  const list = nodeLoadList as unknown[];
+  if (list.length === 0) return () => {};
+  if (loadTrap === undefined) {
+    const trap: LoadTrap = { watchers: new Set(), proto: Object.create(Object.getPrototypeOf(list) as object) as object, list, at: list.length };
+    armAt(trap, list.length);
+    Object.setPrototypeOf(list, trap.proto);
+    loadTrap = trap;
+  }
+  const trap = loadTrap;
+  trap.watchers.add(watch);
+  return () => {
+    trap.watchers.delete(watch);
+    if (trap.watchers.size > 0 || loadTrap !== trap) return;
+    loadTrap = undefined;
+    delete (trap.proto as Record<number, unknown>)[trap.at];
+    // Another tool's prototype above it stays (require-in-the-middle's soft unhook, for a list).
+    if (Object.getPrototypeOf(list) === trap.proto) Object.setPrototypeOf(list, Object.getPrototypeOf(trap.proto) as object);
+  };
 }
 
 /**
@@ -121,54 +197,4 @@ export function onImport(fn: () => void): Undo {
   };
   subscribe(importStart, listener);
   return () => unsubscribe(importStart, listener);
-}
-
-const importAsyncEnd = 'tracing:module.import:asyncEnd';
-
-/**
- * Calls `fn` once each import() has settled (the module and its imports evaluated), before the
- * code that awaited it goes on; where Node has no module channels, never. Returns the undo.
- */
-export function onImported(fn: () => void): Undo {
-  if (!moduleChannels) return () => {};
-  const listener = (): void => fn();
-  subscribe(importAsyncEnd, listener);
-  return () => unsubscribe(importAsyncEnd, listener);
-}
-
-/**
- * Keeps what `begin()` starts going while an import() (as onImport counts them) started after
- * this call is unsettled, from its start to its asyncEnd (the same message), and undoes it when
- * none is. Where Node has no module channels, which tell neither, it is begun now and kept on.
- * An import that never settles keeps it going. Returns the undo.
- */
-export function whileImporting(begin: () => Undo): Undo {
-  if (!moduleChannels) return begin();
-  const counts = esmImports();
-  const unsettled = new Set<unknown>();
-  let end: Undo | undefined;
-  const started = (message: unknown): void => {
-    try {
-      if (!counts(message)) return;
-      unsettled.add(message);
-      end ??= begin();
-    } catch {
-      // never thrown into the app (begin adds an item to a list)
-    }
-  };
-  const settled = (message: unknown): void => {
-    if (!unsettled.delete(message) || unsettled.size > 0) return;
-    const ending = end;
-    end = undefined;
-    ending?.();
-  };
-  subscribe(importStart, started);
-  subscribe(importAsyncEnd, settled);
-  return () => {
-    unsubscribe(importStart, started);
-    unsubscribe(importAsyncEnd, settled);
-    unsettled.clear();
-    end?.();
-    end = undefined;
-  };
 }

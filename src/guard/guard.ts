@@ -66,14 +66,6 @@ export class Guard {
    * `/x`), with the requiring module (must not throw).
    */
   readonly requireListeners = new List<(id: string, parent: unknown) => void>();
-  /**
-   * Called with each module the app requires or gets from process.getBuiltinModule(): of a
-   * package or builtin, and of a file when Node's list of loaded modules has grown since (lazy
-   * builtins are wrapped when they load).
-   */
-  readonly loadListeners = new List<(id: string, exports: unknown) => void>();
-  /** The length of Node's list of loaded modules when the load listeners last heard a require. */
-  loadListSeen = 0;
   private afterStartup = false;
 
   constructor(readonly bus: Bus, settings: Settings) {

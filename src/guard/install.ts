@@ -3,7 +3,7 @@ import { discoverEntries, loadBuiltin, resolveTargets, type Target } from '../ap
 import type { ApiEntry } from '../apis/types';
 import { onBun } from '../core/bun';
 import { groupBy } from '../core/group';
-import { builtinsLoadedSince, isBuiltinLoaded, nodeLoadList, onImported, whileImporting } from '../core/modules';
+import { isBuiltinLoaded, onBuiltinLoad } from '../core/modules';
 import { isWrapper, markLive, replaceFunction, retiredOriginal, type AnyFunction } from '../core/patch';
 import { packageOf } from '../core/packages';
 import type { Undo, UndoStack } from '../core/undo';
@@ -51,31 +51,12 @@ export function wrapRequire(guard: Guard, undo: UndoStack): void {
   undo.push(replaced === undefined ? undefined : () => replaced.undo());
 }
 
-/** process.getBuiltinModule() (Node 20.16+, 22.3+) tells the load listeners too, as a require() does. */
-export function wrapGetBuiltinModule(guard: Guard, undo: UndoStack): void {
-  const proc = process as unknown as Record<string, unknown>;
-  const original = proc['getBuiltinModule'];
-  if (typeof original !== 'function' || isWrapper(original)) return;
-  const replaced = replaceFunction(proc, 'getBuiltinModule', function (this: unknown, id: unknown) {
-    const mod: unknown = Reflect.apply(original, this, arguments);
-    const listeners = guard.loadListeners.items;
-    if (typeof id === 'string' && listeners.length > 0) for (const listener of listeners) listener(id, mod);
-    return mod;
-  });
-  undo.push(replaced === undefined ? undefined : () => replaced.undo());
-}
-
 /**
- * The table's builtins. Those loaded already (fs) are wrapped now; each other one once it is
- * loaded, so that a process that never loads child_process or zlib never loads them for
- * loopguard. What loaded one shows in Node's list of loaded modules, which is looked at (its new
- * entries only) after each require() or process.getBuiltinModule() that grew it: the builtin
- * itself, or a file or an ES module (require of ESM) that loaded it. An ES module's import of one
- * is not seen by itself, so the list is also looked at when a handler starts (one comparison of
- * its length while nothing new was loaded; where Node has module channels, only while an
- * import() is unsettled) and after an import() (where Node says so). What was loaded since is
- * wrapped, and the ESM views of builtins are refreshed before any handler calls them. On Bun,
- * which keeps no such list, all are wrapped now.
+ * The table's builtins. Those loaded already (fs) are wrapped now; each other one as Node loads
+ * it (core/modules.ts' onBuiltinLoad), so that a process that never loads child_process or zlib
+ * never loads them for loopguard: before the require(), the process.getBuiltinModule() or the ES
+ * module that loaded it has it, whatever loaded it (the app, a file or an ES module of a package,
+ * Node itself). On Bun, which says no load, all are wrapped now.
  */
 export function wrapBuiltins(guard: Guard, declared: readonly ApiEntry[], undo: UndoStack, warn: Warn): void {
   const byModule = groupBy(declared, (entry) => entry.module);
@@ -88,45 +69,22 @@ export function wrapBuiltins(guard: Guard, declared: readonly ApiEntry[], undo: 
     else if (Module.isBuiltin(`node:${name}`)) pending.add(name); // not node:sqlite on Node 20
   }
   if (pending.size === 0) return;
-  const stops: Undo[] = [];
-  const loaded = (id: string): void => {
-    const name = id.startsWith('node:') ? id.slice(5) : id;
+  let stop: Undo | undefined = onBuiltinLoad((name) => {
     if (!pending.delete(name)) return;
-    wrapModule(name);
-    syncEsm();
-    if (pending.size === 0) for (const stop of stops.splice(0)) stop(); // nothing left to look for
-  };
-  let seen = nodeLoadList.length;
-  const loadedSince = (): void => {
-    if (nodeLoadList.length === seen) return;
-    seen = builtinsLoadedSince(seen, (name) => {
-      if (pending.has(name)) loaded(name);
-    });
-  };
-  const fails = (what: string, fn: () => void): void => {
     try {
-      fn();
+      wrapModule(name);
+      syncEsm(); // its ES module view, if loadBuiltin made it before the wrappers were in place
     } catch (error) {
-      guard.bus.fail(error, what);
+      guard.bus.fail(error, 'wrapping a builtin the app loaded');
     }
-  };
-  // Stopped once nothing is pending.
-  stops.push(onImported(() => fails('wrapping the builtins an import() loaded', loadedSince)));
-  // A handler that starts while an ES module is still evaluated (its top-level await) may meet a
-  // builtin it imported. Where Node says when imports start and settle, handlers are looked at
-  // only while one is unsettled; elsewhere at every start.
-  const lookAtStart = (): Undo => guard.bus.handlerObservers.add({
-    observer: { start: () => (loadedSince(), undefined) },
-    onError: (error, where) => guard.bus.fail(error, where),
+    if (pending.size === 0) {
+      stop?.(); // nothing left to look for
+      stop = undefined;
+    }
   });
-  stops.push(whileImporting(lookAtStart));
-  // A require that loaded a builtin (itself, or a file or an ES module that loaded one) grew
-  // Node's list of loaded modules; most requires did not.
-  stops.push(guard.loadListeners.add(() => {
-    if (nodeLoadList.length !== seen) fails('wrapping a builtin the app loaded', loadedSince);
-  }));
   undo.push(() => {
-    for (const stop of stops.splice(0)) stop();
+    stop?.();
+    stop = undefined;
   });
 }
 

@@ -2,7 +2,6 @@ import { callersOf } from '../core/call-sites';
 import { now, timeOrigin } from '../core/clock';
 import { handlerStorage as storage, type HandlerContext } from '../core/context';
 import { withoutOwnFrames } from '../core/error-stacks';
-import { nodeLoadList } from '../core/modules';
 import { isFileRequest } from '../core/packages';
 import { rethrow } from '../core/rethrow';
 import type { AnyFunction } from '../core/patch';
@@ -15,10 +14,10 @@ type RequireFn = (this: unknown, id: string) => unknown;
 /**
  * Wraps Module.prototype.require. Inside a handler, a require is one call: the files it reads
  * (and blocking calls its modules make while they load) are reported once, as a `module-load`,
- * and only when the require really went to disk (a cached require reads nothing). Every require
- * is told to the guard's require listeners before and its load listeners after (lazy builtins are
- * wrapped when the app loads them). One function, not a judging wrapper inside another: a library
- * requires hundreds of files at start-up, and each frame and listener loop is paid at each.
+ * and only when the require really went to disk (a cached require reads nothing). The require
+ * of a package or a builtin is told to the guard's require listeners before it runs. One
+ * function, not a judging wrapper inside another: a library requires hundreds of files at
+ * start-up, and each frame and listener loop is paid at each.
  */
 export function requireWrapper(guard: Guard, original: RequireFn): RequireFn {
   const wrapper = function (this: unknown, id: string): unknown {
@@ -37,10 +36,6 @@ export function requireWrapper(guard: Guard, original: RequireFn): RequireFn {
       withoutOwnFrames(error, wrapper);
       rethrow(error);
     }
-    if (file && nodeLoadList.length === guard.loadListSeen) return loaded;
-    guard.loadListSeen = nodeLoadList.length;
-    const after = guard.loadListeners.items;
-    for (let i = 0; i < after.length; i++) after[i]!(id, loaded);
     return loaded;
   };
   return wrapper;

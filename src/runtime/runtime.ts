@@ -13,7 +13,7 @@ import { UndoStack, type Undo } from '../core/undo';
 import { version } from '../core/version';
 import { chooseIntegrations, Discord } from '../discord/index';
 import { Guard, type GuardedApi } from '../guard/guard';
-import { syncEsm, warnAboutEarlyCopies, wrapBuiltins, wrapGetBuiltinModule, wrapRequire, wrapTargets } from '../guard/install';
+import { syncEsm, warnAboutEarlyCopies, wrapBuiltins, wrapRequire, wrapTargets } from '../guard/install';
 import { packageEsmHooks, packageFileHooks } from '../guard/package-apis';
 import { hookEsmPackages } from '../hooks/esm-packages';
 import { hookPackageFiles } from '../hooks/package-files';
@@ -255,8 +255,6 @@ export class Runtime implements RuntimeApi {
     const reportingFirst = <A>(patch: (a: A) => Undo | undefined) => (a: A): Undo | undefined => {
       if (!reportingScheduled) {
         reportingScheduled = true;
-        // The slots at once, as before: a worker that an ES module starts as it is evaluated finds them.
-        slots.publish();
         // Not keeping the loop alive: a process that only loads the library reports nothing.
         outsideHandlers(() => setImmediate(() => {
           if (this.guard === guard) this.startReporting();
@@ -279,7 +277,6 @@ export class Runtime implements RuntimeApi {
         ? `on Bun, the ES module builds of ${packages.join(', ')} are not hooked (Bun has no module.registerHooks): their handlers and blocking calls are not seen in this ES module app`
         : `on Node ${process.versions.node}, the ES module builds of ${packages.join(', ')} are not hooked (it can only hook them through a loader thread, which changes how the process ends): their handlers and blocking calls are not seen in this ES module app; Node 22.22.3, 24.11.1, 25.1 or newer hooks them`), (listener) => guard.requireListeners.add(listener)));
     wrapRequire(guard, undo);
-    wrapGetBuiltinModule(guard, undo);
     syncEsm();
     // Not keeping the loop alive: a process that ends without a turn of it has no after-start-up.
     outsideHandlers(() => setImmediate(() => {

@@ -1,8 +1,7 @@
-import { channel } from 'node:diagnostics_channel';
 import { mkdirSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { appEntry, builtinsLoadedSince, isBuiltinLoaded, isEsModule, moduleChannels, nodeLoadList, whileImporting } from '../../src/core/modules';
+import { appEntry, isBuiltinLoaded, isEsModule, nodeLoadList, onBuiltinLoad } from '../../src/core/modules';
 import { Scratch } from '../support/scratch';
 
 const scratches: Scratch[] = [];
@@ -60,89 +59,73 @@ describe('appEntry', () => {
   });
 });
 
-describe('whileImporting', () => {
-  const start = channel('tracing:module.import:start');
-  const asyncEnd = channel('tracing:module.import:asyncEnd');
-  const argv1 = process.argv[1];
+describe('onBuiltinLoad', () => {
+  const unloaded = (): string[] => ['dgram', 'domain', 'tty', 'v8', 'punycode', 'readline', 'repl', 'trace_events', 'wasi', 'cluster', 'http2', 'inspector'].filter((n) => !isBuiltinLoaded(n));
+  const undos: (() => void)[] = [];
   afterEach(() => {
-    process.argv[1] = argv1 as string;
+    for (const undo of undos.splice(0)) undo();
   });
+  const watch = (fn: (name: string) => void): void => void undos.push(onBuiltinLoad(fn));
 
-  it.runIf(moduleChannels)('keeps what it began from the first import\'s start to the last one\'s asyncEnd, the same messages', () => {
-    let begun = 0;
-    let ended = 0;
-    const undo = whileImporting(() => {
-      begun++;
-      return () => ended++;
-    });
-    try {
-      const a = { url: './a.mjs' };
-      const b = { url: './b.mjs' };
-      start.publish(a);
-      start.publish(b);
-      expect([begun, ended]).toEqual([1, 0]);
-      asyncEnd.publish({ url: './a.mjs' }); // not a message it saw start
-      asyncEnd.publish(a);
-      expect([begun, ended]).toEqual([1, 0]);
-      asyncEnd.publish(b);
-      expect([begun, ended]).toEqual([1, 1]);
-      start.publish(a);
-      expect([begun, ended]).toEqual([2, 1]);
-    } finally {
-      undo();
-    }
-    expect(ended).toBe(2); // the undo ends what is going
-  });
-
-  it.runIf(moduleChannels)('leaves out Node\'s import of a CommonJS entry, whose requires are seen one by one', () => {
-    const s = folder();
-    process.argv[1] = s.file('app.cjs', '');
-    let begun = 0;
-    const undo = whileImporting(() => {
-      begun++;
-      return () => {};
-    });
-    try {
-      start.publish({ id: pathToFileURL(process.argv[1]).href });
-      expect(begun).toBe(0);
-      start.publish({ id: pathToFileURL(s.path('other.mjs')).href });
-      expect(begun).toBe(1);
-    } finally {
-      undo();
-    }
-  });
-
-  it.runIf(!moduleChannels)('begins at once and keeps it on where Node has no module channels (nothing tells when imports settle)', () => {
-    let begun = 0;
-    let ended = 0;
-    const undo = whileImporting(() => {
-      begun++;
-      return () => ended++;
-    });
-    expect([begun, ended]).toEqual([1, 0]);
-    start.publish({ url: './a.mjs' });
-    asyncEnd.publish({ url: './a.mjs' });
-    expect([begun, ended]).toEqual([1, 0]);
-    undo();
-    expect([begun, ended]).toEqual([1, 1]);
-  });
-});
-
-describe('builtinsLoadedSince', () => {
-  it.skipIf(nodeLoadList.length === 0)('gives the builtins Node loaded from an index of its list on, each once, and where to look from next', () => {
-    const name = ['dgram', 'domain', 'tty', 'v8', 'punycode', 'readline', 'repl'].find((n) => !isBuiltinLoaded(n));
+  it.skipIf(nodeLoadList.length === 0)('tells each builtin Node loads as it records it, before the require() returns, and leaves the list as Node makes it', () => {
+    const [name] = unloaded();
     expect(name).toBeDefined(); // one of them is not loaded in a test process
     const from = nodeLoadList.length;
-    const seen: string[] = [];
-    expect(builtinsLoadedSince(from, (n) => seen.push(n))).toBe(from);
-    expect(seen).toEqual([]);
+    const told: string[] = [];
+    let returned = false;
+    watch((n) => told.push(`${n}${returned ? ' after' : ''}`));
     require(`node:${name as string}`);
-    const next = builtinsLoadedSince(from, (n) => seen.push(n));
-    expect(next).toBe(nodeLoadList.length);
-    expect(seen).toContain(name);
-    expect(seen.every((n) => !n.startsWith('NativeModule'))).toBe(true);
-    seen.length = 0;
-    expect(builtinsLoadedSince(next, (n) => seen.push(n))).toBe(next);
-    expect(seen).toEqual([]);
+    returned = true;
+    expect(told).toContain(name);
+    expect(nodeLoadList.slice(from)).toContain(`NativeModule ${name as string}`);
+    // Every entry where Node put it, an own value like any array's.
+    expect(Object.keys(nodeLoadList).length).toBe(nodeLoadList.length);
+    expect(Array.isArray(nodeLoadList)).toBe(true);
+  });
+
+  it.skipIf(nodeLoadList.length === 0)('tells an ES module\'s static import of a builtin before the module is evaluated', async () => {
+    const [name] = unloaded();
+    const key = Symbol.for('loopguard-test-evaluated');
+    const seen: unknown[] = [];
+    watch((n) => {
+      if (n === name) seen.push((globalThis as Record<symbol, unknown>)[key] ?? 'not yet');
+    });
+    const s = folder();
+    const file = s.file('imports.mjs', `import 'node:${name as string}';\nglobalThis[Symbol.for('loopguard-test-evaluated')] = 'evaluated';\n`);
+    await import(pathToFileURL(file).href);
+    expect(seen).toEqual(['not yet']);
+    expect((globalThis as Record<symbol, unknown>)[key]).toBe('evaluated');
+  });
+
+  it.skipIf(nodeLoadList.length === 0)('keeps the entries of what a watcher loads itself, and goes on telling the loads after them', async () => {
+    const [first, second, third] = unloaded();
+    expect(third).toBeDefined();
+    const told: string[] = [];
+    watch((n) => {
+      told.push(n);
+      if (n === first) require(`node:${second as string}`); // within Node's push of `first`
+    });
+    require(`node:${first as string}`);
+    await Promise.resolve(); // the entries Node's push cut off come back at the next microtask
+    expect(nodeLoadList).toContain(`NativeModule ${first as string}`);
+    expect(nodeLoadList).toContain(`NativeModule ${second as string}`);
+    expect(Object.keys(nodeLoadList).length).toBe(nodeLoadList.length);
+    require(`node:${third as string}`);
+    expect(told).toContain(third);
+    expect(nodeLoadList.at(-1)).toBe(`NativeModule ${third as string}`);
+  });
+
+  it.skipIf(nodeLoadList.length === 0)('leaves the list an array\'s prototype again once nothing watches', () => {
+    const [name] = unloaded();
+    const told: string[] = [];
+    const undoA = onBuiltinLoad((n) => told.push(`a ${n}`));
+    const undoB = onBuiltinLoad((n) => told.push(`b ${n}`));
+    expect(Object.getPrototypeOf(nodeLoadList)).not.toBe(Array.prototype);
+    undoA();
+    expect(Object.getPrototypeOf(nodeLoadList)).not.toBe(Array.prototype);
+    undoB();
+    expect(Object.getPrototypeOf(nodeLoadList)).toBe(Array.prototype);
+    require(`node:${name as string}`);
+    expect(told).toEqual([]);
   });
 });

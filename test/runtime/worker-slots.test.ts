@@ -1,8 +1,8 @@
+import { mkdirSync, symlinkSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { onBun } from '../../src/core/bun';
-import { moduleChannels } from '../../src/core/modules';
 import { linesChannel } from '../../src/thread/protocol';
-import { cleanup, runNode, type NodeRun } from '../support/run-node';
+import { cleanup, root, runNode, type NodeRun } from '../support/run-node';
 import { Scratch } from '../support/scratch';
 
 /*
@@ -28,17 +28,25 @@ afterEach(() => {
   for (const s of scratches.splice(0)) s.remove();
 });
 
-async function run(args: string[]): Promise<NodeRun> {
-  const r = await runNode(['-r', 'loopguard/register', ...args], { LOOPGUARD_REPORT_FILE: '' });
+async function run(args: string[], cwd?: string): Promise<NodeRun> {
+  const r = await runNode(['-r', 'loopguard/register', ...args], { LOOPGUARD_REPORT_FILE: '' }, process.execPath, cwd);
   runs.push(r);
   expect(r.code, r.stderr).toBe(0);
   return r;
 }
 
 describe('the slots of loopguard\'s thread, for the app\'s worker threads', () => {
-  it('leave node:worker_threads unloaded in a process that never loads it, where Node says each import() (else they are published at install)', async () => {
-    const r = await run(['-e', `process.on('exit', () => console.log(process.moduleLoadList.includes('NativeModule worker_threads')))`]);
-    expect(r.stdout.trim()).toBe(String(onBun || !moduleChannels));
+  it('leave node:worker_threads unloaded in a process that never loads it: a script, an ES module (published at install on Bun)', async () => {
+    const unloaded = `process.on('exit', () => console.log(process.moduleLoadList.includes('NativeModule worker_threads')))`;
+    expect((await run(['-e', unloaded])).stdout.trim()).toBe(String(onBun));
+    // In a folder of its own: beside the packages whose ES module builds loopguard hooks (this
+    // package's), Node's module hooks are registered, and load it.
+    const scratch = new Scratch();
+    scratches.push(scratch);
+    mkdirSync(scratch.path('node_modules'));
+    symlinkSync(root, scratch.path('node_modules/loopguard'));
+    const esm = scratch.file('quiet.mjs', `import 'node:zlib';\n${unloaded};\n`);
+    expect((await run([esm], scratch.dir)).stdout.trim()).toBe(String(onBun));
   });
 
   it('are published before a require() or process.getBuiltinModule() of node:worker_threads returns', async () => {
@@ -66,5 +74,8 @@ describe('the slots of loopguard\'s thread, for the app\'s worker threads', () =
     const pool = scratch.file('pool.mjs', `export { start };\n${startsWorker.replace('const worker', 'function start() {\nconst worker').replace(/\n$/, '\n}\n')}`);
     expect((await run(['-e', `require(${JSON.stringify(pool)}).start()`])).stdout.trim()).toBe('worker found the slots: true');
     expect((await run(['-e', `setTimeout(() => require(${JSON.stringify(pool)}).start(), 10)`])).stdout.trim()).toBe('worker found the slots: true');
+    // Started as the ES module is evaluated, inside the require(), before any bot library loads.
+    const esm = scratch.file('starts-worker.mjs', startsWorker);
+    expect((await run(['-e', `require(${JSON.stringify(esm)})`])).stdout.trim()).toBe('worker found the slots: true');
   });
 });

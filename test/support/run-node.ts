@@ -19,16 +19,17 @@ export interface NodeRun {
 
 /**
  * Runs a real Node process from the package root (so `loopguard/register` resolves to this
- * package, built in dist/) with a report file, and returns what it printed and reported.
+ * package, built in dist/), or from `cwd` (a bot's folder: botFolder()), with a report file, and
+ * returns what it printed and reported.
  */
-export function runNode(args: string[], env: Record<string, string> = {}, node = process.execPath): Promise<NodeRun> {
+export function runNode(args: string[], env: Record<string, string> = {}, node = process.execPath, cwd = root): Promise<NodeRun> {
   const dir = mkdtempSync(join(tmpdir(), 'loopguard-run-'));
   const reportFile = join(dir, 'reports.jsonl');
   const childEnv: NodeJS.ProcessEnv = { ...process.env };
   for (const key of Object.keys(childEnv)) if (key.startsWith('VITEST') || key === 'NODE_OPTIONS') delete childEnv[key];
   Object.assign(childEnv, { LOOPGUARD_REPORT_FILE: reportFile }, Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replaceAll('$DIR', dir)])));
   return new Promise((done) => {
-    execFile(node, args.map((a) => a.replaceAll('$DIR', dir)), { cwd: root, env: childEnv, timeout: 20_000 }, (error, stdout, stderr) => {
+    execFile(node, args.map((a) => a.replaceAll('$DIR', dir)), { cwd, env: childEnv, timeout: 20_000 }, (error, stdout, stderr) => {
       const text = existsSync(reportFile) ? readFileSync(reportFile, 'utf8') : '';
       const reports = text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Report);
       const signal = (error as { signal?: NodeJS.Signals | null } | null)?.signal ?? null;
