@@ -14,6 +14,7 @@
 // bench/flood/otel-sdk.js sampling 1 % of traces: a bare consumer span per event (active around
 // its listeners, ended after: the least an instrumentation does) and loopguard with its sink. The
 // goal: loopguard with the SDK costs no more than that span plus loopguard alone.
+//   EMIT_BEFORE=<a built checkout of an earlier loopguard>: that build too, in the same rounds
 const { execFileSync } = require('node:child_process');
 const path = require('node:path');
 const { bareRunPerEvent, bareSpanPerEvent } = require('./lib/bare-emit');
@@ -31,6 +32,8 @@ const variants = [
   { key: 'span', args: sdk, mode: 'span', handlers: withSdk },
   { key: 'loopguard-sdk', args: [...sdk, ...register], mode: 'plain', handlers: withSdk },
 ];
+const before = process.env.EMIT_BEFORE ? path.join(path.resolve(process.env.EMIT_BEFORE), 'dist', 'register.js') : undefined;
+if (before !== undefined) variants.push({ key: 'loopguard-before', args: ['-r', before], mode: 'plain' });
 const runs = (v, h) => v.handlers === undefined || v.handlers.includes(h);
 
 if (process.env.EMIT_CHILD) child(process.env.EMIT_CHILD);
@@ -53,6 +56,14 @@ else {
       result.handlers[h] = { ns: m, loopguardMinusBare: added, loopguardOverBare: ratio, bareMinusNone: pairedDifferences(m.bare, m.none) };
       const cell = (xs) => median(xs).toFixed(0).padStart(7);
       console.log(`  ${h.padEnd(28)} ${cell(m.none)} ${cell(m.bare)} ${cell(m.loopguard)}    ${added.median.toFixed(0).padStart(6)}    ${ratio.median.toFixed(3)}  (${ratio.min.toFixed(3)}-${ratio.max.toFixed(3)})`);
+    }
+    if (before !== undefined) console.log('\nthis build against EMIT_BEFORE    before  loopguard   lg-before  lg/before');
+    for (const h of before === undefined ? [] : handlers) {
+      const m = ns[h];
+      const added = pairedDifferences(m.loopguard, m['loopguard-before']);
+      const ratio = pairedRatios(m.loopguard, m['loopguard-before']);
+      result.handlers[h].loopguardMinusBefore = added;
+      console.log(`  ${h.padEnd(30)} ${median(m['loopguard-before']).toFixed(0).padStart(7)} ${median(m.loopguard).toFixed(0).padStart(10)}    ${added.median.toFixed(0).padStart(8)}    ${ratio.median.toFixed(3)}  (${ratio.min.toFixed(3)}-${ratio.max.toFixed(3)})`);
     }
     const otel = handlers.filter((h) => withSdk.includes(h));
     if (otel.length > 0) console.log('\nOpenTelemetry SDK, 1 % of traces     span  lg+SDK  lg+SDK over span + lg alone');

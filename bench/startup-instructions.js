@@ -12,6 +12,7 @@
 //   npm run bench:instructions
 //   STARTUP_NODES="20 22 24 26" (default: this Node), STARTUP_RUNS (2 per variant), STARTUP_IDLE_S (15)
 //   STARTUP_BEFORE=<folder>: another built checkout of loopguard, counted beside this build
+//   STARTUP_GROUPS="cjs esm require bot": only these (printed, no results file written)
 // Needs valgrind (Debian: apt-get install valgrind). Results: bench/results/instructions-<major>.json
 const { execFileSync, spawn } = require('node:child_process');
 const fs = require('node:fs');
@@ -45,6 +46,9 @@ const groups = [
   { key: 'require', name: "require('discord.js')", target: [requireDiscord], preloads: (r) => ['-r', r], first: true },
   { key: 'bot', name: `a discord.js bot to READY, then ${idleS} s idle`, target: [bot], preloads: (r) => ['-r', r], env: { STARTUP_IDLE_MS: String(idleS * 1000) }, extra: [{ key: 'bot-worker', name: 'a bare worker thread', args: ['-r', bareWorker] }] },
 ];
+
+const only = process.env.STARTUP_GROUPS?.split(/[\s,]+/).filter(Boolean);
+const counted = only === undefined ? groups : groups.filter((g) => only.includes(g.key));
 
 function variantsOf(group) {
   const list = [{ key: group.key, name: group.name, args: [], baseline: true }];
@@ -88,7 +92,7 @@ async function countOn(node) {
   const result = { bench: 'instructions', node: node.version, major: node.major, date: startedAt, machine: machine(), runs, idleS, groups: [] };
   for (const [, build] of builds) warmCodeCache(node, build, ['--predictable']);
   try {
-    for (const group of groups) {
+    for (const group of counted) {
       const variants = [];
       for (const v of variantsOf(group)) {
         const counts = [];
@@ -103,7 +107,7 @@ async function countOn(node) {
     emulator.child.stdin.write('quit\n');
     await exited(emulator.child);
   }
-  console.log(`results: ${writeResults(`instructions-${node.major}.json`, result)}`);
+  if (only === undefined) console.log(`results: ${writeResults(`instructions-${node.major}.json`, result)}`);
 }
 
 function show(group) {
