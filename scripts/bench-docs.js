@@ -15,7 +15,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { replaceBetween } = require('./docs-tables');
 const { addedInstructions, median, millions, pairedRatios, summary } = require('../bench/lib/common');
-const { callGoals, difference, floodGoals, focusGoals, soakGoals, startupGoals } = require('../bench/lib/goals');
+const { callGoals, difference, floodGoals, focusGoals, rssDifference, soakGoals, startupGoals } = require('../bench/lib/goals');
 const { functionLabel } = require('../bench/lib/function-label');
 
 const root = path.join(__dirname, '..');
@@ -209,7 +209,7 @@ function readmeBlock(floods, startups, profiles) {
     const r = byMajor(startups, major);
     const baseline = r?.variants.find((v) => v.key === key)?.baseline;
     const rss = metric === 'idleRss';
-    const d = baseline && difference(r, key, baseline, metric, rss ? 1 / 2 ** 20 : 1);
+    const d = baseline && (rss ? rssDifference(r, key, baseline) : difference(r, key, baseline, metric));
     return d ? `${d.median < 0 ? '−' : '+'}${Math.abs(d.median).toFixed(rss ? 1 : 0)} ${rss ? 'MB' : 'ms'}` : '—';
   };
   const runs = [...all, ...focused, ...calls, ...soaks, ...profiles];
