@@ -35,6 +35,8 @@ interface LoadTrap {
   readonly list: unknown[];
   /** The indices from the list's length up to this one have the trap's accessor. */
   armedTo: number;
+  /** The list's length as far as the trap saw it grow. */
+  seenTo: number;
 }
 
 /*
@@ -66,6 +68,7 @@ function own(list: unknown[], index: number, value: unknown): void {
 function recordLoad(trap: LoadTrap, list: unknown[], index: number, value: unknown): void {
   own(list, index, value);
   if (list !== trap.list) return; // set on an object made from the list (never Node's own)
+  if (index >= trap.seenTo) trap.seenTo = index + 1;
   if (index + 1 >= trap.armedTo && loadTrap === trap) arm(trap, trap.armedTo);
   if (typeof value !== 'string' || !value.startsWith(builtinEntry)) return;
   const name = value.slice(builtinEntry.length);
@@ -82,6 +85,7 @@ function recordLoad(trap: LoadTrap, list: unknown[], index: number, value: unkno
   const cut = list.slice(index + 1);
   queueMicrotask(() => {
     for (const entry of cut) own(list, list.length, entry);
+    if (list.length > trap.seenTo) trap.seenTo = list.length;
   });
 }
 
@@ -101,7 +105,7 @@ export function onBuiltinLoad(watch: LoadWatcher): Undo {
   const list = nodeLoadList as unknown[];
   if (list.length === 0) return () => {};
   if (loadTrap === undefined) {
-    const trap: LoadTrap = { watchers: new Set(), proto: Object.create(Object.getPrototypeOf(list) as object) as object, list, armedTo: 0 };
+    const trap: LoadTrap = { watchers: new Set(), proto: Object.create(Object.getPrototypeOf(list) as object) as object, list, armedTo: 0, seenTo: list.length };
     arm(trap, list.length);
     Object.setPrototypeOf(list, trap.proto);
     loadTrap = trap;
@@ -116,6 +120,15 @@ export function onBuiltinLoad(watch: LoadWatcher): Undo {
     // the trap, left in its chain then, tells no one.
     if (Object.getPrototypeOf(list) === trap.proto) Object.setPrototypeOf(list, Object.getPrototypeOf(trap.proto) as object);
   };
+}
+
+/**
+ * Whether Node's list holds entries that onBuiltinLoad did not see added: a Node that adds them
+ * some other way than the push it is built on (every Node from 20 to 26 uses it), or another tool
+ * that took the trap away. False while nothing watches, and on Bun.
+ */
+export function loadsUnseen(): boolean {
+  return loadTrap !== undefined && nodeLoadList.length > loadTrap.seenTo;
 }
 
 /**

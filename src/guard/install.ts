@@ -3,7 +3,7 @@ import { discoverEntries, loadBuiltin, resolveTargets, type Target } from '../ap
 import type { ApiEntry } from '../apis/types';
 import { onBun } from '../core/bun';
 import { groupBy } from '../core/group';
-import { isBuiltinLoaded, onBuiltinLoad } from '../core/modules';
+import { isBuiltinLoaded, loadsUnseen, onBuiltinLoad } from '../core/modules';
 import { isWrapper, markLive, replaceFunction, retiredOriginal, type AnyFunction } from '../core/patch';
 import { packageOf } from '../core/packages';
 import type { Undo, UndoStack } from '../core/undo';
@@ -56,9 +56,11 @@ export function wrapRequire(guard: Guard, undo: UndoStack): void {
  * it (core/modules.ts' onBuiltinLoad), so that a process that never loads child_process or zlib
  * never loads them for loopguard: before the require(), the process.getBuiltinModule() or the ES
  * module that loaded it has it, whatever loaded it (the app, a file or an ES module of a package,
- * Node itself). On Bun, which says no load, all are wrapped now.
+ * Node itself). On Bun, which says no load, all are wrapped now. Returns the check for the first
+ * turn of the loop: where the loads were not seen (loadsUnseen), it says so once and wraps the
+ * builtins loaded by then; those loaded later are not wrapped.
  */
-export function wrapBuiltins(guard: Guard, declared: readonly ApiEntry[], undo: UndoStack, warn: Warn): void {
+export function wrapBuiltins(guard: Guard, declared: readonly ApiEntry[], undo: UndoStack, warn: Warn): () => void {
   const byModule = groupBy(declared, (entry) => entry.module);
   const wrapModule = (name: string): void => {
     wrapTargets(guard, resolveTargets(discoverEntries(loadBuiltin, byModule.get(name) ?? []), loadBuiltin), undo, warn);
@@ -68,8 +70,9 @@ export function wrapBuiltins(guard: Guard, declared: readonly ApiEntry[], undo: 
     if (name === 'globalThis' || onBun || isBuiltinLoaded(name)) wrapModule(name);
     else if (Module.isBuiltin(`node:${name}`)) pending.add(name); // not node:sqlite on Node 20
   }
-  if (pending.size === 0) return;
-  let stop: Undo | undefined = onBuiltinLoad((name) => {
+  if (pending.size === 0) return () => {};
+  let stop: Undo | undefined;
+  const loaded = (name: string): void => {
     if (!pending.delete(name)) return;
     try {
       wrapModule(name);
@@ -81,11 +84,21 @@ export function wrapBuiltins(guard: Guard, declared: readonly ApiEntry[], undo: 
       stop?.(); // nothing left to look for
       stop = undefined;
     }
-  });
+  };
+  stop = onBuiltinLoad(loaded);
   undo.push(() => {
     stop?.();
     stop = undefined;
   });
+  return () => {
+    try {
+      if (stop === undefined || !loadsUnseen()) return;
+      for (const name of [...pending]) if (isBuiltinLoaded(name)) loaded(name);
+      if (pending.size > 0) warn('load-list', `on Node ${process.versions.node}, loopguard does not see Node load its builtins (process.moduleLoadList): ${[...pending].join(', ')} are not guarded if the app loads them from now on; please report it`);
+    } catch (error) {
+      guard.bus.fail(error, 'looking at the builtins loaded at start-up');
+    }
+  };
 }
 
 /*

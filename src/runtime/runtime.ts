@@ -238,7 +238,7 @@ export class Runtime implements RuntimeApi {
     };
     process.on('worker', appWorker);
     undo.push(() => process.removeListener('worker', appWorker));
-    wrapBuiltins(guard, nodeApis, undo, warnOnce);
+    const checkBuiltinLoads = wrapBuiltins(guard, nodeApis, undo, warnOnce);
     warnAboutEarlyCopies(warnOnce);
     const discord = new Discord(this.bus, this.handlerObservers);
     this.discord = discord;
@@ -282,6 +282,7 @@ export class Runtime implements RuntimeApi {
     outsideHandlers(() => setImmediate(() => {
       if (this.guard !== guard) return;
       guard.endStartup();
+      checkBuiltinLoads();
       if (guard.judgesAll) this.startReporting();
     }).unref());
     undo.push(() => guard.deactivate()); // first of all: every wrapper calls straight through

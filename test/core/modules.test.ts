@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { appEntry, isBuiltinLoaded, isEsModule, nodeLoadList, onBuiltinLoad } from '../../src/core/modules';
+import { appEntry, isBuiltinLoaded, isEsModule, loadsUnseen, nodeLoadList, onBuiltinLoad } from '../../src/core/modules';
 import { Scratch } from '../support/scratch';
 
 const scratches: Scratch[] = [];
@@ -113,6 +113,21 @@ describe('onBuiltinLoad', () => {
     require(`node:${third as string}`);
     expect(told).toContain(third);
     expect(nodeLoadList.at(-1)).toBe(`NativeModule ${third as string}`);
+  });
+
+  it.skipIf(nodeLoadList.length === 0)('says when the list grew in a way it did not see (loadsUnseen)', () => {
+    const [name] = unloaded();
+    watch(() => {});
+    require(`node:${name as string}`);
+    expect(loadsUnseen()).toBe(false);
+    const list = nodeLoadList as string[];
+    // Added without the list's push, as a Node that did not push would.
+    Object.defineProperty(list, list.length, { value: 'NativeModule loopguard-test', writable: true, enumerable: true, configurable: true });
+    try {
+      expect(loadsUnseen()).toBe(true);
+    } finally {
+      list.length -= 1;
+    }
   });
 
   it.skipIf(nodeLoadList.length === 0)('leaves the list an array\'s prototype again once nothing watches', () => {
