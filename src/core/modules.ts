@@ -107,7 +107,8 @@ export function onBuiltinLoad(watch: LoadWatcher): Undo {
   if (loadTrap === undefined) {
     const trap: LoadTrap = { watchers: new Set(), proto: Object.create(Object.getPrototypeOf(list) as object) as object, list, armedTo: 0, seenTo: list.length };
     arm(trap, list.length);
-    Object.setPrototypeOf(list, trap.proto);
+    // Reflect's: false, not a throw into the app's start-up, where the list takes no prototype.
+    Reflect.setPrototypeOf(list, trap.proto);
     loadTrap = trap;
   }
   const trap = loadTrap;
