@@ -7,7 +7,8 @@ import type { Undo } from './undo';
 
 /*
  * How the app loads its modules, as far as loopguard must know: whether a file is an ES module,
- * and Node's module channel that says each import() before Node resolves it. (Not its require
+ * each builtin as Node loads it (onBuiltinLoad), and Node's module channel that says each import()
+ * before Node resolves it. (Not its require
  * channel: with a subscriber, Node runs every require, the entry's too, in a function that catches
  * and throws again, and an uncaught error then prints that line as its place.)
  */
