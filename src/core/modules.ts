@@ -33,7 +33,6 @@ type LoadWatcher = (name: string) => void;
 interface LoadTrap {
   readonly watchers: Set<LoadWatcher>;
   readonly proto: object;
-  readonly list: unknown[];
   /** The indices from the list's length up to this one have the trap's accessor. */
   armedTo: number;
   /** The list's length as far as the trap saw it grow. */
@@ -68,7 +67,7 @@ function own(list: unknown[], index: number, value: unknown): void {
 
 function recordLoad(trap: LoadTrap, list: unknown[], index: number, value: unknown): void {
   own(list, index, value);
-  if (list !== trap.list) return; // set on an object made from the list (never Node's own)
+  if (list !== nodeLoadList) return; // set on an object made from the list (never Node's own)
   if (index >= trap.seenTo) trap.seenTo = index + 1;
   if (index + 1 >= trap.armedTo && loadTrap === trap) arm(trap, trap.armedTo);
   if (typeof value !== 'string' || !value.startsWith(builtinEntry)) return;
@@ -106,7 +105,7 @@ export function onBuiltinLoad(watch: LoadWatcher): Undo {
   const list = nodeLoadList as unknown[];
   if (list.length === 0) return () => {};
   if (loadTrap === undefined) {
-    const trap: LoadTrap = { watchers: new Set(), proto: Object.create(Object.getPrototypeOf(list) as object) as object, list, armedTo: 0, seenTo: list.length };
+    const trap: LoadTrap = { watchers: new Set(), proto: Object.create(Object.getPrototypeOf(list) as object) as object, armedTo: 0, seenTo: list.length };
     arm(trap, list.length);
     // Reflect's: false, not a throw into the app's start-up, where the list takes no prototype.
     Reflect.setPrototypeOf(list, trap.proto);
