@@ -1,4 +1,5 @@
 import { isOwnFile } from './call-sites';
+import { outsideHandlers } from './context';
 
 /*
  * An error thrown through a wrapper (ENOENT from readFileSync, a failed execSync) must read as it
@@ -84,7 +85,24 @@ let v8Stack: StackAccessor | null | undefined;
  */
 function v8StackAccessor(): StackAccessor | undefined {
   if (v8Stack === undefined) {
-    const d = Object.getOwnPropertyDescriptor(new Error(), 'stack');
+    // A probe without frames: formatting it (Node 20) reads no file for the app's prepareStackTrace.
+    const limit = Error.stackTraceLimit;
+    let probe: Error;
+    try {
+      Error.stackTraceLimit = 0;
+    } catch {
+      // frozen (--frozen-intrinsics): a probe with frames
+    }
+    try {
+      probe = new Error();
+    } finally {
+      try {
+        Error.stackTraceLimit = limit;
+      } catch {
+        // frozen
+      }
+    }
+    const d = Object.getOwnPropertyDescriptor(probe, 'stack');
     v8Stack = d?.get !== undefined && d.set !== undefined ? { get: d.get, set: d.set } : null;
   }
   return v8Stack ?? undefined;
@@ -101,8 +119,15 @@ function v8StackAccessor(): StackAccessor | undefined {
  * formatting, as without loopguard. On Node 20 the stack is a string already: rebuilt now.
  */
 export function withoutOwnFrames(error: unknown, wrapper: Function, key?: string): void {
+  if (!(error instanceof Error)) return;
+  // Reading a stack here may run the app's Error.prepareStackTrace (on Node 20 an error's stack
+  // descriptor holds the formatted text; source-map-support reads files to format it): that is
+  // loopguard's doing, never a blocking call of the handler the error was thrown in.
+  outsideHandlers(() => rebuild(error, wrapper, key));
+}
+
+function rebuild(error: Error, wrapper: Function, key: string | undefined): void {
   try {
-    if (!(error instanceof Error)) return;
     const passed = waiting.get(error);
     if (passed !== undefined) {
       passed.outer.push([wrapper.name, key]);

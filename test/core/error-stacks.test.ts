@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { contextFromInfo, currentHandler, handlerStorage } from '../../src/core/context';
 import { withoutOwnFrames } from '../../src/core/error-stacks';
 import { mimic, type AnyFunction } from '../../src/core/patch';
 import type { Guard } from '../../src/guard/guard';
@@ -17,6 +18,29 @@ const rewritten = (frames: string[]): string[] => {
 };
 
 describe('withoutOwnFrames', () => {
+  it('reads the stack outside the handler: what the app\'s Error.prepareStackTrace does then (source-map-support reads files) is loopguard\'s doing, not a blocking call of the handler', () => {
+    const during: string[] = [];
+    let rebuilding = false;
+    const before = Error.prepareStackTrace;
+    Error.prepareStackTrace = (error, frames) => {
+      if (rebuilding) during.push(currentHandler()?.event ?? 'no handler');
+      return [String(error), ...frames.map((f) => `    at ${String(f)}`)].join('\n');
+    };
+    try {
+      handlerStorage.run(contextFromInfo({ source: 'test', event: 'message' }), () => {
+        const error = new Error('ENOENT');
+        rebuilding = true;
+        withoutOwnFrames(error, function wrapper() {});
+        rebuilding = false;
+      });
+    } finally {
+      Error.prepareStackTrace = before;
+    }
+    // Node 20 formats a stack when its descriptor is read; from Node 22 on, only when it is read.
+    if (Number(process.versions.node.split('.')[0]) === 20) expect(during.length).toBeGreaterThan(0);
+    expect(during.filter((event) => event !== 'no handler')).toEqual([]);
+  });
+
   it('names a Node function loopguard replaced as its caller called it (Node 22+ prints it <anonymous>)', () => {
     expect(rewritten([
       '    at Module.load (node:internal/modules/cjs/loader:1505:32)',
