@@ -16,10 +16,14 @@ export function packageFilePath(path: string): string | undefined {
   return sep === '/' ? file : file.split(sep).join('/');
 }
 
-/** `@scope/name` or `name`, from a package file path (`discord.js/src/x.js`). */
+/**
+ * `@scope/name` or `name`, from a package file path (`discord.js/src/x.js`) or a require() id of
+ * a package (`@discordjs/core/http-only`). No array made: it is asked at each such require.
+ */
 export function packageOfFile(file: string): string {
-  const parts = file.split('/');
-  return file.startsWith('@') && parts.length > 1 ? `${parts[0]}/${parts[1]}` : (parts[0] as string);
+  let end = file.indexOf('/');
+  if (end > 0 && file.charCodeAt(0) === 64 /* @ */) end = file.indexOf('/', end + 1);
+  return end < 0 ? file : file.slice(0, end);
 }
 
 /** The package a path belongs to, or undefined outside node_modules. */

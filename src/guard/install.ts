@@ -4,7 +4,7 @@ import type { ApiEntry } from '../apis/types';
 import { onBun } from '../core/bun';
 import { groupBy } from '../core/group';
 import { isBuiltinLoaded, loadsUnseen, onBuiltinLoad } from '../core/modules';
-import { isWrapper, markLive, replaceFunction, retiredOriginal, type AnyFunction } from '../core/patch';
+import { isWrapper, markLive, replaceFunction, retiredOriginal, type AnyFunction, type Replaced } from '../core/patch';
 import { packageOf } from '../core/packages';
 import type { Undo, UndoStack } from '../core/undo';
 import type { Guard } from './guard';
@@ -44,11 +44,28 @@ export function syncEsm(): void {
   Module.syncBuiltinESMExports();
 }
 
-export function wrapRequire(guard: Guard, undo: UndoStack): void {
-  const proto = Module.prototype as unknown as Record<string, unknown>;
-  if (isWrapper(proto['require'])) return;
-  const replaced = replaceFunction(proto, 'require', requireWrapper(guard, proto['require'] as (this: unknown, id: string) => unknown));
-  undo.push(replaced === undefined ? undefined : () => replaced.undo());
+/**
+ * The require wrapper, put in place when something first needs it (the returned function): a
+ * handler starts (its requires are judged), the guard judges everywhere (`scope: all`), or a
+ * listener waits for requires (guard.requireListeners). Until then it would have nothing to do,
+ * and a library's start-up makes thousands of requires: discord.js 2,057, which the wrapper took
+ * about 6 M instructions of on Node 24. Its undo is pushed now, at its place in the stack.
+ */
+export function requireWrapping(guard: Guard, undo: UndoStack): () => void {
+  let replaced: Replaced | undefined;
+  let done = false;
+  undo.push(() => {
+    done = true; // uninstalled: never wrapped from now on
+    replaced?.undo();
+    replaced = undefined;
+  });
+  return () => {
+    if (done) return;
+    done = true;
+    const proto = Module.prototype as unknown as Record<string, unknown>;
+    if (isWrapper(proto['require'])) return; // another copy of loopguard's
+    replaced = replaceFunction(proto, 'require', requireWrapper(guard, proto['require'] as (this: unknown, id: string) => unknown));
+  };
 }
 
 /**

@@ -23,9 +23,10 @@ export function requireWrapper(guard: Guard, original: RequireFn): RequireFn {
   const wrapper = function (this: unknown, id: string): unknown {
     // Most of a library's requires are of its own files, which no listener looks for (a third of
     // what the wrapper cost a discord.js start-up went to listeners that let them pass).
-    const file = typeof id === 'string' && isFileRequest(id);
-    const before = guard.requireListeners.items;
-    if (!file) for (let i = 0; i < before.length; i++) before[i]!(id, this);
+    if (typeof id !== 'string' || !isFileRequest(id)) {
+      const before = guard.requireListeners.items;
+      for (let i = 0; i < before.length; i++) before[i]!(id, this);
+    }
     let loaded: unknown;
     try {
       const handler = storage.getStore();

@@ -5,6 +5,7 @@ import type { Hook as IitmHook } from 'import-in-the-middle';
 import { outsideHandlers } from '../core/context';
 import { isMainThread } from '../core/main-thread';
 import { appEntry, isEsModule, moduleChannels, onImport } from '../core/modules';
+import { packageOfFile } from '../core/packages';
 import type { Undo } from '../core/undo';
 
 /*
@@ -28,13 +29,17 @@ export interface EsmHook {
 type SyncLoader = { register(options: { include: string[] }): void };
 
 /**
- * Whether the app's folder sees `pkg`: a folder of that name with a package.json where require()
- * would look. (Resolving its entry costs about 1.5 ms per package at start-up, and fails for a
- * package that exports nothing to require(), which an ES module app imports all the same.)
+ * Those of `packages` the app's folder sees: a folder of that name with a package.json where
+ * require() would look. (Resolving its entry costs about 1.5 ms per package at start-up, and fails
+ * for a package that exports nothing to require(), which an ES module app imports all the same.)
  */
-function installed(pkg: string): boolean {
-  const paths = createRequire(join(process.cwd(), 'index.js')).resolve.paths(pkg) ?? [];
-  return paths.some((dir) => existsSync(join(dir, pkg, 'package.json')));
+function installed(packages: readonly string[]): Set<string> {
+  const found = new Set<string>();
+  if (packages.length === 0) return found;
+  // The folders a package name is looked for in are the same for every package name.
+  const paths = createRequire(join(process.cwd(), 'index.js')).resolve.paths(packages[0] as string) ?? [];
+  for (const pkg of packages) if (paths.some((dir) => existsSync(join(dir, pkg, 'package.json')))) found.add(pkg);
+  return found;
 }
 
 /**
@@ -85,8 +90,11 @@ export function hookEsmPackages(hooks: readonly EsmHook[], onUnhooked: (packages
   // A CommonJS app on a Node that cannot hook in-thread: nothing to do, nothing to say.
   if (typeof (Module as { registerHooks?: unknown }).registerHooks !== 'function') return undefined;
   if (!moduleChannels) return hookNow(hooks, onUnhooked); // cannot see when it reaches one
+  // None of them where the app runs (as in most bots): nothing to wait for, no listener on every require.
+  const present = installed([...new Set(hooks.map((h) => h.package))]);
+  if (present.size === 0) return undefined;
   let undo: Undo | undefined;
-  const stopWaiting = whenEsmReached(hooks.map((h) => h.package), watchRequires, () => {
+  const stopWaiting = whenEsmReached([...present], watchRequires, () => {
     undo = hookNow(hooks, onUnhooked);
   });
   return () => {
@@ -114,10 +122,11 @@ function whenEsmReached(packages: readonly string[], watchRequires: WatchRequire
     outsideHandlers(reached);
   };
   // Told of packages' and builtins' requires only (guard.ts): a file of the app's is none of these.
+  const names = new Set(packages);
   const stopRequires = watchRequires((id, parent) => {
     try {
-      // The package itself or a file of it (`name/sub`), without a string made per require.
-      if (!packages.some((p) => id.startsWith(p) && (id.length === p.length || id.charCodeAt(p.length) === 47))) return;
+      // The package itself or a file of it (`name/sub`).
+      if (!names.has(packageOfFile(id))) return;
       const file = (parent as { filename?: unknown } | null)?.filename;
       const from = typeof file === 'string' ? file : join(process.cwd(), 'index.js');
       if (isEsModule(createRequire(from).resolve(id))) fire();
@@ -130,11 +139,8 @@ function whenEsmReached(packages: readonly string[], watchRequires: WatchRequire
 }
 
 function hookNow(hooks: readonly EsmHook[], onUnhooked: (packages: readonly string[]) => void): Undo | undefined {
-  const present = new Map<string, boolean>();
-  const wanted = hooks.filter((h) => {
-    if (!present.has(h.package)) present.set(h.package, installed(h.package));
-    return present.get(h.package) === true;
-  });
+  const present = installed([...new Set(hooks.map((h) => h.package))]);
+  const wanted = hooks.filter((h) => present.has(h.package));
   if (wanted.length === 0) return undefined;
   const packages = [...new Set(wanted.map((h) => h.package))];
   try {

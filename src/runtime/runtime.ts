@@ -13,7 +13,7 @@ import { UndoStack, type Undo } from '../core/undo';
 import { version } from '../core/version';
 import { chooseIntegrations, Discord } from '../discord/index';
 import { Guard, type GuardedApi } from '../guard/guard';
-import { syncEsm, warnAboutEarlyCopies, wrapBuiltins, wrapRequire, wrapTargets } from '../guard/install';
+import { requireWrapping, syncEsm, warnAboutEarlyCopies, wrapBuiltins, wrapTargets } from '../guard/install';
 import { packageEsmHooks, packageFileHooks } from '../guard/package-apis';
 import { hookEsmPackages } from '../hooks/esm-packages';
 import { hookPackageFiles } from '../hooks/package-files';
@@ -77,6 +77,8 @@ export class Runtime implements RuntimeApi {
   private uncontain: Undo | undefined;
   /** A handler has started since install: from then on the watchdog watches (with `scope: all`, from the first turn). */
   private handled = false;
+  /** Puts the guard's require wrapper in place, once: at the first handler, or when something else needs it (install.ts' requireWrapping). */
+  private wrapRequire: (() => void) | undefined;
   private readonly warned = new Set<string>();
   /** A LoopguardInstrumentation owns OpenTelemetry export: the settings add no second one. */
   private otelClaimed = false;
@@ -195,7 +197,10 @@ export class Runtime implements RuntimeApi {
     if (on && this.guard === undefined) this.installGuard(settings);
     this.guard?.apply(settings);
     // Stalls outside handlers are judged from the first turn of the loop (watched by reporting's watchdog).
-    if (this.guard?.judgesAll === true) this.startReporting();
+    if (this.guard?.judgesAll === true) {
+      this.wrapRequire?.();
+      this.startReporting();
+    }
     if (this.discord !== undefined) {
       this.discord.events.active = on;
       this.discord.events.strict = settings.mode === 'strict';
@@ -269,21 +274,33 @@ export class Runtime implements RuntimeApi {
     };
     const wrapLoaded = (targets: readonly Target[]): void => wrapTargets(guard, targets, undo, warnOnce);
     const packageError = (pkg: string, error: unknown): void => warnOnce(`package:${pkg}`, `could not hook ${pkg}: ${error instanceof Error ? error.message : String(error)}; its blocking calls are reported as Node's, if at all`);
-    // Before wrapping require: the module-load wrapper must be outermost, so that the hooks' own
-    // work during a require inside a handler counts as part of that require.
+    // Before the require wrapper (put in place when first needed, at the latest at the first
+    // handler): it must be outermost, so that the hooks' own work during a require inside a
+    // handler counts as part of that require.
     undo.push(hookPackageFiles([...packageFileHooks(wrapLoaded, packageError), ...integrationHooks.files]));
+    const wrapRequire = requireWrapping(guard, undo);
+    this.wrapRequire = wrapRequire;
+    undo.push(() => {
+      this.wrapRequire = undefined;
+    });
     undo.push(hookEsmPackages([...packageEsmHooks(wrapLoaded, packageError), ...integrationHooks.esm], (packages) => warnOnce('esm-unhooked',
       onBun
         ? `on Bun, the ES module builds of ${packages.join(', ')} are not hooked (Bun has no module.registerHooks): their handlers and blocking calls are not seen in this ES module app`
-        : `on Node ${process.versions.node}, the ES module builds of ${packages.join(', ')} are not hooked (it can only hook them through a loader thread, which changes how the process ends): their handlers and blocking calls are not seen in this ES module app; Node 22.22.3, 24.11.1, 25.1 or newer hooks them`), (listener) => guard.requireListeners.add(listener)));
-    wrapRequire(guard, undo);
+        : `on Node ${process.versions.node}, the ES module builds of ${packages.join(', ')} are not hooked (it can only hook them through a loader thread, which changes how the process ends): their handlers and blocking calls are not seen in this ES module app; Node 22.22.3, 24.11.1, 25.1 or newer hooks them`), (listener) => {
+      wrapRequire();
+      return guard.requireListeners.add(listener);
+    }));
+    if (this.handled) wrapRequire(); // installed again, after a handler ran
     syncEsm();
     // Not keeping the loop alive: a process that ends without a turn of it has no after-start-up.
     outsideHandlers(() => setImmediate(() => {
       if (this.guard !== guard) return;
       guard.endStartup();
       checkBuiltinLoads();
-      if (guard.judgesAll) this.startReporting();
+      if (guard.judgesAll) {
+        wrapRequire();
+        this.startReporting();
+      }
     }).unref());
     undo.push(() => guard.deactivate()); // first of all: every wrapper calls straight through
   }
@@ -291,11 +308,13 @@ export class Runtime implements RuntimeApi {
   /**
    * The first handler starts reporting (unless a bot library's load did), so that its sinks follow
    * that handler already (the OpenTelemetry sink's span), and the watchdog with loopguard's thread:
-   * not before, so that a bot's connecting never waits for that thread's start.
+   * not before, so that a bot's connecting never waits for that thread's start. The require
+   * wrapper, too, is put in place here, before that handler runs.
    */
   private firstHandler(): void {
     if (!this.installed || this.settings.mode === 'off') return;
     this.handled = true;
+    this.wrapRequire?.(); // before the handler runs: its requires are judged
     if (this.reporting === undefined) this.startReporting();
     else this.applyWatchdog(this.settings);
   }

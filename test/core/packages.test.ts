@@ -14,6 +14,12 @@ describe('where a file is in node_modules', () => {
   it('names the package, scoped or not', () => {
     expect(packageOfFile('discord.js/src/x.js')).toBe('discord.js');
     expect(packageOfFile('@discordjs/ws/dist/index.js')).toBe('@discordjs/ws');
+    // require() ids of packages have the same shape: asked of each one the app makes
+    expect(packageOfFile('@discordjs/core/http-only')).toBe('@discordjs/core');
+    expect(packageOfFile('@discordjs/core')).toBe('@discordjs/core');
+    expect(packageOfFile('bcryptjs')).toBe('bcryptjs');
+    expect(packageOfFile('node:fs')).toBe('node:fs');
+    expect(packageOfFile('@scope')).toBe('@scope');
     expect(packageOf(inModules('@discordjs', 'ws', 'dist', 'index.js'))).toBe('@discordjs/ws');
     expect(inNodeModules(inModules('x', 'y.js'))).toBe(true);
   });

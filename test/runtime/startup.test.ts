@@ -1,7 +1,9 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { Module } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cleanup, root, runNode } from '../support/run-node';
+import { cleanup, fixture, lineOf, root, runNode } from '../support/run-node';
 
 /*
  * What the preload loads at start-up: what guarding needs, not what only some apps use. Each
@@ -34,6 +36,28 @@ async function atExit<T>(args: string[], script: string, expression: string, env
 }
 
 describe('start-up', () => {
+  it('wraps require at the first handler, before it runs, where no hooked ES module package waits for requires (most bots); at install where one does', async () => {
+    const app = fixture('require-wrapping.js');
+    // A folder of its own: none of the packages whose ES module builds loopguard hooks is there.
+    const alone = mkdtempSync(join(tmpdir(), 'loopguard-require-'));
+    const register = join(root, 'dist', 'register.js');
+    const [lazy, beside] = await Promise.all([runNode(['-r', register, app], {}, process.execPath, alone), runNode(['-r', register, app])]);
+    try {
+      for (const run of [lazy, beside]) {
+        expect(run.code, run.stderr).toBe(0);
+        expect(run.reports).toMatchObject([{ api: 'require', kind: 'module-load', module: './lazy-module', site: { file: app, line: lineOf(app, 'load') } }]);
+      }
+      expect(JSON.parse(lazy.stdout)).toEqual({ atStart: false, afterTurn: false, inHandler: true });
+      // Here (this package's folder), enmap and @discordjs/core are installed: a require of one may reach an ES module.
+      const listening = typeof (Module as { registerHooks?: unknown }).registerHooks === 'function';
+      expect(JSON.parse(beside.stdout)).toEqual({ atStart: listening, afterTurn: listening, inHandler: true });
+    } finally {
+      cleanup(lazy);
+      cleanup(beside);
+      rmSync(alone, { recursive: true, force: true });
+    }
+  });
+
   it('loads neither @opentelemetry/api (until an SDK registers), nor picomatch (until a glob is set), nor import-in-the-middle (node -e: no ES module app to hook), nor require-in-the-middle (Bun only)', async () => {
     const loaded = await loadedPackages(['-r', 'loopguard/register']);
     expect(loaded).not.toContain('require-in-the-middle');
