@@ -18,7 +18,7 @@ const { execFileSync, spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { addedInstructions, exited, forEachNode, machine, median, millions, root, startEmulator, useCodeCache, warmCodeCache, writeResults } = require('./lib/common');
+const { addedInstructions, botFolder, exited, forEachNode, machine, median, millions, root, startEmulator, useCodeCache, warmCodeCache, writeResults } = require('./lib/common');
 
 const runs = Number(process.env.STARTUP_RUNS ?? 2);
 const idleS = Number(process.env.STARTUP_IDLE_S ?? 15);
@@ -38,13 +38,15 @@ const registerOf = (build) => path.join(build, 'dist', 'register.js');
 const builds = [['', root], ...(before ? [[' (before)', before]] : [])];
 
 useCodeCache('instructions');
+const botDir = botFolder();
 
 // Each group: a baseline and what is compared with it (`first`: also a first start, without loopguard's code cache).
 const groups = [
   { key: 'cjs', name: 'node -e 0', target: ['-e', '0'], preloads: (r) => ['-r', r], first: true },
   { key: 'esm', name: 'an empty ES module', target: ['empty.mjs'], cwd: esmApp, preloads: (r) => ['--import', r] },
-  { key: 'require', name: "require('discord.js')", target: [requireDiscord], preloads: (r) => ['-r', r], first: true },
-  { key: 'bot', name: `a discord.js bot to READY, then ${idleS} s idle`, target: [bot], preloads: (r) => ['-r', r], env: { STARTUP_IDLE_MS: String(idleS * 1000) }, extra: [{ key: 'bot-worker', name: 'a bare worker thread', args: ['-r', bareWorker] }] },
+  // In a bot's folder of its own, as most bots are: none of the hooked ES module packages there.
+  { key: 'require', name: "require('discord.js')", target: [requireDiscord], cwd: botDir, preloads: (r) => ['-r', r], first: true },
+  { key: 'bot', name: `a discord.js bot to READY, then ${idleS} s idle`, target: [bot], cwd: botDir, preloads: (r) => ['-r', r], env: { STARTUP_IDLE_MS: String(idleS * 1000) }, extra: [{ key: 'bot-worker', name: 'a bare worker thread', args: ['-r', bareWorker] }] },
 ];
 
 const only = process.env.STARTUP_GROUPS?.split(/[\s,]+/).filter(Boolean);

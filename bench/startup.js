@@ -3,7 +3,8 @@
 // `node --import loopguard/register` against plain `node` on an empty ES module (in a folder of
 // its own, and beside the packages whose ES module builds loopguard hooks) (time from the
 // process' start to its exit event, as the process reads it; peak RSS), and a discord.js bot
-// against the emulator with and without loopguard (time from its start to READY, as it reads it;
+// against the emulator with and without loopguard, in a folder of its own as most bots are (none
+// of the packages whose ES module builds loopguard hooks there) (time from its start to READY, as it reads it;
 // RSS once it has been idle STARTUP_IDLE_MS after READY; then more rounds that only read READY, to
 // narrow its median: its rounds spread by tens of ms). The times from spawn, which also count
 // fork, exec and teardown, are kept beside them (wallMs, readyWallMs). Interleaved
@@ -21,7 +22,7 @@ const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { exited, forEachNode, machine, root, shuffled, startEmulator, summary, useCodeCache, waitLine, warmCodeCache, writeResults } = require('./lib/common');
+const { botFolder, exited, forEachNode, machine, root, shuffled, startEmulator, summary, useCodeCache, waitLine, warmCodeCache, writeResults } = require('./lib/common');
 const { difference, startupGoals } = require('./lib/goals');
 
 const rounds = Number(process.env.STARTUP_ROUNDS ?? 20);
@@ -70,11 +71,14 @@ processVariants.push(
   { key: 'cjs-cached-loopguard', name: 'node -r loopguard/register -e 0, compile cache on', args: ['-r', 'loopguard/register', ...cjsTimed, '-e', '0'], env: cached, since: 22, baseline: 'cjs-cached' },
 );
 
+// The bots run in a folder of their own, as most bots do: none of the hooked ES module packages there.
+const botDir = botFolder();
+const botFile = path.join(root, bot);
 const botVariants = [
-  { key: 'bot', name: 'discord.js bot', args: [bot] },
-  { key: 'bot-loopguard', name: 'discord.js bot, -r loopguard/register', args: ['-r', 'loopguard/register', bot], baseline: 'bot' },
+  { key: 'bot', name: 'discord.js bot', args: [botFile], cwd: botDir },
+  { key: 'bot-loopguard', name: 'discord.js bot, -r loopguard/register', args: ['-r', 'loopguard/register', botFile], cwd: botDir, baseline: 'bot' },
   // What a thread of its own costs any tool: an empty worker thread, started as loopguard's is.
-  { key: 'bot-worker', name: 'discord.js bot, a bare worker thread', args: ['-r', bareWorker, bot], baseline: 'bot' },
+  { key: 'bot-worker', name: 'discord.js bot, a bare worker thread', args: ['-r', path.join(root, bareWorker), botFile], cwd: botDir, baseline: 'bot' },
 ];
 
 /** Another build's variants, the same as this one's but for the build (STARTUP_BEFORE), and what each is compared with. */
@@ -92,7 +96,7 @@ if (before !== undefined) {
     { key: 'cjs-before', name: `node -r loopguard/register -e 0, ${label}`, args: ['-r', 'loopguard/register', ...cjsTimed, '-e', '0'], cwd: before, baseline: 'cjs' },
     { key: 'esm-before', name: `node --import loopguard/register empty.mjs, ${label}`, args: ['--import', path.join(before, 'dist', 'register.js'), ...esmTimed, 'empty.mjs'], cwd: esmApp, baseline: 'esm' },
   );
-  botVariants.push({ key: 'bot-before', name: `discord.js bot, -r loopguard/register, ${label}`, args: ['-r', 'loopguard/register', path.join(root, bot)], cwd: before, baseline: 'bot' });
+  botVariants.push({ key: 'bot-before', name: `discord.js bot, -r loopguard/register, ${label}`, args: ['-r', 'loopguard/register', botFile], cwd: botFolder(before), baseline: 'bot' });
 }
 
 /**

@@ -194,6 +194,21 @@ function addedInstructions(group, v, ratioDigits = 3) {
  * variant with LOOPGUARD_CODE_CACHE=off is what a first start costs (after an install, or on
  * another Node). An LOOPGUARD_CODE_CACHE given to the benchmark is kept.
  */
+/**
+ * A bot's folder (its working directory) where `loopguard` is `build` and none of the packages
+ * whose ES module builds loopguard hooks (@discordjs/core, @sapphire/framework, bcryptjs, enmap)
+ * is installed, as in most bots. Beside them (this package's devDependencies) loopguard watches a
+ * CommonJS app's requires from its start for one of them (src/hooks/esm-packages.ts). The bot's
+ * own file stays where it is: its packages resolve from there. Removed at exit.
+ */
+function botFolder(build = root) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loopguard-bench-bot-'));
+  fs.mkdirSync(path.join(dir, 'node_modules'));
+  fs.symlinkSync(build, path.join(dir, 'node_modules', 'loopguard'), 'dir');
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 function useCodeCache(name) {
   if (process.env.LOOPGUARD_CODE_CACHE !== undefined) return;
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), `loopguard-${name}-code-cache-`));
@@ -211,5 +226,5 @@ module.exports = {
   useCodeCache, warmCodeCache,
   addedInstructions, millions, forEachNode, measuredPerNode,
   root, resultsDir, summariesDir, nodeBinaries, pinned, taskset, lines, waitLine, median, summary, pairedRatios,
-  pairedDifferences, shuffled, writeResults, machine, startEmulator, exited,
+  pairedDifferences, shuffled, writeResults, machine, startEmulator, exited, botFolder,
 };
