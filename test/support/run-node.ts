@@ -19,7 +19,7 @@ export interface NodeRun {
 
 /**
  * Runs a real Node process from the package root (so `loopguard/register` resolves to this
- * package, built in dist/), or from `cwd` (a bot's folder: botFolder()), with a report file, and
+ * package, built in dist/), or from `cwd` (a bot's folder: botFixture(), a folder of its own), with a report file, and
  * returns what it printed and reported.
  */
 export function runNode(args: string[], env: Record<string, string> = {}, node = process.execPath, cwd = root): Promise<NodeRun> {
