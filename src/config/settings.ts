@@ -206,7 +206,7 @@ export const settings = [
   }),
   spec({
     key: 'codeCache', env: 'LOOPGUARD_CODE_CACHE', accepted: codeCacheAccepted, envOnly: true,
-    description: 'V8\'s compiled code of loopguard\'s own bundles, written at a first start\'s first loop turn and read by the next starts: half the instructions the preload adds to `node -e 0` on Node 24. `on`: in a folder of this user\'s own (mode 0700) in the temporary folder; a folder: there. Only files this user owns and only this user may write are read (docs/performance.md). None with source maps on, under V8 coverage or Node\'s permission model, on Windows and on Bun. Environment only: it is read before the code that takes options.',
+    description: 'V8\'s compiled code of loopguard\'s own bundles, written at a first start\'s first loop turn and read by the next starts: half the instructions the preload adds to `node -e 0` on Node 24. `on`: in a folder of this user\'s own (mode 0700) in the temporary folder; a folder: there (in a container whose temporary folder starts empty, a folder on a volume: otherwise every start is a first one). Only files this user owns and only this user may write are read (docs/performance.md). None with source maps on, under V8 coverage or Node\'s permission model, on Windows and on Bun. Environment only: it is read before the code that takes options.',
     fromEnv: codeCacheSetting, fromCode: () => undefined,
   }),
 ] as const;
