@@ -33,6 +33,8 @@ type SyncLoader = { register(options: { include: string[] }): void };
  * require() would look. (Resolving its entry costs about 1.5 ms per package at start-up, and fails
  * for a package that exports nothing to require(), which an ES module app imports all the same.)
  */
+const packagesOf = (hooks: readonly EsmHook[]): string[] => [...new Set(hooks.map((h) => h.package))];
+
 function installed(packages: readonly string[]): Set<string> {
   const found = new Set<string>();
   if (packages.length === 0) return found;
@@ -91,7 +93,7 @@ export function hookEsmPackages(hooks: readonly EsmHook[], onUnhooked: (packages
   if (typeof (Module as { registerHooks?: unknown }).registerHooks !== 'function') return undefined;
   if (!moduleChannels) return hookNow(hooks, onUnhooked); // cannot see when it reaches one
   // None of them where the app runs (as in most bots): nothing to wait for, no listener on every require.
-  const present = installed([...new Set(hooks.map((h) => h.package))]);
+  const present = installed(packagesOf(hooks));
   if (present.size === 0) return undefined;
   let undo: Undo | undefined;
   const stopWaiting = whenEsmReached([...present], watchRequires, () => {
@@ -139,10 +141,10 @@ function whenEsmReached(packages: readonly string[], watchRequires: WatchRequire
 }
 
 function hookNow(hooks: readonly EsmHook[], onUnhooked: (packages: readonly string[]) => void): Undo | undefined {
-  const present = installed([...new Set(hooks.map((h) => h.package))]);
+  const present = installed(packagesOf(hooks));
   const wanted = hooks.filter((h) => present.has(h.package));
   if (wanted.length === 0) return undefined;
-  const packages = [...new Set(wanted.map((h) => h.package))];
+  const packages = packagesOf(wanted);
   try {
     if (!registered && !registerLoader(packages)) {
       if (appEntry()?.esModule === true) onUnhooked(packages);

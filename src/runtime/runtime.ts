@@ -196,11 +196,7 @@ export class Runtime implements RuntimeApi {
     if (settings.reportArgs) this.warnOnce('report-args', 'LOOPGUARD_REPORT_ARGS (reportArgs) no longer shows command lines: they hold passwords and tokens; reports show the program\'s name only');
     if (on && this.guard === undefined) this.installGuard(settings);
     this.guard?.apply(settings);
-    // Stalls outside handlers are judged from the first turn of the loop (watched by reporting's watchdog).
-    if (this.guard?.judgesAll === true) {
-      this.wrapRequire?.();
-      this.startReporting();
-    }
+    this.judgingAll();
     if (this.discord !== undefined) {
       this.discord.events.active = on;
       this.discord.events.strict = settings.mode === 'strict';
@@ -297,12 +293,19 @@ export class Runtime implements RuntimeApi {
       if (this.guard !== guard) return;
       guard.endStartup();
       checkBuiltinLoads();
-      if (guard.judgesAll) {
-        wrapRequire();
-        this.startReporting();
-      }
+      this.judgingAll();
     }).unref());
     undo.push(() => guard.deactivate()); // first of all: every wrapper calls straight through
+  }
+
+  /**
+   * With `scope: all`, once start-up is over, everything is judged: requires too, and stalls
+   * outside handlers (watched by reporting's watchdog), from the first turn of the loop.
+   */
+  private judgingAll(): void {
+    if (this.guard?.judgesAll !== true) return;
+    this.wrapRequire?.();
+    this.startReporting();
   }
 
   /**
