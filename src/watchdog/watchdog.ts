@@ -5,11 +5,11 @@ import { epochNow, idleTime } from '../core/clock';
 import { outsideHandlers } from '../core/context';
 import { isMainThread } from '../core/main-thread';
 import { isBuiltinLoaded } from '../core/modules';
-import { raw } from '../core/raw';
 import type { AtRisk } from '../core/reports';
 import type { OwnThread } from '../thread/client';
 import { Slot } from '../thread/protocol';
 import { StallCapture, type Capture } from './capture';
+import { CpuWait } from './cpu-wait';
 
 /*
  * The main-thread side of the stall watchdog: a heartbeat timer that tells loopguard's thread
@@ -31,29 +31,6 @@ const lateMs = 50;
 const startupFiles = ['node:internal/modules/run_main', 'node:internal/modules/esm/module_job'];
 
 
-/*
- * Time the OS kept the main thread waiting for a CPU (Linux: its schedstat's second field, ns):
- * a host busy with other work is not the app's stall. Read at each heartbeat (a few µs of procfs);
- * undefined where it cannot be read.
- */
-const schedstat = `/proc/${process.pid}/task/${process.pid}/schedstat`;
-function cpuWaitMs(): number | undefined {
-  if (process.platform !== 'linux') return undefined;
-  try {
-    const fd = raw.openSync(schedstat, 'r');
-    try {
-      const buffer = Buffer.alloc(96);
-      const n = raw.readSync(fd, buffer, 0, buffer.length, 0);
-      const waitNs = Number(buffer.toString('latin1', 0, n).split(' ')[1]);
-      return Number.isFinite(waitNs) ? waitNs / 1e6 : undefined;
-    } finally {
-      raw.closeSync(fd);
-    }
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * How long the loop was held by code no wrapper saw, from the time it was busy between two beats
  * (running or waiting for a CPU), the time wrapped calls reported (by the clock, so waits for a CPU
@@ -65,6 +42,28 @@ export function stalledTime(busyMs: number, explainedMs: number, waitedMs: numbe
   const waitedHereMs = waitedMs === undefined || busyMs <= 0 ? waitedMs : waitedMs * (unexplainedMs / busyMs);
   return { stalledMs: Math.max(0, unexplainedMs - (waitedHereMs ?? 0)), waitedHereMs };
 }
+
+/**
+ * The next heartbeat's period. An idle bot's loop waits for events nearly all the time, and each
+ * beat wakes it (about half a millisecond of CPU a beat here, most of it the wakeup itself): while
+ * the loop was idle since the last beat (`busyMs`, the beat's own work aside, under 2 % of the
+ * gap), the period doubles, up to `idleShare` of the stall threshold; any work brings it back to
+ * `beatMs`. A stall is still seen at most `stallMs` after the last beat, only sooner after its
+ * start when the beat before it was a slow one: loopguard's thread may then read the stack of a
+ * shorter one, which the main thread, timing it by its busy time, does not report.
+ */
+export function beatPeriod(periodMs: number, gapMs: number, busyMs: number, beatMs: number, stallMs: number): number {
+  if (busyMs >= Math.max(1, gapMs * 0.02)) return beatMs;
+  return Math.max(beatMs, Math.min(periodMs * 2, Math.floor(stallMs * idleShare)));
+}
+
+/*
+ * Not half: loopguard's thread looks `stallMs` after the last beat it saw. Two beats at 45 % of it
+ * fall 10 % before that look, so it sees the second and sleeps 90 % of the threshold again, once
+ * every 0.9 s by default; at half, the second beat came at the very moment of the look, and the
+ * thread, seeing the first as often as not, looked twice a second.
+ */
+const idleShare = 0.45;
 
 /** Node's flags that open the inspector at start (`--inspect`, `--inspect-brk`, `--inspect-wait`, `node inspect`'s `--inspect-brk-node`), with or without `=[host:]port`. */
 const inspectFlag = /^--inspect(?:-brk(?:-node)?|-wait)?(?:=|$)/;
@@ -108,8 +107,12 @@ export class Watchdog {
   private readonly origin: number;
   private readonly capture: StallCapture;
   private timer: NodeJS.Timeout | undefined;
+  /** The heartbeat's period now: `beatMs` while the loop works, longer while it waits (beatPeriod). */
+  private periodMs = 0;
+  private beatMs = 0;
   private lastAt = 0;
   private lastIdle = 0;
+  private readonly cpuWait = new CpuWait();
   private lastCpuWait: number | undefined;
   /** Why stacks cannot be read, when known at start. */
   private noStack: string | undefined;
@@ -158,11 +161,22 @@ export class Watchdog {
     thread.watch({ stallMs, beatMs, capture: this.noStack === undefined });
     this.lastAt = epochNow();
     this.lastIdle = idleTime();
-    this.lastCpuWait = cpuWaitMs();
+    this.lastCpuWait = this.cpuWait.read();
     Atomics.store(this.shared, Slot.beatAt, Math.round(this.lastAt - this.origin));
     Atomics.store(this.shared, Slot.beat, 1);
-    this.timer = setInterval(() => this.beat(), beatMs).unref();
+    this.beatMs = this.periodMs = beatMs;
+    this.timer = setTimeout(this.onTimer, beatMs).unref();
   }
+
+  private readonly onTimer = (): void => {
+    if (this.stopped) return;
+    const period = this.periodMs;
+    this.beat();
+    if (this.stopped) return;
+    // The same period again re-arms the same timer; another one takes a new timer.
+    if (this.periodMs === period) this.timer?.refresh();
+    else this.timer = setTimeout(this.onTimer, this.periodMs).unref();
+  };
 
   get stallMs(): number {
     return this.options.stallMs;
@@ -171,7 +185,8 @@ export class Watchdog {
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
-    if (this.timer !== undefined) clearInterval(this.timer);
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.cpuWait.close();
     if (this.bus.timing === this.timing) this.bus.timing = undefined;
     this.capture.disable();
     this.thread.unwatch();
@@ -207,11 +222,13 @@ export class Watchdog {
     const idle = idleTime();
     const { shared } = this;
     const beatNo = Atomics.load(shared, Slot.beat);
-    const cpuWait = cpuWaitMs();
+    const cpuWait = this.cpuWait.read();
     const waitedMs = cpuWait === undefined || this.lastCpuWait === undefined ? undefined : Math.max(0, cpuWait - this.lastCpuWait);
     this.lastCpuWait = cpuWait;
     const explainedMs = Atomics.load(shared, Slot.explainedUs) / 1000;
-    const { stalledMs, waitedHereMs } = stalledTime(now - this.lastAt - (idle - this.lastIdle), explainedMs, waitedMs);
+    const busyMs = now - this.lastAt - (idle - this.lastIdle);
+    const { stalledMs, waitedHereMs } = stalledTime(busyMs, explainedMs, waitedMs);
+    this.periodMs = beatPeriod(this.periodMs, now - this.lastAt, busyMs, this.beatMs, this.options.stallMs);
     Atomics.store(shared, Slot.explainedUs, 0);
     Atomics.store(shared, Slot.beatAt, Math.round(now - this.origin));
     Atomics.store(shared, Slot.beat, beatNo + 1);

@@ -81,6 +81,32 @@ describe('the stall watchdog', () => {
     cleanup(result);
   });
 
+  it('reports a stall that follows a long idle time as one that follows a busy loop (the heartbeat slowed down meanwhile)', async () => {
+    const result = await run('idle-spin');
+    expect(result.code).toBe(0);
+    const [stall, ...rest] = stalls(result.reports);
+    expect(rest).toEqual([]);
+    expect(stall).toMatchObject({
+      outcome: 'captured', api: 'spinFor', handler: { event: 'spin' },
+      site: { file: app, line: lineOf(app, 'spinner'), function: 'spinFor' },
+    });
+    expect(stall!.stack).toContain(`${app}:${lineOf(app, 'idle-spin')}:`);
+    expect(stall!.durationMs).toBeGreaterThanOrEqual(500);
+    cleanup(result);
+  });
+
+  it.runIf(process.platform === 'linux')('wakes an idle loop less often than a busy one: up to 45 % of the threshold between heartbeats', async () => {
+    // 1,000 ms: a heartbeat every 100 ms while the loop works, every 450 ms once it has waited
+    // for a while. In 1.5 s idle, 15 beats at the busy pace (17 wakeups in all here), 3 or 4 at the
+    // idle one (5 or 6 in all: the app's own timer, V8's tasks).
+    const result = await run('wakeups', { LOOPGUARD_STALL_MS: '1000' });
+    expect(result.code).toBe(0);
+    const wakeups = Number(/^wakeups (\d+)$/m.exec(result.stdout)?.[1]);
+    expect(wakeups).toBeGreaterThanOrEqual(2);
+    expect(wakeups).toBeLessThanOrEqual(10);
+    cleanup(result);
+  });
+
   it('reports no stall for a busy but never stuck process', async () => {
     const result = await run('idle', { LOOPGUARD_STALL_MS: '50', LOOPGUARD_SCOPE: 'all' });
     expect(result.code).toBe(0);
