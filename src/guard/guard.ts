@@ -53,10 +53,14 @@ export class Guard {
   /** Package calls (quick.db → better-sqlite3) begun and not finished (a promise one may never settle). */
   openPackageCalls = 0;
   /**
-   * The sampling's clock (core/sampling.ts): seconds counted by a timer of the guard's, from the
-   * first sampling state on (`startClock`). Untimed calls compare it, and read no clock.
+   * The sampling's clock (core/sampling.ts): seconds counted by a timer of the guard's while calls
+   * read them (`readingSeconds`). Untimed calls compare it, and read no clock. A second in which no
+   * call read it stops the timer until the next call: an idle bot's loop is not woken every second
+   * for it. That call then reads a second that no earlier call saw, as after a tick.
    */
   second = 0;
+  /** A call read `second` since the clock's last tick. */
+  secondRead = false;
   private clock: NodeJS.Timeout | undefined;
   allowedSite: (file: string) => boolean = () => false;
   allowedApi: (api: string) => boolean = () => false;
@@ -95,15 +99,28 @@ export class Guard {
     return g;
   }
 
+  /** A call reads `second` (samplingOf, before it does): the clock runs, again if a quiet second stopped it. */
+  readingSeconds(): void {
+    this.secondRead = true;
+    this.startClock();
+  }
+
   /**
    * Starts the sampling's clock, if it is not running: one tick a second, outside any handler, not
-   * keeping the process alive. Stopped by `deactivate()`.
+   * keeping the process alive, until a second passes without a call reading it. Stopped by `deactivate()`.
    */
-  startClock(): void {
+  private startClock(): void {
     if (this.clock !== undefined || this.retired) return;
     this.clock = outsideHandlers(() => setInterval(() => {
       this.second++;
+      if (this.secondRead) this.secondRead = false;
+      else this.stopClock();
     }, 1000).unref());
+  }
+
+  private stopClock(): void {
+    if (this.clock !== undefined) clearInterval(this.clock);
+    this.clock = undefined;
   }
 
   /** Whether the event loop has turned: start-up (loading the app) is over. */
@@ -128,7 +145,6 @@ export class Guard {
     this.judgesAll = false;
     this.depth = 0;
     this.loading = undefined;
-    if (this.clock !== undefined) clearInterval(this.clock);
-    this.clock = undefined;
+    this.stopClock();
   }
 }

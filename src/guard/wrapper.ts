@@ -109,12 +109,12 @@ function timedCallOf(
 
 /** Handler kinds are few in practice; past the cap (event names made of ids?) calls are exact. */
 function samplingOf(guard: Guard, g: GuardedApi, handler: HandlerContext): SamplingState | undefined {
+  if (!guard.secondRead) guard.readingSeconds(); // the first call of a second: its caller reads guard.second
   const kind = handler.kind;
   if (kind === g.lastKind) return g.lastSampling;
   let sampling = g.sampling.get(kind);
   if (sampling === undefined && g.sampling.size < samplingCap) {
     g.sampling.set(kind, sampling = newSamplingState());
-    guard.startClock();
   }
   g.lastKind = kind;
   g.lastSampling = sampling;

@@ -11,27 +11,51 @@ describe('the sampling clock', () => {
     vi.useRealTimers();
   });
 
-  it('ticks once a second from startClock on, and stops at deactivate', () => {
+  it('ticks once a second while calls read it, and stops at deactivate', () => {
     vi.useFakeTimers();
     const guard = new Guard(new Bus(), defaults);
     vi.advanceTimersByTime(5000);
     expect(guard.second).toBe(0);
-    guard.startClock();
-    guard.startClock(); // one timer, however often it is asked
-    vi.advanceTimersByTime(3500);
+    expect(vi.getTimerCount()).toBe(0); // no call has read it yet
+    for (let i = 0; i < 3; i++) {
+      guard.readingSeconds();
+      guard.readingSeconds(); // one timer, however often it is read
+      expect(vi.getTimerCount()).toBe(1);
+      vi.advanceTimersByTime(1000);
+    }
     expect(guard.second).toBe(3);
-    expect(vi.getTimerCount()).toBe(1);
+    guard.readingSeconds();
     guard.deactivate();
     vi.advanceTimersByTime(5000);
     expect(guard.second).toBe(3);
     expect(vi.getTimerCount()).toBe(0);
-    guard.startClock(); // a retired guard starts nothing again
+    guard.readingSeconds(); // a retired guard starts nothing again
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('stops after a second that no call read, and the next call reads a second no call saw before', () => {
+    vi.useFakeTimers();
+    const guard = new Guard(new Bus(), defaults);
+    guard.readingSeconds();
+    const read = [guard.second];
+    vi.advanceTimersByTime(1000); // a tick of a read second: a new one begins
+    expect(vi.getTimerCount()).toBe(1);
+    vi.advanceTimersByTime(1000); // a second nobody read: the clock stops
+    expect(vi.getTimerCount()).toBe(0);
+    vi.advanceTimersByTime(60_000); // idle: nothing wakes the loop for it
+    expect(guard.second).toBe(2);
+    guard.readingSeconds();
+    read.push(guard.second);
+    expect(read).toEqual([0, 2]);
+    expect(vi.getTimerCount()).toBe(1);
+    vi.advanceTimersByTime(1000);
+    expect(guard.second).toBe(3);
+    guard.deactivate();
   });
 
   it('does not keep the process alive', () => {
     const guard = new Guard(new Bus(), defaults);
-    guard.startClock();
+    guard.readingSeconds();
     try {
       expect(clockOf(guard)?.hasRef()).toBe(false);
     } finally {
