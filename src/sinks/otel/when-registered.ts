@@ -9,9 +9,11 @@ import { atDoublingCounts } from './doubling';
  * a tracer or meter provider. Until then neither @opentelemetry/api nor the sink's own modules load: it would be most of what
  * loopguard's start-up costs, for a bot that never registers an SDK. Every
  * copy of the API 1.x keeps the registered providers in one global registry under a Symbol.for
- * key; it is read every second, and at the 1st, 2nd, 4th… 1,024th handler start (an SDK preloaded
- * after loopguard is in time for the first event). After that, and until an SDK comes, the sink
- * follows no handler: a bot that never registers one pays nothing per event for it.
+ * key; it is read after a second, then at doubling intervals up to half a minute (`lookAfterMs`),
+ * and at the 1st, 2nd, 4th… 1,024th handler start (an SDK preloaded after loopguard is in time for
+ * the first event). After that, and until an SDK comes, the sink follows no handler: a bot that
+ * never registers one pays nothing per event for it, and its idle loop wakes for it twice a
+ * minute, not every second.
  */
 
 const registryKey = Symbol.for('opentelemetry.js.api.1');
@@ -25,6 +27,9 @@ function sdkRegistered(): boolean {
 
 /** The last handler start at which the registry is read (then the timer alone looks). */
 const lastLook = 1024;
+
+/** The timer's looks: the first a second after the sink is made, then at doubling intervals up to 30 s. */
+const lookAfterMs = { first: 1000, last: 30_000 };
 
 /** Follows handlers with `observer` until the returned undo (the dispatcher's `follow`). */
 export type Follow = (observer: HandlerObserver) => Undo;
@@ -49,7 +54,7 @@ export function otelSinkWhenRegistered(onError: (error: unknown) => void, follow
   const connect = (): Sink | undefined => {
     if (given || !sdkRegistered()) return undefined;
     given = true;
-    clearInterval(timer);
+    clearTimeout(timer);
     try {
       // Outside any handler: loopguard's own require is not the app's blocking call.
       sink = outsideHandlers(make);
@@ -61,7 +66,13 @@ export function otelSinkWhenRegistered(onError: (error: unknown) => void, follow
     followOnly(sink?.handlers);
     return sink;
   };
-  const timer = outsideHandlers(() => setInterval(connect, 1000).unref());
+  let afterMs = lookAfterMs.first;
+  const look = (): void => {
+    if (connect() !== undefined || given) return;
+    afterMs = Math.min(afterMs * 2, lookAfterMs.last);
+    timer = outsideHandlers(() => setTimeout(look, afterMs).unref());
+  };
+  let timer: NodeJS.Timeout | undefined = outsideHandlers(() => setTimeout(look, afterMs).unref());
   const lookAtStart = atDoublingCounts(connect, lastLook, () => {
     if (!given) followOnly(undefined);
   });
@@ -92,7 +103,7 @@ export function otelSinkWhenRegistered(onError: (error: unknown) => void, follow
     },
     close(summary) {
       given = true;
-      clearInterval(timer);
+      clearTimeout(timer);
       followOnly(undefined);
       sink?.close?.(summary);
     },

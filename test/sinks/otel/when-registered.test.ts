@@ -54,7 +54,7 @@ describe('the OpenTelemetry sink of the settings', () => {
   });
 
   it('a meter provider registered after it: found within a second, also with no handler running', async () => {
-    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     sink = otelSinkWhenRegistered(vi.fn(), follow, otelSink);
     // The runtime's totals, given when the sink was added (before the made sink exists).
     const site = { report: { type: 'blocking-call', api: 'fs.statSync', kind: 'file-system', outcome: 'ran', handler: null } as Report, count: 3, blockedMs: 1, maxMs: 1, estimated: false };
@@ -87,7 +87,7 @@ describe('the OpenTelemetry sink of the settings', () => {
   });
 
   it('follows no handler after the 1,024th start without an SDK; one registered later is found by the timer, and its spans follow', async () => {
-    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     sink = otelSinkWhenRegistered(vi.fn(), follow, otelSink);
     for (let i = 0; i < 1023; i++) start();
     expect(followed.items).toHaveLength(1);
@@ -102,6 +102,33 @@ describe('the OpenTelemetry sink of the settings', () => {
     scope?.run(() => undefined);
     scope?.end?.([]);
     expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(['test e']);
+    await provider.shutdown();
+  });
+
+  it('looks less and less often while no SDK comes: after 1 s, then at doubling intervals up to 30 s; a late one is found at the next look', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const key = Symbol.for('opentelemetry.js.api.1');
+    const looks: number[] = [];
+    const startedAt = Date.now();
+    let registry: unknown;
+    Object.defineProperty(globalThis, key, { configurable: true, get: () => { looks.push(Math.round((Date.now() - startedAt) / 1000)); return registry; } });
+    try {
+      sink = otelSinkWhenRegistered(vi.fn(), follow, otelSink);
+      looks.length = 0;
+      vi.advanceTimersByTime(121_000);
+      expect(looks).toEqual([1, 3, 7, 15, 31, 61, 91, 121]);
+    } finally {
+      delete (globalThis as Record<symbol, unknown>)[key];
+    }
+    const exporter = new InMemorySpanExporter();
+    const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    provider.register();
+    registry = undefined;
+    vi.advanceTimersByTime(29_000);
+    expect(sink.observing?.()).toBe(false);
+    vi.advanceTimersByTime(1000); // 151 s
+    expect(sink.observing?.()).toBe(true);
+    vi.advanceTimersByTime(60_000);
     await provider.shutdown();
   });
 
