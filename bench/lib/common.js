@@ -1,7 +1,7 @@
 'use strict';
 // What the process benchmarks share: the Node binaries to run on, child processes' lines, pinning
 // to a core, and statistics of interleaved rounds (medians, ratios paired within a round, spread).
-const { execFileSync, spawn } = require('node:child_process');
+const { execFileSync, spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -209,6 +209,18 @@ function botFolder(build = root) {
   return dir;
 }
 
+/**
+ * An earlier build by its commit and the commit's day (the root of a git checkout), else by its
+ * folder's name (a folder inside this checkout is not this checkout's commit).
+ */
+function buildName(folder) {
+  const git = (...args) => spawnSync('git', ['-C', folder, ...args], { encoding: 'utf8' });
+  const top = git('rev-parse', '--show-toplevel');
+  if (top.status !== 0 || path.resolve(top.stdout.trim()) !== path.resolve(folder)) return path.basename(folder);
+  const log = git('log', '-1', '--format=%h, %cs');
+  return log.status === 0 && log.stdout.trim() !== '' ? log.stdout.trim() : path.basename(folder);
+}
+
 function useCodeCache(name) {
   if (process.env.LOOPGUARD_CODE_CACHE !== undefined) return;
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), `loopguard-${name}-code-cache-`));
@@ -223,7 +235,7 @@ function warmCodeCache(node, build = root, flags = []) {
 }
 
 module.exports = {
-  useCodeCache, warmCodeCache,
+  useCodeCache, warmCodeCache, buildName,
   addedInstructions, millions, forEachNode, measuredPerNode,
   root, resultsDir, summariesDir, nodeBinaries, pinned, taskset, lines, waitLine, median, summary, pairedRatios,
   pairedDifferences, shuffled, writeResults, machine, startEmulator, exited, botFolder,

@@ -2,8 +2,8 @@
 // The flood benchmark's variants: loopguard and what a user would otherwise pick, each run as the
 // same discord.js bot (bench/flood/bot.js) on the same Node. `baseline` is the variant its ratios
 // are paired with (the same bot and handler with no tool); `nodes` limits a variant to some majors.
-const { spawnSync } = require('node:child_process');
 const path = require('node:path');
+const { buildName } = require('./common');
 
 const register = require.resolve('loopguard/register');
 const preload = (name) => path.join(__dirname, '..', 'flood', name);
@@ -104,18 +104,6 @@ if (before) {
     key: 'loopguard-before', name: `loopguard before (${buildName(before)})`, baseline: 'none',
     args: ['-r', path.resolve(before, 'dist', 'register.js')], env: {}, tells: 'as loopguard, from the earlier build',
   });
-}
-
-/**
- * An earlier build by its commit and the commit's day (the root of a git checkout), else by its
- * folder's name (a folder inside this checkout is not this checkout's commit).
- */
-function buildName(folder) {
-  const git = (...args) => spawnSync('git', ['-C', folder, ...args], { encoding: 'utf8' });
-  const top = git('rev-parse', '--show-toplevel');
-  if (top.status !== 0 || path.resolve(top.stdout.trim()) !== path.resolve(folder)) return path.basename(folder);
-  const log = git('log', '-1', '--format=%h, %cs');
-  return log.status === 0 && log.stdout.trim() !== '' ? log.stdout.trim() : path.basename(folder);
 }
 
 // FLOOD_VARIANTS (JSON, { "name": { "args": [...], "env": {...} } }): more variants, for
