@@ -67,12 +67,17 @@ export function otelSinkWhenRegistered(onError: (error: unknown) => void, follow
     return sink;
   };
   let afterMs = lookAfterMs.first;
-  const look = (): void => {
-    if (connect() !== undefined || given) return;
-    afterMs = Math.min(afterMs * 2, lookAfterMs.last);
+  let timer: NodeJS.Timeout | undefined;
+  const lookLater = (): void => {
     timer = outsideHandlers(() => setTimeout(look, afterMs).unref());
   };
-  let timer: NodeJS.Timeout | undefined = outsideHandlers(() => setTimeout(look, afterMs).unref());
+  const look = (): void => {
+    connect(); // given from now on if it found an SDK (or failed to make the sink)
+    if (given) return;
+    afterMs = Math.min(afterMs * 2, lookAfterMs.last);
+    lookLater();
+  };
+  lookLater();
   const lookAtStart = atDoublingCounts(connect, lastLook, () => {
     if (!given) followOnly(undefined);
   });
